@@ -1,0 +1,53 @@
+# Comptoir — `make run` and `make test` set everything up from a clean checkout.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+DEPS := $(VENV)/.deps-installed
+VENDOR := static/vendor/.installed
+CATALOGS := translations/en/LC_MESSAGES/messages.mo
+
+.PHONY: setup run migrate test test-postgres bench serve create-admin clean
+
+setup: $(DEPS) $(VENDOR) $(CATALOGS)
+
+$(DEPS): requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENDOR): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor/htmx
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
+	touch $@
+
+$(CATALOGS): translations/en/LC_MESSAGES/messages.po $(DEPS)
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -f -D messages >/dev/null
+
+migrate: setup
+	$(FLASK) migrate
+
+run: migrate
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production: several workers behind a reverse proxy (OPS-5).
+serve: migrate
+	PORTAL_CONFIG=prod $(VENV)/bin/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
+
+create-admin: migrate
+	$(FLASK) create-admin
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL (default: the local server, database comptoir_test).
+test-postgres: setup
+	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/comptoir_test} $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor test-output

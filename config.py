@@ -1,0 +1,88 @@
+"""Configuration classes; every setting can be overridden by a PORTAL_* environment variable."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name, default=None):
+    return os.environ.get(f"PORTAL_{name}", default)
+
+
+def _env_int(name, default):
+    return int(_env(name, default))
+
+
+def _env_bool(name, default):
+    return str(_env(name, default)).lower() in ("1", "true", "yes", "on")
+
+
+def instance_secret(instance_dir: Path, filename: str) -> str:
+    """Read a secret kept in the instance folder, creating it (mode 0600) on first run.
+
+    Kept in a file rather than generated per process so that every worker of a
+    multi-worker server shares it.
+    """
+    path = Path(instance_dir) / filename
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+class Config:
+    INSTANCE_DIR = Path(_env("INSTANCE_DIR", BASE_DIR / "instance"))
+    DATABASE_URL = _env("DATABASE_URL")  # None -> SQLite file in INSTANCE_DIR
+    SECRET_KEY = _env("SECRET_KEY")  # None -> generated into INSTANCE_DIR/secret_key
+    DOCUMENTS_DIR = _env("DOCUMENTS_DIR")  # None -> INSTANCE_DIR/documents
+
+    # AUTH-1: password policy, lock-out and idle timeout (PCI DSS 4.0 req. 8).
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_HISTORY = 4
+    PASSWORD_HASH_METHOD = "scrypt"
+    LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 10)
+    LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 30)
+    IDLE_TIMEOUT_MINUTES = _env_int("IDLE_TIMEOUT_MINUTES", 15)
+
+    # LOC-1
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Paris")
+    LANGUAGES = {"fr": "Français", "en": "English"}
+
+    # OPS-4: space-separated origins allowed to embed the portal in a frame.
+    FRAME_ANCESTORS = _env("FRAME_ANCESTORS", "")
+    BEHIND_PROXY = _env_bool("BEHIND_PROXY", False)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
+    SESSION_COOKIE_NAME = "comptoir_session"
+    WTF_CSRF_TIME_LIMIT = None  # the idle timeout already bounds a session
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    PRINT_SETUP_TOKEN = True
+    TESTING = False
+
+
+class DevConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    # A fast hash keeps the suite quick; production keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PRINT_SETUP_TOKEN = False
+
+
+class ProdConfig(Config):
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", True)
+
+
+CONFIGS = {"dev": DevConfig, "test": TestConfig, "prod": ProdConfig}
+
+
+def config_from_env():
+    return CONFIGS[_env("CONFIG", "dev")]

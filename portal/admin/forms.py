@@ -1,0 +1,58 @@
+"""Administration forms: users, shops, departments and establishments."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from portal.money import MoneyError, exponent
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Identifiant"), validators=[DataRequired(_l("Saisissez un identifiant.")), Length(max=80)])
+    display_name = StringField(_l("Nom affiché"), validators=[Length(max=120)])
+    email = StringField(_l("Adresse e-mail"), validators=[Optional(), Email(_l("Adresse e-mail invalide.")), Length(max=254)])
+    language = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")])
+    department = SelectField(_l("Service"), coerce=int)
+    establishment = SelectField(_l("Établissement"), coerce=int)
+    is_admin = BooleanField(_l("Administrateur (gère les utilisateurs et les droits)"))
+    active = BooleanField(_l("Compte actif"), default=True)
+    password = PasswordField(
+        _l("Mot de passe"),
+        description=_l("Au moins 12 caractères, avec des lettres et des chiffres. Laissez vide pour ne pas le changer."),
+    )
+
+
+class ShopForm(FlaskForm):
+    name = StringField(_l("Nom de la boutique"), validators=[DataRequired(_l("Saisissez un nom.")), Length(max=120)])
+    merchant_id = StringField(
+        _l("Identifiant commerçant"),
+        validators=[DataRequired(_l("Saisissez l'identifiant commerçant.")),
+                    Regexp(r"^\d{15}$", message=_l("L'identifiant commerçant compte exactement 15 chiffres."))],
+        description=_l("15 chiffres, fournis par la banque."),
+    )
+    establishment = SelectField(_l("Établissement"), coerce=int)
+    currency = StringField(_l("Devise par défaut"), default="EUR",
+                           validators=[DataRequired(_l("Saisissez une devise (code ISO 4217)."))])
+    default_capture_mode = SelectField(
+        _l("Mode d'envoi en banque par défaut"),
+        choices=[("AUTO", _l("Automatique")), ("VALIDATION", _l("Par validation"))],
+    )
+    default_capture_delay = IntegerField(
+        _l("Délai d'envoi en banque par défaut (jours)"), default=0,
+        validators=[NumberRange(0, 99, _l("Entre 0 et 99 jours."))],
+    )
+    default_network = SelectField(
+        _l("Réseau préféré des cartes cobadgées"),
+        choices=[("CB", "CB"), ("SCHEME", _l("Réseau international (Visa, Mastercard…)"))],
+    )
+
+    def validate_currency(self, field):
+        try:
+            exponent(field.data)
+        except MoneyError as exc:
+            raise ValidationError(str(exc))
+        field.data = field.data.upper()
+
+
+class NameForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[DataRequired(_l("Saisissez un nom.")), Length(max=120)])

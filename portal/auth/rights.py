@@ -1,0 +1,70 @@
+"""Per-user, per-shop rights (AUTH-2) and the questions every blueprint asks about them."""
+from models import Shop, ShopRight
+
+# Rights held on a shop. Administering users is global: User.is_admin.
+SHOP_RIGHTS = {
+    "view": "Consulter",
+    "create_payment": "Créer un paiement",
+    "validate": "Valider",
+    "cancel": "Annuler",
+    "refund": "Rembourser",
+    "duplicate": "Dupliquer",
+    "manage_wallets": "Gérer les portefeuilles",
+    "export": "Exporter",
+    "manage_suppliers": "Gérer les fournisseurs",
+    "approve_invoices": "Approuver les factures",
+    "pay_invoices": "Payer les factures",
+    "manage_axes": "Gérer les axes analytiques",
+}
+ADMIN_RIGHT = "admin_users"
+ADMIN_RIGHT_LABEL = "Administrer les utilisateurs"
+
+
+def rights_on(user, shop):
+    """The set of right names a user holds on one shop."""
+    query = ShopRight.select(ShopRight.right).where(
+        (ShopRight.user == user) & (ShopRight.shop == shop)
+    )
+    return {row.right for row in query}
+
+
+def has_right(user, right, shop=None):
+    """True if the user holds `right` on `shop`, or on any shop when shop is None."""
+    if right == ADMIN_RIGHT:
+        return bool(user.is_admin)
+    if right not in SHOP_RIGHTS:
+        raise ValueError(f"unknown right {right!r}")
+    query = ShopRight.select().where((ShopRight.user == user) & (ShopRight.right == right))
+    if shop is not None:
+        query = query.where(ShopRight.shop == shop)
+    return query.exists()
+
+
+def shops_with_right(user, right):
+    """Shops on which the user holds `right`, by name (a user sees only those)."""
+    return list(
+        Shop.select()
+        .join(ShopRight)
+        .where((ShopRight.user == user) & (ShopRight.right == right) & Shop.active)
+        .order_by(Shop.name)
+    )
+
+
+def rights_grid(user):
+    """{shop_id: set(rights)} for the admin rights editor."""
+    grid = {}
+    for row in ShopRight.select().where(ShopRight.user == user):
+        grid.setdefault(row.shop_id, set()).add(row.right)
+    return grid
+
+
+def set_rights(user, shop, rights):
+    """Replace the user's rights on one shop; returns (before, after) sorted lists."""
+    unknown = set(rights) - set(SHOP_RIGHTS)
+    if unknown:
+        raise ValueError(f"unknown rights {sorted(unknown)}")
+    before = sorted(rights_on(user, shop))
+    ShopRight.delete().where((ShopRight.user == user) & (ShopRight.shop == shop)).execute()
+    for right in sorted(set(rights)):
+        ShopRight.create(user=user, shop=shop, right=right)
+    return before, sorted(set(rights))

@@ -1,0 +1,32 @@
+"""Jinja filters for money, dates and times in the user's locale (LOC-1)."""
+from flask_babel import format_date, format_datetime, format_time, get_locale
+
+from portal.money import format_money
+
+DATE_PATTERN = "dd/MM/yyyy"
+TIME_PATTERN = "HH:mm:ss"
+
+
+def money_filter(minor, currency="EUR"):
+    if minor is None:
+        return ""
+    return format_money(minor, currency, locale=str(get_locale() or "fr"))
+
+
+def date_filter(value):
+    return format_date(value, DATE_PATTERN) if value else ""
+
+
+def time_filter(value):
+    return format_time(value, TIME_PATTERN) if value else ""
+
+
+def datetime_filter(value):
+    return format_datetime(value, f"{DATE_PATTERN} {TIME_PATTERN}") if value else ""
+
+
+def register(app):
+    app.add_template_filter(money_filter, "money")
+    app.add_template_filter(date_filter, "date")
+    app.add_template_filter(time_filter, "time")
+    app.add_template_filter(datetime_filter, "datetime")

@@ -1,0 +1,75 @@
+"""Money in integer minor units (MONEY-1): parsing French or dot input (MONEY-2), Babel formatting (LOC-1)."""
+import re
+from decimal import Decimal
+
+from babel.core import Locale
+from babel.numbers import format_currency, get_currency_precision, format_decimal
+
+# Largest amount accepted anywhere: 10^12 minor units keeps every total within 64 bits.
+MAX_MINOR_UNITS = 10**12
+
+# Regular, no-break and narrow no-break spaces are all accepted as thousands separators.
+_SPACES = " \u00a0\u202f"
+_GROUPED = re.compile(r"^(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?:[.,](\d+))?$")
+_PLAIN = re.compile(r"^(\d+)(?:[.,](\d+))?$")
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be accepted; the message is shown to the user as is."""
+
+
+def exponent(currency):
+    """ISO 4217 minor-unit exponent: EUR 2, JPY 0, KWD 3."""
+    code = (currency or "").upper()
+    if len(code) != 3 or not code.isalpha() or code not in Locale("en").currencies:
+        raise MoneyError(f"Devise inconnue : « {currency} ».")
+    return get_currency_precision(code)
+
+
+def parse_amount(text, currency, *, allow_zero=False, maximum=None):
+    """Parse `1 234,56`, `1234,5` or `1234.56` into minor units, or raise MoneyError.
+
+    Never rounds: more decimals than the currency has is an error.
+    """
+    digits = exponent(currency)
+    raw = (text or "").strip()
+    if not raw:
+        raise MoneyError("Saisissez un montant.")
+    if raw.startswith("-"):
+        raise MoneyError("Le montant doit être positif.")
+    match = _GROUPED.match(raw) or _PLAIN.match(raw)
+    if not match:
+        raise MoneyError("Montant illisible : écrivez par exemple 1 234,56 ou 1234.56.")
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > digits:
+        if digits == 0:
+            raise MoneyError(f"La devise {currency.upper()} n'a pas de décimales.")
+        raise MoneyError(f"Trop de décimales : {digits} au plus pour {currency.upper()}.")
+    whole = "".join(ch for ch in whole if ch not in _SPACES)
+    minor = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or 0)
+    if minor == 0 and not allow_zero:
+        raise MoneyError("Le montant doit être supérieur à zéro.")
+    if minor > MAX_MINOR_UNITS:
+        raise MoneyError("Montant trop élevé.")
+    if maximum is not None and minor > maximum:
+        raise MoneyError(
+            f"Le montant dépasse le maximum autorisé ({format_money(maximum, currency)})."
+        )
+    return minor
+
+
+def to_decimal(minor, currency):
+    """Exact Decimal value of an amount, for formatting and exports (never a float)."""
+    return Decimal(int(minor)).scaleb(-exponent(currency))
+
+
+def format_money(minor, currency, locale="fr_FR"):
+    """`123456, 'EUR'` -> `1 234,56 €` (narrow no-break space grouping in French)."""
+    return format_currency(to_decimal(minor, currency), currency.upper(), locale=locale)
+
+
+def format_amount_input(minor, currency, locale="fr_FR"):
+    """Amount without currency sign and without grouping, as pre-filled in a form field."""
+    digits = exponent(currency)
+    pattern = "0" if digits == 0 else "0." + "0" * digits
+    return format_decimal(to_decimal(minor, currency), format=pattern, locale=locale)

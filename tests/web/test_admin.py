@@ -1,0 +1,130 @@
+"""AUTH-2 rights and the administration pages; AUDIT-1 append-only log."""
+import pytest
+from peewee import DatabaseError
+
+from models import AuditRecord, Shop, ShopRight, User, db
+from portal.audit import record_action
+from portal.auth.rights import has_right, shops_with_right
+from tests.factories import make_shop, make_user
+
+ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/shops", "/admin/shops/new",
+               "/admin/organisation", "/admin/audit"]
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_auth_2_non_admin_gets_403_on_admin_pages(client, login_as, url):
+    login_as("vendeur", rights=["view", "refund"])
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/admin/users/new", "/admin/shops/new", "/admin/organisation"])
+def test_auth_2_non_admin_post_refused_whatever_the_ui(client, login_as, url):
+    login_as("vendeur", rights=["view"])
+    response = client.post(url, data={"username": "pirate", "password": "motdepasse123456",
+                                      "name": "X", "merchant_id": "123456789012345"})
+    assert response.status_code == 403
+    assert not User.select().where(User.username == "pirate").exists()
+
+
+def test_auth_2_non_admin_does_not_see_admin_link(client, login_as):
+    login_as("vendeur", rights=["view"])
+    html = client.get("/").get_data(as_text=True)
+    assert "/admin/" not in html
+    assert "Transactions" in html
+
+
+def test_auth_2_navigation_follows_rights(client, login_as):
+    login_as("acheteur", rights=["manage_suppliers"])
+    html = client.get("/").get_data(as_text=True)
+    assert "/transactions/" not in html
+    assert "/fournisseurs/" in html
+
+
+def test_auth_2_admin_sees_admin_link(client, admin):
+    client.login("admin")
+    assert "/admin/users" in client.get("/").get_data(as_text=True)
+
+
+def test_auth_2_rights_are_per_shop(app, admin):
+    lyon, paris = make_shop("Lyon"), make_shop("Paris")
+    user = make_user("vendeur", rights={lyon: ["view", "refund"], paris: ["view"]})
+    assert has_right(user, "refund", lyon)
+    assert not has_right(user, "refund", paris)
+    assert has_right(user, "refund")
+    assert [s.name for s in shops_with_right(user, "view")] == ["Lyon", "Paris"]
+    assert [s.name for s in shops_with_right(user, "refund")] == ["Lyon"]
+
+
+def test_admin_creates_user_and_grants_rights(client, admin):
+    client.login("admin")
+    shop = make_shop("Centre")
+    weak = client.post("/admin/users/new", data={"username": "caisse", "password": "court1",
+                                                 "language": "fr", "department": 0, "establishment": 0,
+                                                 "active": "y"})
+    assert weak.status_code == 422
+    assert "au moins 12" in weak.get_data(as_text=True)
+    created = client.post("/admin/users/new", data={"username": "caisse", "password": "caisse-2026-ok",
+                                                    "language": "fr", "department": 0, "establishment": 0,
+                                                    "active": "y"})
+    assert created.status_code == 302
+    user = User.get(User.username == "caisse")
+    response = client.post(f"/admin/users/{user.id}/rights",
+                           data={f"shop-{shop.id}": ["view", "refund", "bogus"]})
+    assert response.status_code == 303
+    assert {r.right for r in ShopRight.select().where(ShopRight.user == user)} == {"view", "refund"}
+    record = AuditRecord.get(AuditRecord.action == "user.rights")
+    assert record.before_data["rights"] == [] and record.after_data["rights"] == ["refund", "view"]
+    assert record.actor == "admin"
+
+
+def test_admin_shop_merchant_id_is_15_digits(client, admin):
+    client.login("admin")
+    data = {"name": "Boutique", "establishment": 0, "currency": "EUR", "default_capture_mode": "AUTO",
+            "default_capture_delay": 0, "default_network": "CB"}
+    bad = client.post("/admin/shops/new", data={**data, "merchant_id": "12345"})
+    assert bad.status_code == 422
+    assert "exactement 15 chiffres" in bad.get_data(as_text=True)
+    bad_currency = client.post("/admin/shops/new", data={**data, "merchant_id": "123456789012345",
+                                                         "currency": "EURO"})
+    assert "Devise inconnue" in bad_currency.get_data(as_text=True)
+    ok = client.post("/admin/shops/new", data={**data, "merchant_id": "123456789012345"})
+    assert ok.status_code == 302
+    duplicate = client.post("/admin/shops/new", data={**data, "merchant_id": "123456789012345"})
+    assert duplicate.status_code == 422
+    assert "déjà cet identifiant" in duplicate.get_data(as_text=True)
+    assert Shop.select().count() == 1
+
+
+def test_admin_organisation_departments(client, admin):
+    client.login("admin")
+    assert client.post("/admin/organisation", data={"kind": "department", "department-name": "Achats"}).status_code == 303
+    again = client.post("/admin/organisation", data={"kind": "department", "department-name": "Achats"})
+    assert again.status_code == 422 and "existe déjà" in again.get_data(as_text=True)
+    assert "Achats" in client.get("/admin/organisation").get_data(as_text=True)
+
+
+def test_admin_cannot_remove_own_admin_right(client, admin):
+    client.login("admin")
+    response = client.post(f"/admin/users/{admin.id}", data={"username": "admin", "language": "fr",
+                                                             "department": 0, "establishment": 0, "active": "y"})
+    assert response.status_code == 422
+    assert User.get_by_id(admin.id).is_admin
+
+
+def test_audit_1_log_is_append_only(app, admin):
+    record = record_action("test.action", "thing", 1, user=admin, before={"a": 1}, after={"a": 2})
+    with pytest.raises(DatabaseError):
+        with db.atomic():
+            AuditRecord.update(action="tampered").where(AuditRecord.id == record.id).execute()
+    with pytest.raises(DatabaseError):
+        with db.atomic():
+            AuditRecord.delete().where(AuditRecord.id == record.id).execute()
+    assert AuditRecord.get_by_id(record.id).action == "test.action"
+
+
+def test_audit_1_admin_browses_log(client, admin):
+    record_action("user.unlock", "user", 7, user=admin, before={"locked": True}, after={"locked": False})
+    record_action("shop.create", "shop", 3, user=admin, after={"name": "Lyon"})
+    client.login("admin")
+    html = client.get("/admin/audit?action=user.").get_data(as_text=True)
+    assert "user.unlock" in html and "shop.create" not in html

@@ -1,0 +1,67 @@
+"""CSRF on every POST, security headers, frame embedding (OPS-4), health check, locale (LOC-1)."""
+from config import TestConfig
+from portal import create_app
+
+
+def test_csrf_post_without_token_refused(client, admin):
+    response = client.post("/login", data={"username": "admin", "password": "x"}, csrf=False)
+    assert response.status_code == 400
+    assert "Formulaire expiré" in response.get_data(as_text=True)
+
+
+def test_csrf_htmx_header_accepted_and_forged_refused(client, admin):
+    client.login("admin")
+    forged = client.post("/logout", headers={"X-CSRFToken": "forged", "HX-Request": "true"}, csrf=False)
+    assert forged.status_code == 400
+    good = client.post("/logout", headers={"HX-Request": "true"})
+    assert good.status_code == 302
+
+
+def test_base_layout_sends_csrf_header_to_htmx(client, admin):
+    client.login("admin")
+    html = client.get("/").get_data(as_text=True)
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    assert "vendor/htmx/htmx.min.js" in html
+
+
+def test_ops_4_security_headers_and_vary(client, admin):
+    response = client.get("/login")
+    assert "HX-Request" in response.headers["Vary"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_ops_4_frame_embedding_limited_to_configured_origins(tmp_path):
+    app = create_app(TestConfig, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+                     INSTANCE_DIR=tmp_path / "i", FRAME_ANCESTORS="https://intranet.example.fr")
+    response = app.test_client().get("/health")
+    assert "frame-ancestors 'self' https://intranet.example.fr" in response.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in response.headers
+
+
+def test_ops_4_health_check(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_loc_1_english_per_user(client, admin):
+    client.login("admin")
+    client.post("/account", data={"form": "preferences", "pref-language": "en"})
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "Audit log" in html and "Log out" in html
+    assert "Journal d'audit" not in html
+
+
+def test_loc_1_french_by_default(client, admin):
+    client.login("admin")
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "Journal d'audit" in html and "Se déconnecter" in html
+
+
+def test_errors_render_a_page_not_a_trace(client, admin):
+    client.login("admin")
+    response = client.get("/admin/users/99999")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.get_data(as_text=True)
