@@ -169,6 +169,7 @@ class VaultCard(BaseModel):
     expiry_year = IntegerField()
     expiry_month = IntegerField()
     created_at = DateTimeField(default=utcnow)
+    fingerprint = CharField(max_length=64, default="", index=True)  # keyed hash of the number
 
     class Meta:
         table_name = "vault_card"
@@ -215,10 +216,16 @@ class Transaction(BaseModel):
     due_date = DateField(null=True)
     fraud_result = TextField(null=True)  # JSON of portal.payments.fraud.FraudResult
     fraud_profile_version = IntegerField(null=True)
+    # The day the batch sends it to the bank (or expires it, in validation mode).
+    capture_date = DateField(null=True)
 
     class Meta:
         table_name = "card_transaction"
-        indexes = ((("shop", "reference"), True), (("shop", "created_at"), False))
+        indexes = (
+            (("shop", "reference"), True),
+            (("shop", "created_at"), False),
+            (("state", "capture_date"), False),
+        )
 
 
 class Operation(BaseModel):

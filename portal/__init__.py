@@ -99,10 +99,13 @@ def _register_blueprints(app):
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.main import bp as main_bp
+    from portal import payments
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    payments.init_app(app)
+    app.register_blueprint(payments.bp)
 
 
 def _register_templates(app):

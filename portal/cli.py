@@ -10,6 +10,23 @@ from portal.database import apply_migrations, migration_runner
 
 
 def register(app):
+    @app.cli.command("remit")
+    @click.option("--until", "until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Dernier jour à traiter (AAAA-MM-JJ) ; par défaut aujourd'hui.")
+    def remit(until):
+        """Daily remittance run (PAY-BATCH-1): idempotent, catches up missed days."""
+        from portal.payments.context import batch_context
+        from portal.payments.remittance import remit as run_remittance
+
+        with db.connection_context():
+            ctx = batch_context()
+            day = until.date() if until else ctx.today()
+            summaries = run_remittance(ctx, day)
+        if not summaries:
+            click.echo(f"Rien à faire : les remises jusqu'au {day:%d/%m/%Y} sont déjà faites.")
+        for done, summary in summaries.items():
+            click.echo(f"{done:%d/%m/%Y} : " + ", ".join(f"{key} {value}" for key, value in summary.items()))
+
     @app.cli.command("migrate")
     @click.option("--status", is_flag=True, help="List migrations and whether they are applied.")
     def migrate(status):

@@ -7,7 +7,7 @@ from portal.auth.rights import has_right
 
 def navigation_for(user):
     items = [
-        ("transactions", _("Transactions"), url_for("main.upcoming", area="transactions"), "view"),
+        ("transactions", _("Transactions"), url_for("payments.index"), "view"),
         ("factures", _("Factures"), url_for("main.upcoming", area="factures"), None),
         ("fournisseurs", _("Fournisseurs"), url_for("main.upcoming", area="fournisseurs"), None),
         ("ventilation", _("Ventilation analytique"), url_for("main.upcoming", area="ventilation"), None),

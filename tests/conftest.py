@@ -140,3 +140,23 @@ def page(browser, live_server):
     page.set_default_timeout(10000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def clock(app):
+    """The clock the app and the payment rules read; tests move it."""
+    from tests.factories import FakeClock
+
+    fake = FakeClock()
+    app.config["CLOCK"] = fake
+    return fake
+
+
+@pytest.fixture
+def payment_ctx(app, clock):
+    """A PaymentContext on the app's simulator acquirer and the fake clock."""
+    from portal.money import format_money
+    from portal.payments.service import PaymentContext
+
+    return PaymentContext(acquirer=app.extensions["comptoir.acquirer"], timezone="Europe/Paris", clock=clock,
+                          format_amount=lambda minor, currency: format_money(minor, currency, locale="fr"))

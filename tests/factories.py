@@ -22,3 +22,42 @@ def make_user(username, password=PASSWORD, rights=None, **fields):
         for name in names:
             ShopRight.create(user=user, shop=shop, right=name)
     return user
+
+
+# --- Card payments ---------------------------------------------------------------------------
+import datetime  # noqa: E402
+
+from portal.payments.acquirer import simulator_card  # noqa: E402
+from portal.payments.cards import Expiry, detect_networks, mask  # noqa: E402
+from portal.payments.service import NewPayment, create_payment, new_idempotency_key  # noqa: E402
+
+ACCEPTED_CARD = simulator_card("430000")  # CB + Visa, accepted
+
+
+class FakeClock:
+    """An injectable clock (naive UTC, like stored timestamps) that tests move by hand."""
+
+    def __init__(self, now=datetime.datetime(2026, 3, 10, 9, 0, 0)):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def set_local_day(self, day, hour=10):
+        """Put the clock at `hour` o'clock UTC on `day` (the same calendar day in Paris)."""
+        self.now = datetime.datetime.combine(day, datetime.time(hour))
+
+    def advance(self, **delta):
+        self.now += datetime.timedelta(**delta)
+
+
+def make_transaction(ctx, shop, amount=10000, *, card=ACCEPTED_CARD, capture_mode="AUTO", capture_delay=0,
+                     user=None, reference=None, currency="EUR", expiry=None, network=None):
+    networks = detect_networks(card)
+    payment = NewPayment(
+        shop=shop, reference=reference or f"T{new_idempotency_key()[:12].replace('-', 'x').replace('_', 'y')}",
+        amount=amount, currency=currency, capture_mode=capture_mode, capture_delay=capture_delay,
+        network=network or networks[0], networks=networks, masked_pan=mask(card),
+        expiry=expiry or Expiry(ctx.today().year + 3, 12), card_number=card,
+    )
+    return create_payment(ctx, payment, user, new_idempotency_key())

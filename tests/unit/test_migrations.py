@@ -22,6 +22,9 @@ def test_ops_2_upgrade_keeps_data(app):
     # Roll back to the first version, add data, upgrade again: the data survives.
     for name in reversed(later):
         module = next(m for m in runner.migrations() if m.name == name).load()
+        if hasattr(module, "down"):
+            assert runner.down() == [name]
+            continue
         for model in reversed(module._models(db)):
             if model._meta.table_name not in ("portal_user", "shop"):
                 model.drop_table(safe=True)

@@ -1,0 +1,22 @@
+"""The PaymentContext of the running app: its acquirer, the merchant's time zone, the clock."""
+from flask import current_app
+from flask_babel import get_locale
+
+from models import utcnow
+from portal.money import format_money
+from portal.payments.service import PaymentContext
+
+
+def payment_context(locale=None):
+    locale = locale or str(get_locale() or "fr")
+    return PaymentContext(
+        acquirer=current_app.extensions["comptoir.acquirer"],
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        clock=current_app.config.get("CLOCK") or utcnow,
+        format_amount=lambda minor, currency: format_money(minor, currency, locale=locale),
+    )
+
+
+def batch_context():
+    """For the CLI and the batch: no request, so French formatting."""
+    return payment_context(locale="fr")

@@ -1,0 +1,215 @@
+"""What the payment pages show: view models built from the rules, forms pre-filled, and the
+fragments an operation returns (the form, or its result plus out-of-band updates)."""
+import datetime
+import json
+import zoneinfo
+from dataclasses import dataclass
+
+from flask import render_template, request
+from flask_login import current_user
+from flask_babel import get_locale
+
+from models import Operation, Transaction
+from portal.auth.rights import rights_on, shops_with_right
+from portal.money import format_amount_input
+from portal.payments.cards import NETWORK_LABELS, default_network, mask
+from portal.payments.forms import DuplicateForm, NewPaymentForm, OperationForm
+from portal.payments.fraud import FraudResult
+from portal.payments.lifecycle import OperationKind as Kind
+from portal.payments.lifecycle import TransactionState as State
+from portal.payments.lifecycle import allowed_operations
+from portal.payments.receipts import has_receipt
+from portal.payments.service import DuplicateFields, NewPayment, facts_for, generate_reference, new_idempotency_key
+
+PAGE_SIZE = 50
+OPERATION_SLUG = {Kind.VALIDATE: "valider", Kind.CANCEL: "annuler", Kind.CREDIT: "rembourser",
+                  Kind.DUPLICATE: "dupliquer"}
+STATE_TONE = {
+    State.CAPTURED: "ok", State.CREDITED: "ok", State.TO_CAPTURE: "info", State.TO_CREDIT: "info",
+    State.TO_VALIDATE: "warn", State.TO_VALIDATE_NO_AUTH: "warn", State.TO_AUTHORIZE: "warn",
+    State.REFUSED: "danger", State.FRAUD_SUSPECTED: "danger", State.CAPTURE_REFUSED: "danger",
+    State.UNPAID: "danger", State.CANCELLED: "muted", State.EXPIRED: "muted",
+}
+
+
+@dataclass
+class TransactionView:
+    txn: Transaction
+    facts: object
+    operations: list  # lifecycle.Availability, in a fixed order
+
+    @property
+    def state(self):
+        return State(self.txn.state)
+
+    @property
+    def tone(self):
+        return STATE_TONE[self.state]
+
+    @property
+    def allowed(self):
+        return [op for op in self.operations if op.allowed]
+
+    def slug(self, availability):
+        return OPERATION_SLUG[availability.kind]
+
+    @property
+    def networks(self):
+        return [NETWORK_LABELS.get(n, n) for n in self.txn.networks.split(",") if n]
+
+
+def transaction_view(ctx, txn, rights, operations=None):
+    facts = facts_for(txn, ctx.timezone, operations)
+    return TransactionView(txn, facts, allowed_operations(facts, rights, ctx.today()))
+
+
+def _day_bounds(day, timezone):
+    """UTC instants (naive, as stored) of the start and end of a local day."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    start = datetime.datetime.combine(day, datetime.time(), zone).astimezone(datetime.UTC).replace(tzinfo=None)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
+    return start, end.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def _parse_day(text, default):
+    try:
+        return datetime.date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def day_listing(ctx, user, shops, args):
+    """Transactions created on one day (today by default) in the user's shops, newest first."""
+    today = ctx.today()
+    day = _parse_day(args.get("jour"), today)
+    shop_ids = {shop.id for shop in shops}
+    chosen = args.get("boutique", type=int)
+    if chosen in shop_ids:
+        shop_ids = {chosen}
+    page = max(1, args.get("page", 1, type=int))
+    start, end = _day_bounds(day, ctx.timezone)
+    query = (Transaction.select().where(Transaction.shop.in_(shop_ids) & (Transaction.created_at >= start)
+                                        & (Transaction.created_at < end))
+             .order_by(Transaction.created_at.desc(), Transaction.id.desc()))
+    total = query.count()
+    transactions = list(query.paginate(page, PAGE_SIZE))
+    ops_by_txn = {txn.id: [] for txn in transactions}
+    if transactions:
+        for op in Operation.select().where(Operation.transaction.in_(list(ops_by_txn))):
+            ops_by_txn[op.transaction_id].append(op)
+    rights_by_shop = {shop.id: rights_on(user, shop) for shop in shops}
+    rows = [transaction_view(ctx, txn, rights_by_shop[txn.shop_id], ops_by_txn[txn.id]) for txn in transactions]
+    return {"day": day, "today": today, "rows": rows, "total": total, "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)), "shop_id": chosen if chosen in shop_ids else None,
+            "several_shops": len(shops) > 1}
+
+
+def detail_context(ctx, txn, user):
+    operations = list(txn.operations.order_by(Operation.at, Operation.id))
+    view = transaction_view(ctx, txn, rights_on(user, txn.shop), operations)
+    return {
+        "view": view,
+        "txn": txn,
+        "history": operations,
+        "fraud": FraudResult.from_dict(json.loads(txn.fraud_result)) if txn.fraud_result else None,
+        "unpaids": list(txn.unpaids),
+        "remittances": [op for op in operations if op.sent_at or op.remittance_status],
+        "receipt_ops": [op for op in operations if has_receipt(op)],
+        "duplicates": list(txn.duplicates.order_by(Transaction.id)),
+    }
+
+
+# --- Operations ---------------------------------------------------------------------------
+
+
+def _locale():
+    return str(get_locale() or "fr")
+
+
+def operation_form(kind, txn, view):
+    availability = next(op for op in view.operations if op.kind == kind)
+    form_class = DuplicateForm if kind == Kind.DUPLICATE else OperationForm
+    form = form_class(currency=txn.currency)
+    if request.method == "GET":
+        form.amount.data = format_amount_input(availability.maximum, txn.currency, _locale())
+        form.idempotency_key.data = new_idempotency_key()
+        form.context.data = request.args.get("contexte", "detail")
+        if kind == Kind.DUPLICATE:
+            form.reference.data = f"{txn.reference[:31]}D{len(list(txn.duplicates)) + 1}"
+            form.capture_mode.data = txn.capture_mode
+            form.capture_delay.data = txn.capture_delay
+            form.order_reference.data = txn.order_reference
+            form.customer_code.data = txn.customer_code
+            form.free_info.data = txn.free_info
+            form.network.data = txn.network
+    if kind == Kind.DUPLICATE:
+        form.network.choices = [(n, NETWORK_LABELS.get(n, n)) for n in txn.networks.split(",")]
+    return form
+
+
+def duplicate_fields(form):
+    return DuplicateFields(
+        reference=form.reference.data.strip(), capture_mode=form.capture_mode.data,
+        capture_delay=form.capture_delay.data, order_reference=form.order_reference.data or "",
+        customer_code=form.customer_code.data or "", free_info=form.free_info.data or "",
+        network=form.network.data or "",
+    )
+
+
+def render_operation(kind, txn, view, *, form=None, outcome=None, status=200):
+    """The fragment for htmx (form, or result with out-of-band row/summary), or the full page."""
+    availability = next(op for op in view.operations if op.kind == kind)
+    context_name = (form.context.data if form is not None else request.form.get("context")) or "detail"
+    values = {"kind": kind, "slug": OPERATION_SLUG[kind], "txn": txn, "view": view, "form": form,
+              "outcome": outcome, "availability": availability, "context_name": context_name}
+    if request.headers.get("HX-Request") != "true":
+        return render_template("payments/operation.html", **values), status
+    if outcome is None:
+        return render_template("payments/_operation_form.html", **values), status
+    if context_name == "liste":
+        values["several_shops"] = len(shops_with_right(current_user, "view")) > 1
+    else:
+        values["history"] = list(txn.operations.order_by(Operation.at, Operation.id))
+    return render_template("payments/_operation_result.html", oob=True, **values), status
+
+
+# --- New payment ------------------------------------------------------------------------------
+
+
+def new_payment_form(ctx, user):
+    shops = shops_with_right(user, "create_payment")
+    form = NewPaymentForm(today=ctx.today())
+    form.shop.choices = [(shop.id, f"{shop.name} ({shop.merchant_id})") for shop in shops]
+    if request.method == "GET" and shops:
+        shop = next((s for s in shops if s.id == request.args.get("boutique", type=int)), shops[0])
+        form.shop.data = shop.id
+        form.reference.data = generate_reference(ctx, shop)
+        form.currency.data = shop.currency
+        form.capture_mode.data = shop.default_capture_mode
+        form.capture_delay.data = shop.default_capture_delay
+        form.idempotency_key.data = new_idempotency_key()
+    form.shops_by_id = {shop.id: shop for shop in shops}
+    return form
+
+
+def card_choice(form):
+    """Networks of the typed card and the preselected one (PAY-ACQ-3)."""
+    from portal.payments.cards import clean_number, detect_networks
+
+    networks = detect_networks(clean_number(form.card_number.data or ""))
+    shop = form.shops_by_id.get(form.shop.data)
+    selected = form.network.data if form.network.data in networks else default_network(
+        networks, shop.default_network if shop else "CB")
+    return {"networks": [(n, NETWORK_LABELS.get(n, n)) for n in networks], "selected_network": selected}
+
+
+def new_payment_from(form, shop):
+    networks = form.networks
+    network = form.network.data if form.network.data in networks else default_network(networks, shop.default_network)
+    return NewPayment(
+        shop=shop, reference=form.reference.data.strip(), amount=form.amount.minor, currency=form.currency.data,
+        capture_mode=form.capture_mode.data, capture_delay=form.capture_delay.data, network=network,
+        networks=networks, masked_pan=mask(form.card_digits), expiry=form.expiry_value,
+        card_number=form.card_digits, order_reference=form.order_reference.data or "",
+        customer_code=form.customer_code.data or "", free_info=form.free_info.data or "",
+    )

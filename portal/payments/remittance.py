@@ -1,0 +1,171 @@
+"""The daily remittance run (PAY-BATCH-1): authorise what falls due, expire overdue validations,
+send due captures and pending refunds to the bank, and take in the bank's unpaids.
+
+One database transaction per business day, recorded in RemittanceRun: running it again does
+nothing twice, and a run after missed days catches up day by day."""
+import datetime
+import json
+
+from peewee import IntegrityError
+
+from models import Operation, RemittanceRun, Transaction, Unpaid
+from portal.audit import record_action
+from portal.payments.acquirer import BankItem
+from portal.payments.lifecycle import OperationKind as Kind
+from portal.payments.lifecycle import TransactionState as State
+from portal.payments.lifecycle import local_date
+from portal.payments.service import _authorise_into, _locked_rows, facts_for, money_transaction
+
+# How far back the bank may still announce an unpaid on a remittance.
+CHARGEBACK_WINDOW_DAYS = 120
+
+
+def days_to_run(last_done: datetime.date | None, until: datetime.date):
+    """The first run does only `until` (its selection already includes anything overdue)."""
+    if last_done is None:
+        return [until]
+    return [last_done + datetime.timedelta(days=n) for n in range(1, (until - last_done).days + 1)]
+
+
+def remit(ctx, until: datetime.date):
+    """Run every business day not yet run, up to `until`; returns {day: summary} for the days run."""
+    last = RemittanceRun.select().order_by(RemittanceRun.day.desc()).first()
+    summaries = {}
+    for day in days_to_run(last.day if last else None, until):
+        summary = run_day(ctx, day)
+        if summary is not None:
+            summaries[day] = summary
+    return summaries
+
+
+def run_day(ctx, day):
+    """Process one day; None if it was already processed (by this or a concurrent run)."""
+    try:
+        with money_transaction():
+            if RemittanceRun.select().where(RemittanceRun.day == day).exists():
+                return None
+            run = RemittanceRun.create(day=day, started_at=ctx.now())
+            summary = {
+                "authorised": _authorise_due(ctx, day),
+                "expired": _expire_overdue(ctx, day),
+                **_send_captures(ctx, day),
+                "credited": _send_credits(ctx),
+                "unpaid": _receive_chargebacks(ctx, day),
+            }
+            run.finished_at = ctx.now()
+            run.summary = json.dumps(summary)
+            run.save()
+            record_action("remittance.run", "remittance_run", day.isoformat(), actor="batch", after=summary)
+            return summary
+    except IntegrityError:
+        return None
+
+
+def _due(states, day, strictly_before=False):
+    condition = Transaction.capture_date < day if strictly_before else Transaction.capture_date <= day
+    return _locked_rows(Transaction.select().where(Transaction.state.in_(states) & condition)
+                        .order_by(Transaction.id))
+
+
+def _authorise_due(ctx, day):
+    """Instalments and long-delay payments: their authorisation is asked on the due day."""
+    count = 0
+    for txn in _due([State.TO_AUTHORIZE], day):
+        txn.state = State.TO_CAPTURE
+        _authorise_into(ctx, txn, None)  # a refusal sets REFUSED: never presented again
+        txn.save()
+        count += 1
+    return count
+
+
+def _expire_overdue(ctx, day):
+    count = 0
+    for txn in _due([State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day, strictly_before=True):
+        remaining = facts_for(txn, ctx.timezone).remaining
+        Operation.create(transaction=txn, kind=Kind.EXPIRE, amount=remaining, at=ctx.now(),
+                         reason=f"Non validée au plus tard le {txn.capture_date:%d/%m/%Y}")
+        txn.state = State.EXPIRED
+        txn.save()
+        count += 1
+    return count
+
+
+def _send_captures(ctx, day):
+    transactions = {txn.id: txn for txn in _due([State.TO_CAPTURE], day)}
+    items = []
+    for txn in transactions.values():
+        remaining = facts_for(txn, ctx.timezone).remaining
+        items.append(BankItem(txn.id, txn.card_token, remaining, txn.currency, txn.reference))
+    sent_at = ctx.now()
+    reports = ctx.acquirer.capture(items, sent_at) if items else []
+    amounts = {item.key: item.amount for item in items}
+    captured = refused = 0
+    for report in reports:
+        txn = transactions[report.key]
+        Operation.create(transaction=txn, kind=Kind.CAPTURE, amount=amounts[report.key], succeeded=report.accepted,
+                         response_code=report.response_code, reason=report.reason, at=sent_at,
+                         operation_number=report.operation_number,
+                         remittance_status="ACCEPTED" if report.accepted else "REFUSED",
+                         sent_at=sent_at, warning_at=report.warning_at, error_at=report.error_at)
+        txn.state = State.CAPTURED if report.accepted else State.CAPTURE_REFUSED
+        txn.save()
+        captured += report.accepted
+        refused += not report.accepted
+    return {"captured": captured, "capture_refused": refused}
+
+
+def _send_credits(ctx):
+    pending = list(Operation.select().where((Operation.kind == Kind.CREDIT) & (Operation.remittance_status == "TO_SEND"))
+                   .order_by(Operation.id))
+    if not pending:
+        return 0
+    transactions = {txn.id: txn for txn in _locked_rows(
+        Transaction.select().where(Transaction.id.in_({op.transaction_id for op in pending})))}
+    items = [BankItem(op.id, transactions[op.transaction_id].card_token, op.amount,
+                      transactions[op.transaction_id].currency, transactions[op.transaction_id].reference)
+             for op in pending]
+    sent_at = ctx.now()
+    reports = {report.key: report for report in ctx.acquirer.credit(items, sent_at)}
+    for op in pending:
+        report = reports[op.id]
+        op.operation_number = report.operation_number
+        op.remittance_status = "ACCEPTED" if report.accepted else "REFUSED"
+        op.sent_at = sent_at
+        op.warning_at, op.error_at = report.warning_at, report.error_at
+        op.save()
+    for txn in transactions.values():
+        if txn.state == State.TO_CREDIT:
+            txn.state = State.CREDITED
+            txn.save()
+    return len(pending)
+
+
+def _receive_chargebacks(ctx, day):
+    since = datetime.datetime.combine(day - datetime.timedelta(days=CHARGEBACK_WINDOW_DAYS), datetime.time())
+    captures = list(
+        Operation.select(Operation, Transaction).join(Transaction)
+        .where((Operation.kind == Kind.CAPTURE) & Operation.succeeded & (Operation.sent_at >= since)
+               & (Transaction.state != State.UNPAID))
+    )
+    if not captures:
+        return 0
+    items = [(BankItem(op.id, op.transaction.card_token, op.amount, op.transaction.currency, op.transaction.reference),
+              local_date(op.sent_at, ctx.timezone)) for op in captures]
+    by_id = {op.id: op for op in captures}
+    count = 0
+    for chargeback in ctx.acquirer.chargebacks(items, day):
+        op = by_id[chargeback.key]
+        txn = _locked_rows(Transaction.select().where(Transaction.id == op.transaction_id))[0]
+        if txn.state == State.UNPAID:
+            continue
+        Unpaid.create(transaction=txn, operation_number=chargeback.operation_number,
+                      operation_code=chargeback.operation_code, unpaid_date=chargeback.unpaid_date,
+                      file_number=chargeback.file_number, amount=chargeback.amount,
+                      unpaid_code=chargeback.unpaid_code, reason=chargeback.reason, received_at=ctx.now())
+        Operation.create(transaction=txn, kind=Kind.UNPAID, amount=chargeback.amount, at=ctx.now(),
+                         response_code="", reason=f"{chargeback.unpaid_code} — {chargeback.reason}",
+                         operation_number=chargeback.operation_number)
+        txn.state = State.UNPAID
+        txn.save()
+        count += 1
+    return count

@@ -1,0 +1,145 @@
+"""Card payment pages: thin views over service.py (writes) and lifecycle.py (rules)."""
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from models import Operation, Shop, Transaction
+from portal.auth.decorators import require_right, right_required
+from portal.auth.rights import rights_on, shops_with_right
+from portal.payments import bp, pages
+from portal.payments.acquirer import SCENARIOS, simulator_test_cards
+from portal.payments.cards import NETWORK_LABELS
+from portal.payments.context import payment_context
+from portal.payments.lifecycle import OperationKind as Kind
+from portal.payments.lifecycle import TransactionState
+from portal.payments.receipts import LAYOUTS, has_receipt, receipt_document
+from portal.payments.service import DuplicateReference, create_payment, new_idempotency_key, perform_operation
+
+OPERATION_SLUGS = {"valider": Kind.VALIDATE, "annuler": Kind.CANCEL, "rembourser": Kind.CREDIT,
+                   "dupliquer": Kind.DUPLICATE}
+
+
+def _transaction(transaction_id, right="view"):
+    txn = Transaction.get_or_none(Transaction.id == transaction_id)
+    if txn is None:
+        abort(404)
+    require_right(right, txn.shop)
+    return txn
+
+
+def _operation_kind(slug):
+    if slug not in OPERATION_SLUGS:
+        abort(404)
+    return OPERATION_SLUGS[slug]
+
+
+@bp.route("/")
+@right_required("view")
+def index():
+    ctx = payment_context()
+    shops = shops_with_right(current_user, "view")
+    listing = pages.day_listing(ctx, current_user, shops, request.args)
+    return render_template("payments/index.html", listing=listing, shops=shops,
+                           several_shops=listing["several_shops"],
+                           can_create=bool(shops_with_right(current_user, "create_payment")))
+
+
+@bp.route("/<int:transaction_id>")
+@login_required
+def detail(transaction_id):
+    txn = _transaction(transaction_id)
+    return render_template("payments/detail.html", **pages.detail_context(payment_context(), txn, current_user))
+
+
+@bp.route("/<int:transaction_id>/resultat")
+@login_required
+def result(transaction_id):
+    txn = _transaction(transaction_id)
+    return render_template("payments/result.html", txn=txn,
+                           author=txn.operations.where(Operation.kind == Kind.AUTHOR).first())
+
+
+@bp.route("/<int:transaction_id>/<slug>", methods=["GET", "POST"])
+@login_required
+def operation(transaction_id, slug):
+    kind = _operation_kind(slug)
+    txn = _transaction(transaction_id)
+    ctx = payment_context()
+    view = pages.transaction_view(ctx, txn, rights_on(current_user, txn.shop))
+    form = pages.operation_form(kind, txn, view)
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return pages.render_operation(kind, txn, view, form=form, status=status)
+    outcome = perform_operation(
+        ctx, txn.id, kind, form.amount.minor, current_user._get_current_object(), rights_on(current_user, txn.shop),
+        form.idempotency_key.data or new_idempotency_key(),
+        duplicate=pages.duplicate_fields(form) if kind == Kind.DUPLICATE else None,
+        remote_addr=request.remote_addr,
+    )
+    if outcome.reason == "invalid_reference":
+        form.reference.errors.append(outcome.message)
+        return pages.render_operation(kind, txn, view, form=form, status=422)
+    view = pages.transaction_view(ctx, outcome.transaction, rights_on(current_user, txn.shop))
+    return pages.render_operation(kind, outcome.transaction, view, outcome=outcome,
+                                  status=200 if outcome.succeeded else 409)
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@right_required("create_payment")
+def new_payment():
+    ctx = payment_context()
+    form = pages.new_payment_form(ctx, current_user)
+    if not form.validate_on_submit():
+        return render_template("payments/new.html", form=form, **pages.card_choice(form)), \
+            422 if request.method == "POST" else 200
+    shop = Shop.get_by_id(form.shop.data)
+    require_right("create_payment", shop)
+    try:
+        txn = create_payment(ctx, pages.new_payment_from(form, shop), current_user._get_current_object(),
+                             form.idempotency_key.data or new_idempotency_key(), remote_addr=request.remote_addr)
+    except DuplicateReference:
+        form.reference.errors.append("Cette référence existe déjà dans cette boutique : choisissez-en une autre.")
+        return render_template("payments/new.html", form=form, **pages.card_choice(form)), 422
+    return redirect(url_for("payments.result", transaction_id=txn.id), 303)
+
+
+@bp.route("/nouveau/verifier/<field_name>", methods=["POST"])
+@right_required("create_payment")
+def check_new_payment_field(field_name):
+    """Live validation of one field while the form is filled in (errors next to the field)."""
+    form = pages.new_payment_form(payment_context(), current_user)
+    if field_name not in form._fields or field_name in ("csrf_token", "idempotency_key", "cvv"):
+        abort(404)
+    form.validate()
+    if field_name == "card_number":
+        return render_template("payments/_card_networks.html", form=form, **pages.card_choice(form))
+    return render_template("payments/_new_field.html", form=form, name=field_name)
+
+
+@bp.route("/<int:transaction_id>/recus/<int:operation_id>/<layout>.pdf")
+@login_required
+def receipt(transaction_id, operation_id, layout):
+    txn = _transaction(transaction_id)
+    operation = Operation.get_or_none((Operation.id == operation_id) & (Operation.transaction == txn))
+    if operation is None or layout not in LAYOUTS or not has_receipt(operation):
+        abort(404)
+    data = receipt_document(txn, operation, layout)
+    name = f"recu-{txn.reference}-{operation.id}-{layout}.pdf"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.route("/cartes-de-test")
+@login_required
+def test_cards():
+    return render_template("payments/test_cards.html", cards=simulator_test_cards(),
+                           network_labels=NETWORK_LABELS, scenarios=SCENARIOS)
+
+
+@bp.app_template_global()
+def state_label(state):
+    return TransactionState(state).label
+
+
+@bp.app_template_global()
+def operation_label(kind):
+    return Kind(kind).label
