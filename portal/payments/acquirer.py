@@ -24,6 +24,8 @@ RESPONSE_CODES = {
     "90": "Service temporairement indisponible",
 }
 FRAUD_CODES = {"34"}
+# Endings the simulator refuses with; any other ending is accepted (SPEC PAY-ACQ-1).
+SIMULATOR_REFUSALS = ("05", "51", "54", "34", "12", "63", "90")
 
 
 def response_label(code):
@@ -142,7 +144,7 @@ def simulator_card(bin6: str, scenario: str = "00", response_code: str = "00") -
 def simulator_test_cards():
     """The documented table: (number, networks, outcome)."""
     rows = []
-    for code in ("00", "05", "51", "54", "34", "12", "63", "90"):
+    for code in ("00",) + SIMULATOR_REFUSALS:
         outcome = "Acceptée" if code == "00" else f"Refusée, code {code} : {response_label(code)}"
         rows.append((simulator_card("430000", "00", code), SIMULATOR_BINS["430000"], outcome))
     for scenario in ("11", "22", "33"):
@@ -179,7 +181,7 @@ class SimulatorAcquirer(Acquirer):
     def authorise(self, token, amount, currency, network, reference):
         number, expiry, scenario = self._scenario(token)
         country = "US" if scenario == FOREIGN_SCENARIO else "FR"
-        code = number[-2:] if number[-2:] in RESPONSE_CODES else "00"
+        code = number[-2:] if number[-2:] in SIMULATOR_REFUSALS else "00"
         if code != "00":
             return Authorisation(False, code, card_country=country)
         return Authorisation(True, "00", _digits(f"{token}|{reference}|{amount}", 6), country)

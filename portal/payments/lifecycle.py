@@ -325,4 +325,6 @@ def due_action(facts: TransactionFacts, day: datetime.date):
         return "expire"
     if facts.state == TransactionState.TO_CAPTURE and facts.capture_date <= day:
         return "capture"
+    if facts.state == TransactionState.TO_CREDIT:
+        return "credit"  # a refund is sent the day it is entered
     return None

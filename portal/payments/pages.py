@@ -156,7 +156,7 @@ def duplicate_fields(form):
     )
 
 
-def render_operation(kind, txn, view, *, form=None, outcome=None, status=200):
+def render_operation(ctx, kind, txn, view, *, form=None, outcome=None, status=200):
     """The fragment for htmx (form, or result with out-of-band row/summary), or the full page."""
     availability = next(op for op in view.operations if op.kind == kind)
     context_name = (form.context.data if form is not None else request.form.get("context")) or "detail"
@@ -169,7 +169,7 @@ def render_operation(kind, txn, view, *, form=None, outcome=None, status=200):
     if context_name == "liste":
         values["several_shops"] = len(shops_with_right(current_user, "view")) > 1
     else:
-        values["history"] = list(txn.operations.order_by(Operation.at, Operation.id))
+        values.update(detail_context(ctx, txn, current_user))
     return render_template("payments/_operation_result.html", oob=True, **values), status
 
 

@@ -13,7 +13,7 @@ from portal.audit import record_action
 from portal.payments.acquirer import BankItem
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
-from portal.payments.lifecycle import local_date
+from portal.payments.lifecycle import due_action, local_date
 from portal.payments.service import _authorise_into, _locked_rows, facts_for, money_transaction
 
 # How far back the bank may still announce an unpaid on a remittance.
@@ -61,16 +61,18 @@ def run_day(ctx, day):
         return None
 
 
-def _due(states, day, strictly_before=False):
-    condition = Transaction.capture_date < day if strictly_before else Transaction.capture_date <= day
-    return _locked_rows(Transaction.select().where(Transaction.state.in_(states) & condition)
-                        .order_by(Transaction.id))
+def _due(ctx, action, states, day):
+    """Transactions for which the lifecycle rule says `action` today: SQL narrows, the rule decides."""
+    candidates = _locked_rows(Transaction.select().where(Transaction.state.in_(states)
+                                                         & (Transaction.capture_date <= day))
+                              .order_by(Transaction.id))
+    return [txn for txn in candidates if due_action(facts_for(txn, ctx.timezone), day) == action]
 
 
 def _authorise_due(ctx, day):
     """Instalments and long-delay payments: their authorisation is asked on the due day."""
     count = 0
-    for txn in _due([State.TO_AUTHORIZE], day):
+    for txn in _due(ctx, "authorise", [State.TO_AUTHORIZE], day):
         txn.state = State.TO_CAPTURE
         _authorise_into(ctx, txn, None)  # a refusal sets REFUSED: never presented again
         txn.save()
@@ -80,7 +82,7 @@ def _authorise_due(ctx, day):
 
 def _expire_overdue(ctx, day):
     count = 0
-    for txn in _due([State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day, strictly_before=True):
+    for txn in _due(ctx, "expire", [State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day):
         remaining = facts_for(txn, ctx.timezone).remaining
         Operation.create(transaction=txn, kind=Kind.EXPIRE, amount=remaining, at=ctx.now(),
                          reason=f"Non validée au plus tard le {txn.capture_date:%d/%m/%Y}")
@@ -91,7 +93,7 @@ def _expire_overdue(ctx, day):
 
 
 def _send_captures(ctx, day):
-    transactions = {txn.id: txn for txn in _due([State.TO_CAPTURE], day)}
+    transactions = {txn.id: txn for txn in _due(ctx, "capture", [State.TO_CAPTURE], day)}
     items = []
     for txn in transactions.values():
         remaining = facts_for(txn, ctx.timezone).remaining

@@ -68,7 +68,7 @@ def operation(transaction_id, slug):
     form = pages.operation_form(kind, txn, view)
     if request.method == "GET" or not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return pages.render_operation(kind, txn, view, form=form, status=status)
+        return pages.render_operation(ctx, kind, txn, view, form=form, status=status)
     outcome = perform_operation(
         ctx, txn.id, kind, form.amount.minor, current_user._get_current_object(), rights_on(current_user, txn.shop),
         form.idempotency_key.data or new_idempotency_key(),
@@ -77,9 +77,9 @@ def operation(transaction_id, slug):
     )
     if outcome.reason == "invalid_reference":
         form.reference.errors.append(outcome.message)
-        return pages.render_operation(kind, txn, view, form=form, status=422)
+        return pages.render_operation(ctx, kind, txn, view, form=form, status=422)
     view = pages.transaction_view(ctx, outcome.transaction, rights_on(current_user, txn.shop))
-    return pages.render_operation(kind, outcome.transaction, view, outcome=outcome,
+    return pages.render_operation(ctx, kind, outcome.transaction, view, outcome=outcome,
                                   status=200 if outcome.succeeded else 409)
 
 

@@ -1,0 +1,197 @@
+"""Payment operations against the database (SQLite and PostgreSQL): creation, fraud check, locked
+and idempotent operations (PAY-OP-2), vault (PAY-ACQ-2), and the audit trail (AUDIT-1)."""
+import json
+import os
+import stat
+import threading
+
+from models import AuditRecord, Operation, Transaction, VaultCard, db
+from portal.payments.acquirer import simulator_card
+from portal.payments.lifecycle import OperationKind as Kind
+from portal.payments.remittance import remit
+from portal.payments.service import (
+    DuplicateFields,
+    current_fraud_profile,
+    facts_for,
+    new_idempotency_key,
+    perform_operation,
+    save_fraud_profile,
+)
+from tests.factories import make_transaction, make_user
+
+RIGHTS = {"view", "validate", "cancel", "refund", "duplicate"}
+
+
+def _captured(payment_ctx, shop, clock, amount=10000, **kw):
+    txn = make_transaction(payment_ctx, shop, amount, **kw)
+    remit(payment_ctx, clock.now.date())
+    return Transaction.get_by_id(txn.id)
+
+
+def test_pay_op_2_twenty_concurrent_refunds_never_exceed_the_balance(app, shop, payment_ctx, clock):
+    txn = _captured(payment_ctx, shop, clock)
+    user = make_user("caissier")
+    before = {f: getattr(txn, f) for f in ("amount", "currency", "reference", "card_token", "authorisation_number")}
+    barrier = threading.Barrier(20)
+    outcomes, errors = [], []
+
+    def refund():
+        try:
+            db.connect(reuse_if_open=True)
+            barrier.wait()
+            outcomes.append(perform_operation(payment_ctx, txn.id, Kind.CREDIT, 1000, user, RIGHTS,
+                                              new_idempotency_key()))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=refund) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert sum(o.succeeded for o in outcomes) == 10
+    assert all(o.reason == "amount_too_high" for o in outcomes if not o.succeeded)
+    txn = Transaction.get_by_id(txn.id)
+    facts = facts_for(txn, "Europe/Paris")
+    assert facts.refundable == 0 and facts.balances.credited == 10000
+    assert Operation.select().where(Operation.kind == Kind.CREDIT).count() == 10
+    assert {f: getattr(txn, f) for f in before} == before
+
+
+def test_pay_op_2_same_form_submitted_twice_refunds_once(app, shop, payment_ctx, clock):
+    txn = _captured(payment_ctx, shop, clock)
+    key = new_idempotency_key()
+    first = perform_operation(payment_ctx, txn.id, Kind.CREDIT, 3000, None, RIGHTS, key)
+    second = perform_operation(payment_ctx, txn.id, Kind.CREDIT, 3000, None, RIGHTS, key)
+    assert first.succeeded and second.succeeded and second.replayed
+    assert Operation.select().where(Operation.kind == Kind.CREDIT).count() == 1
+
+
+def test_pay_op_2_duplicate_replayed_returns_the_same_new_transaction(app, shop, payment_ctx):
+    txn = make_transaction(payment_ctx, shop, 5000)
+    key = new_idempotency_key()
+    fields = DuplicateFields("COPIE1", "AUTO", 0)
+    first = perform_operation(payment_ctx, txn.id, Kind.DUPLICATE, 5000, None, RIGHTS, key, duplicate=fields)
+    second = perform_operation(payment_ctx, txn.id, Kind.DUPLICATE, 5000, None, RIGHTS, key, duplicate=fields)
+    assert first.new_transaction.id == second.new_transaction.id
+    assert Transaction.select().count() == 2
+
+
+def test_pay_val_1_partial_validation_cancels_the_rest_and_remits_today(app, shop, payment_ctx, clock):
+    txn = make_transaction(payment_ctx, shop, 10000, capture_mode="VALIDATION", capture_delay=5)
+    assert txn.state == "TO_VALIDATE"
+    outcome = perform_operation(payment_ctx, txn.id, Kind.VALIDATE, 6000, None, RIGHTS, new_idempotency_key())
+    assert outcome.succeeded and "40,00" in outcome.message
+    txn = Transaction.get_by_id(txn.id)
+    assert txn.state == "TO_CAPTURE" and txn.capture_date == clock.now.date()
+    again = perform_operation(payment_ctx, txn.id, Kind.VALIDATE, 1000, None, RIGHTS, new_idempotency_key())
+    assert not again.succeeded and again.reason == "wrong_state"
+    remit(payment_ctx, clock.now.date())
+    capture = Operation.get(Operation.kind == Kind.CAPTURE)
+    assert capture.amount == 6000 and Transaction.get_by_id(txn.id).state == "CAPTURED"
+
+
+def test_pay_val_1_long_delay_validates_without_prior_authorisation(app, shop, payment_ctx):
+    txn = make_transaction(payment_ctx, shop, 10000, capture_mode="VALIDATION", capture_delay=20)
+    assert txn.state == "TO_VALIDATE_NO_AUTH" and txn.authorisation_number == ""
+    outcome = perform_operation(payment_ctx, txn.id, Kind.VALIDATE, 10000, None, RIGHTS, new_idempotency_key())
+    assert outcome.succeeded
+    txn = Transaction.get_by_id(txn.id)
+    assert txn.state == "TO_CAPTURE" and len(txn.authorisation_number) == 6
+
+
+def test_pay_can_1_cancel_all_makes_it_cancelled(app, shop, payment_ctx):
+    txn = make_transaction(payment_ctx, shop, 10000)
+    for amount in (2500, 2500):
+        assert perform_operation(payment_ctx, txn.id, Kind.CANCEL, amount, None, RIGHTS, new_idempotency_key()).succeeded
+    assert Transaction.get_by_id(txn.id).state == "TO_CAPTURE"
+    assert perform_operation(payment_ctx, txn.id, Kind.CANCEL, 5000, None, RIGHTS, new_idempotency_key()).succeeded
+    assert Transaction.get_by_id(txn.id).state == "CANCELLED"
+    refused = perform_operation(payment_ctx, txn.id, Kind.CANCEL, 1, None, RIGHTS, new_idempotency_key())
+    assert not refused.succeeded
+
+
+def test_pay_dup_1_new_authorisation_independent_of_the_original(app, shop, payment_ctx):
+    refused = make_transaction(payment_ctx, shop, 10000, card=simulator_card("430000", "00", "05"))
+    assert refused.state == "REFUSED"
+    outcome = perform_operation(payment_ctx, refused.id, Kind.DUPLICATE, 10000, None, RIGHTS, new_idempotency_key(),
+                                duplicate=DuplicateFields("REJEU1", "VALIDATION", 3))
+    # The simulator decides by card, so the duplicate of a refused card is refused again, as its own request.
+    assert not outcome.succeeded and outcome.new_transaction.state == "REFUSED"
+    accepted = make_transaction(payment_ctx, shop, 10000)
+    chain = perform_operation(payment_ctx, accepted.id, Kind.DUPLICATE, 8000, None, RIGHTS, new_idempotency_key(),
+                              duplicate=DuplicateFields("COPIE", "VALIDATION", 3, order_reference="CMD-9"))
+    copy = chain.new_transaction
+    assert copy.state == "TO_VALIDATE" and copy.order_reference == "CMD-9" and copy.amount == 8000
+    assert copy.card_token == accepted.card_token
+    again = perform_operation(payment_ctx, copy.id, Kind.DUPLICATE, 8000, None, RIGHTS, new_idempotency_key(),
+                              duplicate=DuplicateFields("COPIE2", "AUTO", 0))
+    assert again.succeeded and again.new_transaction.duplicated_from_id == copy.id
+    too_much = perform_operation(payment_ctx, copy.id, Kind.DUPLICATE, 8001, None, RIGHTS, new_idempotency_key(),
+                                 duplicate=DuplicateFields("COPIE3", "AUTO", 0))
+    assert not too_much.succeeded and too_much.reason == "amount_too_high"
+
+
+def test_pay_dup_1_instalment_duplicates_as_single_payment(app, shop, payment_ctx):
+    txn = make_transaction(payment_ctx, shop, 3000)
+    Transaction.update(instalment_group="ECH1", instalment_rank=2, instalment_count=3).where(
+        Transaction.id == txn.id).execute()
+    outcome = perform_operation(payment_ctx, txn.id, Kind.DUPLICATE, 3000, None, RIGHTS, new_idempotency_key(),
+                                duplicate=DuplicateFields("UNEFOIS", "AUTO", 0))
+    copy = outcome.new_transaction
+    assert copy.instalment_group is None and copy.instalment_rank is None
+
+
+def test_pay_ref_1_no_refund_on_unpaid(app, shop, payment_ctx, clock):
+    txn = _captured(payment_ctx, shop, clock, card=simulator_card("520000", "22"))
+    clock.advance(days=3)
+    remit(payment_ctx, clock.now.date())
+    assert Transaction.get_by_id(txn.id).state == "UNPAID"
+    outcome = perform_operation(payment_ctx, txn.id, Kind.CREDIT, 100, None, RIGHTS, new_idempotency_key())
+    assert not outcome.succeeded and "impayée" in outcome.message
+
+
+def test_fraud_profile_blocks_and_is_versioned(app, shop, payment_ctx):
+    assert current_fraud_profile().version == 1
+    save_fraud_profile({"max_amount": {"EUR": 20000}, "max_uses_per_card_per_day": 2,
+                        "blocked_countries": ["US"]}, None)
+    too_big = make_transaction(payment_ctx, shop, 20001)
+    assert too_big.state == "FRAUD_SUSPECTED" and too_big.fraud_profile_version == 2
+    result = json.loads(too_big.fraud_result)
+    assert [r["passed"] for r in result["rules"]] == [False, True, True]
+    foreign = make_transaction(payment_ctx, shop, 100, card=simulator_card("520000", "33"))
+    assert foreign.state == "FRAUD_SUSPECTED"
+    card = simulator_card("410000")
+    states = [make_transaction(payment_ctx, shop, 100, card=card).state for _ in range(3)]
+    assert states == ["TO_CAPTURE", "TO_CAPTURE", "FRAUD_SUSPECTED"]
+    assert AuditRecord.select().where(AuditRecord.action == "fraud_profile.update").count() == 1
+
+
+def test_pay_acq_1_fraud_suspected_response_code(app, shop, payment_ctx):
+    txn = make_transaction(payment_ctx, shop, 100, card=simulator_card("430000", "00", "34"))
+    assert txn.state == "FRAUD_SUSPECTED" and txn.response_code == "34"
+
+
+def test_pay_acq_2_vault_encrypts_with_a_key_outside_the_database(app, shop, payment_ctx):
+    card = simulator_card("520000")
+    txn = make_transaction(payment_ctx, shop, 100, card=card)
+    row = VaultCard.get(VaultCard.token == txn.card_token)
+    assert card not in row.ciphertext
+    key_file = app.config["INSTANCE_DIR"] / "vault.key"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    number, expiry = app.extensions["comptoir.acquirer"].vault.card(txn.card_token)
+    assert number == card
+    assert txn.masked_pan == card[:6] + "######" + card[-4:]
+
+
+def test_audit_1_operations_are_audited(app, shop, payment_ctx):
+    txn = make_transaction(payment_ctx, shop, 10000)
+    perform_operation(payment_ctx, txn.id, Kind.CANCEL, 1000, None, RIGHTS, new_idempotency_key())
+    perform_operation(payment_ctx, txn.id, Kind.CANCEL, 99999, None, RIGHTS, new_idempotency_key())
+    actions = [r.action for r in AuditRecord.select().order_by(AuditRecord.id)]
+    assert actions == ["payment.create", "payment.cancel", "payment.cancel.refused"]
+    record = AuditRecord.get(AuditRecord.action == "payment.cancel")
+    assert record.before_data["remaining"] == 10000 and record.after_data["remaining"] == 9000
