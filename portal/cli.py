@@ -16,6 +16,7 @@ def register(app):
     def remit(until):
         """Daily remittance run (PAY-BATCH-1): idempotent, catches up missed days."""
         from portal.payments.context import batch_context
+        from portal.payments.remittance import SUMMARY_LABELS
         from portal.payments.remittance import remit as run_remittance
 
         with db.connection_context():
@@ -25,7 +26,8 @@ def register(app):
         if not summaries:
             click.echo(f"Rien à faire : les remises jusqu'au {day:%d/%m/%Y} sont déjà faites.")
         for done, summary in summaries.items():
-            click.echo(f"{done:%d/%m/%Y} : " + ", ".join(f"{key} {value}" for key, value in summary.items()))
+            click.echo(f"{done:%d/%m/%Y} : " + ", ".join(f"{SUMMARY_LABELS[key]} {value}"
+                                                          for key, value in summary.items()))
 
     @app.cli.command("migrate")
     @click.option("--status", is_flag=True, help="List migrations and whether they are applied.")

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.money import MoneyError, exponent
+from portal.money import MoneyError, exponent, parse_amount
 
 
 class UserForm(FlaskForm):
@@ -56,3 +56,40 @@ class ShopForm(FlaskForm):
 
 class NameForm(FlaskForm):
     name = StringField(_l("Nom"), validators=[DataRequired(_l("Saisissez un nom.")), Length(max=120)])
+
+
+class FraudProfileForm(FlaskForm):
+    """Settings of the fraud check run before each authorisation; saving adds a version."""
+
+    max_amount_eur = StringField(
+        _l("Montant maximum par transaction en euros"),
+        description=_l("Au-delà, la transaction est bloquée (fraude suspectée). Vide : pas de plafond."),
+    )
+    max_uses_per_card_per_day = IntegerField(
+        _l("Utilisations d'une même carte par jour"),
+        validators=[NumberRange(1, 1000, _l("Entre 1 et 1000."))],
+        description=_l("La transaction qui dépasse ce nombre est bloquée."),
+    )
+    blocked_countries = StringField(
+        _l("Pays de carte bloqués"),
+        description=_l("Codes pays ISO à deux lettres séparés par des virgules, par exemple US, BR. Vide : aucun."),
+    )
+
+    def validate_max_amount_eur(self, field):
+        if not (field.data or "").strip():
+            self.max_amount_minor = None
+            return
+        try:
+            self.max_amount_minor = parse_amount(field.data, "EUR")
+        except MoneyError as error:
+            raise ValidationError(str(error))
+
+    def validate_blocked_countries(self, field):
+        from babel import Locale
+
+        territories = Locale("fr").territories
+        codes = [code.strip().upper() for code in (field.data or "").split(",") if code.strip()]
+        unknown = [code for code in codes if len(code) != 2 or code not in territories]
+        if unknown:
+            raise ValidationError(_l("Code pays inconnu : %(codes)s.", codes=", ".join(unknown)))
+        self.country_codes = sorted(set(codes))

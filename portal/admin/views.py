@@ -170,3 +170,33 @@ def audit_log():
         "admin/audit.html", records=records[:AUDIT_PAGE_SIZE], page=page,
         has_next=len(records) > AUDIT_PAGE_SIZE, action=action, actor=actor,
     )
+
+
+@bp.route("/fraude", methods=["GET", "POST"])
+@admin_required
+def fraud_profile():
+    from models import FraudProfile as FraudProfileRow
+    from portal.admin.forms import FraudProfileForm
+    from portal.money import format_amount_input
+    from portal.payments.service import current_fraud_profile, save_fraud_profile
+
+    profile = current_fraud_profile()
+    form = FraudProfileForm()
+    if request.method == "GET":
+        ceiling = profile.max_amount.get("EUR")
+        form.max_amount_eur.data = format_amount_input(ceiling, "EUR") if ceiling is not None else ""
+        form.max_uses_per_card_per_day.data = profile.max_uses_per_card_per_day
+        form.blocked_countries.data = ", ".join(profile.blocked_countries)
+    elif form.validate_on_submit():
+        settings = profile.settings()
+        max_amount = {k: v for k, v in settings["max_amount"].items() if k != "EUR"}
+        if form.max_amount_minor is not None:
+            max_amount["EUR"] = form.max_amount_minor
+        saved = save_fraud_profile({"max_amount": max_amount,
+                                    "max_uses_per_card_per_day": form.max_uses_per_card_per_day.data,
+                                    "blocked_countries": form.country_codes}, _actor())
+        flash(_("Profil de fraude enregistré : version %(version)s.", version=saved.version), "success")
+        return redirect(url_for("admin.fraud_profile"), 303)
+    versions = FraudProfileRow.select().order_by(FraudProfileRow.version.desc()).limit(20)
+    return render_template("admin/fraud.html", form=form, profile=profile, versions=versions), \
+        422 if form.errors else 200

@@ -14,7 +14,7 @@ from portal.payments.cards import SIMULATOR_BINS, Expiry
 RESPONSE_CODES = {
     "00": "Autorisation acceptée",
     "02": "Contacter l'émetteur de la carte",
-    "05": "Refusée : ne pas honorer",
+    "05": "Ne pas honorer (refus de l'émetteur)",
     "12": "Transaction invalide",
     "14": "Numéro de carte invalide",
     "34": "Suspicion de fraude",

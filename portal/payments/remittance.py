@@ -16,6 +16,15 @@ from portal.payments.lifecycle import TransactionState as State
 from portal.payments.lifecycle import due_action, local_date
 from portal.payments.service import _authorise_into, _locked_rows, facts_for, money_transaction
 
+SUMMARY_LABELS = {
+    "authorised": "autorisations demandées",
+    "expired": "expirées",
+    "captured": "remises",
+    "capture_refused": "remises refusées",
+    "credited": "remboursements envoyés",
+    "unpaid": "impayés reçus",
+}
+
 # How far back the bank may still announce an unpaid on a remittance.
 CHARGEBACK_WINDOW_DAYS = 120
 

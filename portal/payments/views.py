@@ -111,7 +111,7 @@ def check_new_payment_field(field_name):
         abort(404)
     form.validate()
     if field_name == "card_number":
-        return render_template("payments/_card_networks.html", form=form, **pages.card_choice(form))
+        return render_template("payments/_card_networks.html", form=form, live_check=True, **pages.card_choice(form))
     return render_template("payments/_new_field.html", form=form, name=field_name)
 
 

@@ -107,3 +107,15 @@ def test_pay_batch_1_capture_refused_and_unpaid(app, shop, payment_ctx, clock):
     assert row.amount == 2000 and row.unpaid_code == "4837" and row.unpaid_date == today + 3 * DAY
     remit(payment_ctx, today + 4 * DAY)
     assert Unpaid.select().count() == 1
+
+
+def test_pay_batch_1_cli_command(app, shop, payment_ctx, clock):
+    make_transaction(payment_ctx, shop, 1000)
+    runner = app.test_cli_runner()
+    day = clock.now.date()
+    result = runner.invoke(args=["remit", "--until", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert f"{day:%d/%m/%Y} : autorisations demandées 0, expirées 0, remises 1" in result.output
+    again = runner.invoke(args=["remit", "--until", day.isoformat()])
+    assert "Rien à faire" in again.output
+    assert Operation.select().where(Operation.kind == Kind.CAPTURE).count() == 1

@@ -128,3 +128,27 @@ def test_audit_1_admin_browses_log(client, admin):
     client.login("admin")
     html = client.get("/admin/audit?action=user.").get_data(as_text=True)
     assert "user.unlock" in html and "shop.create" not in html
+
+
+def test_pay_det_1_fraud_profile_saved_as_new_version(client, admin):
+    from models import AuditRecord, FraudProfile
+
+    client.login("admin")
+    page = client.get("/admin/fraude").get_data(as_text=True)
+    assert "5000,00" in page and "Version 1" in page
+    bad = client.post("/admin/fraude", data={"max_amount_eur": "12,345", "max_uses_per_card_per_day": "3",
+                                             "blocked_countries": "US, ZZ"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "Trop de décimales" in html and "ZZ" in html
+    ok = client.post("/admin/fraude", data={"max_amount_eur": "800", "max_uses_per_card_per_day": "3",
+                                            "blocked_countries": "us, br"})
+    assert ok.status_code == 303
+    latest = FraudProfile.select().order_by(FraudProfile.version.desc()).first()
+    assert latest.version == 2 and '"EUR": 80000' in latest.settings and '"BR", "US"' in latest.settings
+    assert AuditRecord.select().where(AuditRecord.action == "fraud_profile.update").count() == 1
+
+
+def test_auth_2_fraud_profile_is_for_administrators(client, login_as):
+    login_as("caisse", rights=["view"])
+    assert client.get("/admin/fraude").status_code == 403

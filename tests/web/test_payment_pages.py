@@ -250,4 +250,15 @@ def test_pay_rcpt_1_receipts_served_byte_for_byte(client, merchant, shop, paymen
 
 def test_pay_acq_1_test_cards_page(client, merchant):
     page = client.get("/transactions/cartes-de-test").get_data(as_text=True)
-    assert "4300 0000 0000 0900" in page and "ne pas honorer" in page
+    assert "4300 0000 0000 0900" in page and "Ne pas honorer" in page
+
+
+def test_pay_acq_1_readme_documents_every_test_card():
+    from pathlib import Path
+
+    from portal.payments.acquirer import simulator_test_cards
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for number, _, outcome in simulator_test_cards():
+        grouped = " ".join(number[i:i + 4] for i in range(0, 16, 4))
+        assert f"| `{grouped}` |" in readme and outcome in readme
