@@ -100,12 +100,16 @@ def _register_blueprints(app):
     from portal.auth import bp as auth_bp
     from portal.main import bp as main_bp
     from portal import payments
+    from portal.invoices import bp as invoices_bp
+    from portal.purchasing import bp as purchasing_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     payments.init_app(app)
     app.register_blueprint(payments.bp)
+    app.register_blueprint(purchasing_bp)
+    app.register_blueprint(invoices_bp)
 
 
 def _register_templates(app):

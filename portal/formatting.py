@@ -25,7 +25,21 @@ def datetime_filter(value):
     return format_datetime(value, f"{DATE_PATTERN} {TIME_PATTERN}") if value else ""
 
 
+def quantity_filter(quantity_milli):
+    from portal.purchasing.amounts import format_quantity
+
+    return "" if quantity_milli is None else format_quantity(quantity_milli)
+
+
+def rate_filter(rate_bp):
+    from portal.purchasing.amounts import format_rate
+
+    return "" if rate_bp is None else format_rate(rate_bp)
+
+
 def register(app):
+    app.add_template_filter(quantity_filter, "quantity")
+    app.add_template_filter(rate_filter, "vat_rate")
     app.add_template_filter(money_filter, "money")
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(time_filter, "time")

@@ -61,3 +61,22 @@ def make_transaction(ctx, shop, amount=10000, *, card=ACCEPTED_CARD, capture_mod
         expiry=expiry or Expiry(ctx.today().year + 3, 12), card_number=card,
     )
     return create_payment(ctx, payment, user, new_idempotency_key())
+
+
+# --- Suppliers, purchases, invoices ---------------------------------------------------------------
+from models import Supplier  # noqa: E402
+
+
+def make_supplier(name="Fournitures Dupont", **fields):
+    fields.setdefault("vat_number", "FR44732829320")
+    fields.setdefault("siren", "732829320")
+    return Supplier.create(name=name, **fields)
+
+
+def make_order(shop, supplier, lines=((10000, 1250, 2000),), user=None, description="Ramette papier A4"):
+    """lines: (quantity_milli, unit_price, vat_rate) tuples."""
+    from portal.purchasing.service import LineInput, create_order
+
+    inputs = [LineInput(f"{description}" if i == 0 else f"{description} {i + 1}", q, p, r)
+              for i, (q, p, r) in enumerate(lines)]
+    return create_order(shop, supplier, inputs, user)

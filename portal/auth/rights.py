@@ -68,3 +68,17 @@ def set_rights(user, shop, rights):
     for right in sorted(set(rights)):
         ShopRight.create(user=user, shop=shop, right=right)
     return before, sorted(set(rights))
+
+
+# Rights that open the payables side (suppliers, purchases, invoices) on a shop.
+PAYABLES_RIGHTS = ("manage_suppliers", "approve_invoices", "pay_invoices")
+
+
+def shops_with_any_right(user, rights):
+    """Active shops on which the user holds at least one of `rights`, by name."""
+    return list(
+        Shop.select().distinct()
+        .join(ShopRight)
+        .where((ShopRight.user == user) & (ShopRight.right.in_(list(rights))) & Shop.active)
+        .order_by(Shop.name)
+    )

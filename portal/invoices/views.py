@@ -1,0 +1,243 @@
+"""Invoice pages: thin views over service.py, matching.py and lifecycle.py."""
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from models import Invoice, PurchaseRequest, Shop, StoredDocument, Supplier
+from portal.auth.decorators import require_right
+from portal.auth.rights import PAYABLES_RIGHTS, has_right, rights_on, shops_with_right
+from portal.documents import DocumentStore
+from portal.invoices import bp, pages
+from portal.invoices.einvoice import EInvoiceError, NoEInvoiceInPdf, read_einvoice
+from portal.invoices.forms import ActionForm, EInvoiceReviewForm, InvoiceForm, TolerancesForm, UploadForm
+from portal.invoices.intake import data_from_einvoice, data_from_form, media_type_of
+from portal.invoices.lifecycle import ACTIONS, InvoiceStatus, TransitionRefused
+from portal.invoices.matching import Tolerances
+from portal.invoices.service import (DuplicateInvoice, ShareRefused, apply_action, create_invoice,
+                                     create_supplier_from_einvoice, current_tolerances, duplicate_of, find_order,
+                                     find_supplier, save_tolerances, set_request_shares)
+from portal.money import MoneyError, format_amount_input, parse_amount
+from portal.purchasing.views import supplier_choices
+
+
+def _store():
+    return DocumentStore(current_app.config["DOCUMENTS_DIR"])
+
+
+def _invoice(invoice_id):
+    invoice = Invoice.get_or_none(Invoice.id == invoice_id) or abort(404)
+    if not any(has_right(current_user, right, invoice.shop) for right in PAYABLES_RIGHTS):
+        abort(403)
+    return invoice
+
+
+def _intake_shops():
+    shops = shops_with_right(current_user, "manage_suppliers")
+    if not shops:
+        abort(403)
+    return shops
+
+
+@bp.route("/")
+@login_required
+def index():
+    shops = pages.visible_shops()
+    if not shops:
+        abort(403)
+    listing = pages.invoice_listing(shops)
+    template = "invoices/_results.html" if request.headers.get("HX-Target") == "invoice-results" else "invoices/index.html"
+    return render_template(template, listing=listing, sort_args=pages.sort_url_args,
+                           can_intake=bool(shops_with_right(current_user, "manage_suppliers")))
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@login_required
+def new_invoice():
+    shops = _intake_shops()
+    form = InvoiceForm()
+    form.shop.choices = [(s.id, s.name) for s in shops]
+    form.supplier.choices = supplier_choices("— choisir —")
+    if request.method == "GET":
+        form.document_id.data = request.args.get("document", "")
+    if form.validate_on_submit():
+        require_right("manage_suppliers", Shop.get_by_id(form.shop.data))
+        try:
+            invoice = create_invoice(data_from_form(form), current_user._get_current_object())
+        except DuplicateInvoice as duplicate:
+            form.number.errors = list(form.number.errors) + [_duplicate_message(duplicate.existing)]
+        else:
+            flash(f"Facture n° {invoice.number} enregistrée.", "success")
+            return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
+    return render_template("invoices/new.html", form=form), 422 if form.errors else 200
+
+
+def _duplicate_message(existing):
+    return (f"Doublon : la facture n° {existing.number} de {existing.supplier.name} est déjà enregistrée "
+            f"(le {existing.created_at:%d/%m/%Y}).")
+
+
+@bp.route("/deposer", methods=["GET", "POST"])
+@login_required
+def upload():
+    _intake_shops()
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("invoices/upload.html", form=form), 422 if form.errors else 200
+    data = form.document.data.read()
+    filename = form.document.data.filename or ""
+    # Kept whatever happens next: an upload is never lost, even when it cannot be read.
+    document = _store().put(data, media_type_of(data, filename))
+    try:
+        read_einvoice(data, filename)
+    except EInvoiceError as error:
+        if isinstance(error, NoEInvoiceInPdf):
+            flash("Ce PDF n'est pas une facture électronique : saisissez la facture, le PDF y est joint.", "warning")
+            return redirect(url_for("invoices.new_invoice", document=document.id), 303)
+        return render_template("invoices/upload.html", form=form, error=str(error), document=document), 422
+    return redirect(url_for("invoices.review", document_id=document.id), 303)
+
+
+@bp.route("/deposer/<int:document_id>/verifier", methods=["GET", "POST"])
+@login_required
+def review(document_id):
+    shops = _intake_shops()
+    document = StoredDocument.get_or_none(StoredDocument.id == document_id) or abort(404)
+    try:
+        einvoice = read_einvoice(_store().read(document))
+    except EInvoiceError as error:
+        return render_template("invoices/upload.html", form=UploadForm(), error=str(error), document=document), 422
+    supplier = find_supplier(einvoice.seller_vat_number, einvoice.seller_siret_or_siren)
+    form = EInvoiceReviewForm()
+    form.shop.choices = [(s.id, s.name) for s in shops]
+    form.supplier.choices = [(-1, f"Créer le fournisseur « {einvoice.seller_name} »")] + supplier_choices("— choisir —")[1:]
+    if request.method == "GET":
+        form.supplier.data = supplier.id if supplier else -1
+        form.po_reference.data = einvoice.po_reference
+    if form.validate_on_submit():
+        return _save_einvoice(form, einvoice, document)
+    chosen = Supplier.get_or_none(Supplier.id == form.supplier.data) if form.supplier.data else supplier
+    return render_template("invoices/review.html", form=form, einvoice=einvoice, document=document,
+                           supplier=supplier, order=find_order(chosen, form.po_reference.data) if chosen else None,
+                           duplicate=duplicate_of(chosen, einvoice.number) if chosen else None), \
+        422 if form.errors else 200
+
+
+def _save_einvoice(form, einvoice, document):
+    shop = Shop.get_by_id(form.shop.data)
+    require_right("manage_suppliers", shop)
+    user = current_user._get_current_object()
+    if form.supplier.data == -1:
+        supplier = create_supplier_from_einvoice(einvoice.seller_name, einvoice.seller_vat_number,
+                                                 einvoice.seller_siret_or_siren, einvoice.seller_country, user)
+    else:
+        supplier = Supplier.get_by_id(form.supplier.data)
+    try:
+        invoice = create_invoice(data_from_einvoice(einvoice, shop, supplier, form.po_reference.data or "", document),
+                                 user)
+    except DuplicateInvoice as duplicate:
+        flash(_duplicate_message(duplicate.existing), "error")
+        return redirect(url_for("invoices.detail", invoice_id=duplicate.existing.id), 303)
+    flash(f"Facture n° {invoice.number} enregistrée depuis le fichier électronique.", "success")
+    return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
+
+
+@bp.route("/<int:invoice_id>")
+@login_required
+def detail(invoice_id):
+    invoice = _invoice(invoice_id)
+    return render_template("invoices/detail.html", **pages.invoice_detail(invoice), action_form=ActionForm())
+
+
+@bp.route("/<int:invoice_id>/document")
+@login_required
+def document(invoice_id):
+    invoice = _invoice(invoice_id)
+    if invoice.document is None:
+        abort(404)
+    data = _store().read(invoice.document)
+    extension = "pdf" if invoice.document.media_type == "application/pdf" else "xml"
+    return Response(data, mimetype=invoice.document.media_type,
+                    headers={"Content-Disposition": f'inline; filename="facture-{invoice.id}.{extension}"'})
+
+
+@bp.route("/<int:invoice_id>/action/<name>", methods=["GET", "POST"])
+@login_required
+def action(invoice_id, name):
+    invoice = _invoice(invoice_id)
+    if name not in ACTIONS:
+        abort(404)
+    form = ActionForm()
+    context = pages.invoice_detail(invoice)
+    if request.method == "GET":
+        form.context.data = request.args.get("contexte", "detail")
+        return render_template("invoices/_action_form.html", form=form, act=ACTIONS[name], **context)
+    try:
+        invoice = apply_action(invoice.id, name, current_user._get_current_object(), rights_on(current_user, invoice.shop),
+                               form.reason.data or "", form.override_reason.data or "")
+    except TransitionRefused as refused:
+        return render_template("invoices/_action_form.html", form=form, act=ACTIONS[name], error=refused.message,
+                               **context), 409
+    if request.headers.get("HX-Request") != "true":
+        flash(f"Facture n° {invoice.number} : {InvoiceStatus(invoice.status).label.lower()}.", "success")
+        return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
+    return render_template("invoices/_action_done.html", act=ACTIONS[name], form=form,
+                           listing=pages.invoice_listing([invoice.shop]) if form.context.data == "liste" else None,
+                           **pages.invoice_detail(invoice))
+
+
+@bp.route("/<int:invoice_id>/repartition", methods=["POST"])
+@login_required
+def shares(invoice_id):
+    invoice = _invoice(invoice_id)
+    require_right("manage_suppliers", invoice.shop)
+    amounts, errors = {}, []
+    for purchase_request in PurchaseRequest.select().where(PurchaseRequest.shop == invoice.shop):
+        raw = (request.form.get(f"share-{purchase_request.id}") or "").strip()
+        if raw:
+            try:
+                amounts[purchase_request] = parse_amount(raw, invoice.currency, allow_zero=True)
+            except MoneyError as error:
+                errors.append(f"{purchase_request.number} : {error}")
+    if not errors:
+        try:
+            set_request_shares(invoice, amounts, current_user._get_current_object())
+        except ShareRefused as refused:
+            errors.append(str(refused))
+    context = pages.invoice_detail(invoice)
+    return render_template("invoices/_shares.html", share_errors=errors, posted=request.form, **context), \
+        422 if errors else 200
+
+
+@bp.route("/tolerances", methods=["GET", "POST"])
+@login_required
+def tolerances():
+    if not (current_user.is_admin or shops_with_right(current_user, "manage_suppliers")):
+        abort(403)
+    form = TolerancesForm()
+    current = current_tolerances()
+    if request.method == "GET":
+        form.quantity_pct.data = format_amount_input(current.quantity_pct, "EUR")
+        form.price_pct.data = format_amount_input(current.price_pct, "EUR")
+        form.amount_abs.data = format_amount_input(current.amount_abs, "EUR")
+    elif form.validate_on_submit():
+        save_tolerances(Tolerances(form.quantity_bp, form.price_bp, form.amount_minor), current_user._get_current_object())
+        flash("Tolérances de rapprochement enregistrées ; les écarts des factures sont recalculés.", "success")
+        return redirect(url_for("invoices.tolerances"), 303)
+    return render_template("invoices/tolerances.html", form=form), 422 if form.errors else 200
+
+
+@bp.app_template_filter("invoice_status")
+def invoice_status_filter(value):
+    from portal.invoices.lifecycle import STATUS_TONES
+
+    status = InvoiceStatus(value)
+    return {"label": status.label, "tone": STATUS_TONES[status], "reform_code": status.reform_code}
+
+
+@bp.app_template_filter("action_label")
+def action_label_filter(name):
+    return ACTIONS[name].label if name in ACTIONS else {"receive": "Réception"}.get(name, name)
+
+
+@bp.app_template_filter("amount_input")
+def amount_input_filter(minor, currency):
+    return format_amount_input(minor, currency)

@@ -1,0 +1,82 @@
+"""Exact amounts of purchase documents: quantities in thousandths, prices in minor units, VAT
+rates in basis points. Line nets are rounded half-up to the minor unit (the invoicing rule of
+EN 16931), VAT is computed per rate on the sum of the line nets. No float anywhere."""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+VAT_RATES = (2000, 1000, 550, 210, 0)  # French rates: 20 %, 10 %, 5,5 %, 2,1 %, 0 %
+
+
+class QuantityError(ValueError):
+    pass
+
+
+def _round_half_up(numerator: int, denominator: int) -> int:
+    return int((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def line_net(quantity_milli: int, unit_price: int) -> int:
+    return _round_half_up(quantity_milli * unit_price, 1000)
+
+
+def vat_amount(base: int, rate_bp: int) -> int:
+    return _round_half_up(base * rate_bp, 10000)
+
+
+@dataclass(frozen=True)
+class Totals:
+    net: int
+    vat: int
+    gross: int
+    by_rate: tuple  # ((rate_bp, base, vat), ...) highest rate first
+
+
+def totals(lines) -> Totals:
+    """`lines` yields (quantity_milli, unit_price, vat_rate_bp)."""
+    bases = {}
+    for quantity_milli, unit_price, rate in lines:
+        bases[rate] = bases.get(rate, 0) + line_net(quantity_milli, unit_price)
+    by_rate = tuple((rate, base, vat_amount(base, rate)) for rate, base in sorted(bases.items(), reverse=True))
+    net = sum(base for _, base, _ in by_rate)
+    vat = sum(amount for _, _, amount in by_rate)
+    return Totals(net, vat, net + vat, by_rate)
+
+
+def parse_quantity(text) -> int:
+    """`2,5` or `2.5` -> 2500 thousandths; at most 3 decimals, positive."""
+    raw = (text or "").strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not raw:
+        raise QuantityError("Saisissez une quantité.")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise QuantityError("Quantité illisible : écrivez par exemple 10 ou 2,5.")
+    if not value.is_finite() or value <= 0:
+        raise QuantityError("La quantité doit être supérieure à zéro.")
+    if value != value.quantize(Decimal("0.001")):
+        raise QuantityError("Trois décimales au plus pour une quantité.")
+    return int(value * 1000)
+
+
+def format_quantity(quantity_milli: int) -> str:
+    """2500 -> « 2,5 », 10000 -> « 10 » (French decimal comma)."""
+    text = format(Decimal(quantity_milli) / 1000, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def format_rate(rate_bp: int) -> str:
+    """2000 -> « 20 % », 550 -> « 5,5 % »."""
+    return format_quantity(rate_bp * 10) + "\u00a0%"
+
+
+def parse_rate(text) -> int:
+    raw = (text or "").strip().rstrip("%").strip().replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise QuantityError("Taux de TVA illisible : écrivez par exemple 20 ou 5,5.")
+    if value < 0 or value > 100 or value != value.quantize(Decimal("0.01")):
+        raise QuantityError("Taux de TVA entre 0 et 100, deux décimales au plus.")
+    return int(value * 100)

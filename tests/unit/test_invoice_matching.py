@@ -1,0 +1,86 @@
+"""Three-way matching rules (AP-MATCH-1) and the invoice lifecycle (AP-FLOW-1), without a database."""
+import pytest
+
+from portal.invoices.lifecycle import InvoiceStatus as S
+from portal.invoices.lifecycle import TransitionRefused, available_actions, check_transition
+from portal.invoices.matching import InvoicedLine, OrderedLine, Tolerances, match_invoice
+
+PAPER = OrderedLine(id=1, position=1, description="Ramette papier A4", quantity_milli=10000, unit_price=1250,
+                    received_milli=8000)
+EXACT = Tolerances(quantity_pct=0, price_pct=0, amount_abs=0)
+
+
+def _line(quantity=8000, price=1250, description="Ramette papier A4", position=1):
+    return InvoicedLine(position, description, quantity, price, quantity * price // 1000)
+
+
+def test_ap_match_1_matching_invoice_has_no_discrepancy():
+    assert match_invoice([_line()], [PAPER], 10000, EXACT) == []
+
+
+def test_ap_match_1_quantity_above_received_is_flagged_side_by_side():
+    found = match_invoice([_line(10000)], [PAPER], 12500, EXACT)
+    assert [(d.kind, d.invoiced, d.expected) for d in found] == [("quantity_received", 10000, 8000)]
+    assert found[0].difference == 2000
+
+
+def test_ap_match_1_partial_invoice_below_received_is_fine():
+    assert match_invoice([_line(5000)], [PAPER], 6250, EXACT) == []
+
+
+def test_ap_match_1_quantity_tolerance_in_percent():
+    assert match_invoice([_line(8400)], [PAPER], 10500, Tolerances(500, 0, 0)) == []   # 5 % of 8 = 0,4
+    assert match_invoice([_line(8401)], [PAPER], 10501, Tolerances(500, 0, 100))[0].kind == "quantity_received"
+
+
+def test_ap_match_1_price_tolerance_percent_or_absolute():
+    assert match_invoice([_line(8000, 1270)], [PAPER], 10160, Tolerances(0, 200, 0)) == []  # +1,6 %
+    found = match_invoice([_line(8000, 1300)], [PAPER], 10400, Tolerances(0, 200, 10))
+    assert {d.kind for d in found} == {"unit_price", "total"}
+    assert match_invoice([_line(8000, 1300)], [PAPER], 10400, Tolerances(0, 0, 500)) == []  # 4,00 € abs
+
+
+def test_ap_match_1_cumulated_invoices_of_one_order():
+    earlier = OrderedLine(1, 1, "Ramette papier A4", 10000, 1250, 8000, invoiced_before_milli=6000)
+    found = match_invoice([_line(4000)], [earlier], 5000, EXACT)
+    assert [(d.kind, d.invoiced, d.expected) for d in found] == [("quantity_received", 10000, 8000)]
+
+
+def test_ap_match_1_line_not_on_the_order():
+    found = match_invoice([_line(), _line(1000, 500, "Frais de port", 2)], [PAPER], 10500, EXACT)
+    assert [d.kind for d in found] == ["unknown_line", "total"]
+
+
+def test_ap_match_1_invoice_without_lines_is_matched_on_totals():
+    assert match_invoice([], [PAPER], 10000, EXACT) == []
+    found = match_invoice([], [PAPER], 12500, EXACT)
+    assert [(d.kind, d.invoiced, d.expected) for d in found] == [("total", 12500, 10000)]
+
+
+def test_ap_flow_1_actions_depend_on_status_and_rights():
+    approver = {"approve_invoices"}
+    assert [a.name for a in available_actions(S.RECEIVED, approver)] == [
+        "take", "approve", "approve_partially", "dispute", "suspend", "refuse"]
+    assert available_actions(S.RECEIVED, {"manage_suppliers"}) == []
+    assert [a.name for a in available_actions(S.APPROVED, {"pay_invoices"})] == ["pay"]
+    assert available_actions(S.PAID, approver | {"pay_invoices"}) == []
+    assert available_actions(S.REFUSED, approver) == []
+
+
+def test_ap_flow_1_reasons_and_overrides():
+    approver = {"approve_invoices"}
+    with pytest.raises(TransitionRefused, match="motif"):
+        check_transition("dispute", S.RECEIVED, approver, "", 0)
+    assert check_transition("dispute", S.RECEIVED, approver, "Quantité erronée", 0).to == S.DISPUTED
+    with pytest.raises(TransitionRefused, match="2 écart"):
+        check_transition("approve", S.IN_HAND, approver, "", 2)
+    assert check_transition("approve", S.IN_HAND, approver, "", 2, "Reliquat livré demain").to == S.APPROVED
+    with pytest.raises(TransitionRefused, match="pas le droit"):
+        check_transition("approve", S.IN_HAND, {"pay_invoices"}, "", 0)
+    with pytest.raises(TransitionRefused, match="Impossible"):
+        check_transition("pay", S.IN_HAND, {"pay_invoices"}, "", 0)
+
+
+def test_ap_flow_1_statuses_carry_the_reform_codes():
+    assert S.APPROVED.reform_code == "205" and S.REFUSED.reform_code == "210"
+    assert S.DISPUTED.label == "En litige" and S.SUSPENDED.label == "Suspendue"
