@@ -2,7 +2,7 @@
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from peewee import PostgresqlDatabase, SqliteDatabase
+from peewee import PostgresqlDatabase, SqliteDatabase, fn
 from playhouse.migrations import Runner
 
 from models import db
@@ -17,6 +17,19 @@ SQLITE_PRAGMAS = {
 }
 
 
+def _casefold(value):
+    return value.casefold() if value is not None else None
+
+
+def text_contains(field, text):
+    """LOC-2: `field` contains `text`, ignoring case but not accents, on both databases.
+    PostgreSQL's ILIKE folds every letter; SQLite's LIKE folds ASCII only, so it compares
+    through Python's casefold, registered on every SQLite connection."""
+    if is_postgres():
+        return field.contains(text)
+    return fn.comptoir_casefold(field).contains(text.casefold())
+
+
 def open_database(url):
     """Return an unconnected peewee database for a sqlite:/// or postgresql:// URL."""
     parsed = urlparse(url)
@@ -25,7 +38,9 @@ def open_database(url):
         if url.startswith("sqlite:////"):
             path = "/" + path.lstrip("/")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        database.register_function(_casefold, "comptoir_casefold", 1, deterministic=True)
+        return database
     if parsed.scheme in ("postgres", "postgresql"):
         return PostgresqlDatabase(
             unquote(parsed.path.lstrip("/")),

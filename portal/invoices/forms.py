@@ -2,8 +2,8 @@
 reason, split across purchase requests, matching tolerances."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import DateField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import MoneyError, parse_amount
 from portal.purchasing.forms import CURRENCIES, LineForm, LinesMixin

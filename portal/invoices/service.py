@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from peewee import IntegrityError, fn
 
-from models import (DeliveryLine, DeliveryNote, Invoice, InvoiceEvent, InvoiceLine, InvoiceRequestShare, InvoiceVat,
+from models import (Invoice, InvoiceEvent, InvoiceLine, InvoiceRequestShare, InvoiceVat,
                     PurchaseLine, PurchaseOrder, Setting, Supplier, db)
 from portal.audit import record_action
-from portal.invoices.lifecycle import InvoiceStatus, TransitionRefused, check_transition
+from portal.invoices.lifecycle import InvoiceStatus, check_transition
 from portal.invoices.matching import InvoicedLine, OrderedLine, Tolerances, match_invoice
 from portal.purchasing.amounts import line_net
 from portal.purchasing.service import received_by_line

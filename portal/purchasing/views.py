@@ -36,7 +36,9 @@ def _require_visible(shop):
 
 
 def supplier_choices(empty_label):
-    active = Supplier.select().where(~Supplier.archived).order_by(Supplier.name)
+    from portal.suppliers.service import active_suppliers
+
+    active = active_suppliers()
     return [(0, empty_label)] + [(s.id, s.name) for s in active]
 
 

@@ -1,0 +1,165 @@
+"""What the supplier pages show: the list, the detail page and its fragments (bank details, contact
+rows and forms, history), each rendered as a full page or as the part an htmx request swaps."""
+from dataclasses import dataclass, field
+
+from flask import render_template, request
+
+from models import Supplier
+from portal.suppliers import service
+from portal.suppliers.forms import BankDetailsForm, ContactForm
+from portal.suppliers.identifiers import country_name, format_iban
+
+PAGE_SIZE = 50
+NEW_CONTACT_PREFIX = "contact-new"
+ACTION_LABELS = {
+    "supplier.create": "Création de la fiche",
+    "supplier.update": "Modification de la fiche",
+    "supplier.archive": "Archivage",
+    "supplier.unarchive": "Désarchivage",
+    "supplier.contact.add": "Contact ajouté",
+    "supplier.contact.update": "Contact modifié",
+    "supplier.contact.delete": "Contact supprimé",
+    "supplier.bank_change.request": "Changement de coordonnées bancaires demandé",
+    "supplier.bank_change.approve": "Changement de coordonnées bancaires approuvé",
+    "supplier.bank_change.reject": "Changement de coordonnées bancaires rejeté",
+}
+FIELD_LABELS = {
+    "name": "Nom", "siren": "SIREN", "siret": "SIRET", "vat_number": "N° de TVA", "country": "Pays",
+    "address": "Adresse", "postal_code": "Code postal", "city": "Ville",
+    "payment_terms_days": "Délai de paiement (jours)", "role": "Fonction", "email": "E-mail",
+    "phone": "Téléphone", "iban": "IBAN", "bic": "BIC", "status": "Statut", "archived": "Archivé",
+}
+STATUS_LABELS = {"PENDING": "en attente", "APPROVED": "approuvé", "REJECTED": "rejeté"}
+
+
+def wants_fragment():
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- List -----------------------------------------------------------------------------------
+
+
+def listing(args):
+    text = args.get("q", "").strip()
+    include_archived = args.get("archives") == "1"
+    page = max(1, args.get("page", 1, type=int))
+    query = service.search_suppliers(text, include_archived)
+    total = query.count()
+    suppliers = list(query.paginate(page, PAGE_SIZE))
+    return {"q": text, "include_archived": include_archived, "page": page, "total": total,
+            "pages": max(1, -(-total // PAGE_SIZE)), "suppliers": suppliers,
+            "pending_ids": service.pending_supplier_ids([s.id for s in suppliers])}
+
+
+def render_listing(args, access):
+    """The results table alone when the search form asks for it (live search), else the page."""
+    values = {"listing": listing(args), "access": access}
+    if request.headers.get("HX-Target") == "supplier-results":
+        return render_template("suppliers/_results.html", **values)
+    return render_template("suppliers/index.html", **values)
+
+
+# --- History --------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    record: object
+    label: str
+    changes: list = field(default_factory=list)  # (label, before, after)
+
+
+def _shown(name, value):
+    if value is None or value == "":
+        return "—"
+    if name == "iban":
+        return format_iban(value)
+    if name == "country":
+        return country_name(value)
+    if name == "status":
+        return STATUS_LABELS.get(value, value)
+    if name == "archived":
+        return "oui" if value else "non"
+    return str(value)
+
+
+def history_entry(record):
+    before, after = record.before_data or {}, record.after_data or {}
+    changes = []
+    for name, label in FIELD_LABELS.items():
+        if (name not in before and name not in after) or before.get(name) == after.get(name):
+            continue
+        old = _shown(name, before[name]) if name in before else ""
+        new = _shown(name, after[name]) if name in after else ""
+        if old in ("", "—") and new in ("", "—"):
+            continue
+        changes.append((label, old, new))
+    label = ACTION_LABELS.get(record.action, record.action)
+    if record.action.startswith("supplier.contact."):  # say which contact
+        label = f"{label} : {after.get('name') or before.get('name')}"
+    return HistoryEntry(record, label, changes)
+
+
+def history(supplier):
+    return [history_entry(record) for record in service.supplier_history(supplier)]
+
+
+# --- Detail page and its fragments ----------------------------------------------------------
+
+
+def new_contact_form(formdata=None):
+    """The add-contact form, empty unless `formdata` (the submitted request.form) is given."""
+    return ContactForm(formdata=formdata, prefix=NEW_CONTACT_PREFIX)
+
+
+def bank_context(supplier, access, bank_form=None, bank_error=None, bank_notice=None):
+    return {"supplier": supplier, "access": access, "pending": service.pending_bank_change(supplier),
+            "bank_form": bank_form or BankDetailsForm(formdata=None), "bank_error": bank_error,
+            "bank_notice": bank_notice}
+
+
+def detail_context(supplier, access, **bank):
+    return {**bank_context(supplier, access, **bank), "contacts": service.supplier_contacts(supplier),
+            "contact_form": new_contact_form(), "history": history(supplier)}
+
+
+def render_detail(supplier, access, status=200, **bank):
+    return render_template("suppliers/detail.html", **detail_context(supplier, access, **bank)), status
+
+
+def render_bank(supplier, access, status=200, **bank):
+    """The bank-details section and, out of band, the history; the whole page without htmx."""
+    if not wants_fragment():
+        return render_detail(supplier, access, status, **bank)
+    html = render_template("suppliers/_bank_details.html", **bank_context(supplier, access, **bank))
+    html += render_template("suppliers/_history.html", supplier=supplier, history=history(supplier), oob=True)
+    return html, status
+
+
+def render_contact_form(supplier, access, form, contact=None, status=200):
+    """The form row for htmx (edit in place, or the add row); a page of its own without JavaScript."""
+    values = {"supplier": supplier, "access": access, "form": form, "contact": contact}
+    template = "suppliers/_contact_form.html" if wants_fragment() else "suppliers/contact_edit.html"
+    return render_template(template, **values), status
+
+
+def contact_changed(html):
+    """A contact fragment, with the event that makes the history section reload itself."""
+    return html, 200, {"HX-Trigger": "supplier-changed"}
+
+
+def render_contact_row(supplier, access, contact):
+    return contact_changed(render_template("suppliers/_contact_row.html", supplier=supplier, contact=contact,
+                                           access=access))
+
+
+def render_contact_added(supplier, access, contact):
+    """The new row followed by an empty add row, replacing the add row that was submitted."""
+    return contact_changed(
+        render_template("suppliers/_contact_row.html", supplier=supplier, contact=contact, access=access)
+        + render_template("suppliers/_contact_form.html", supplier=supplier, access=access,
+                          form=new_contact_form(), contact=None, autofocus=True))
+
+
+def get_supplier(supplier_id):
+    return Supplier.get_or_none(Supplier.id == supplier_id)
