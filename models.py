@@ -200,7 +200,7 @@ class Transaction(BaseModel):
     state = CharField(max_length=24, index=True)
     created_at = DateTimeField(default=utcnow, index=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    card_token = CharField(max_length=64)
+    card_token = CharField(max_length=64, index=True)
     masked_pan = CharField(max_length=19)
     networks = CharField(max_length=64)  # comma-separated, e.g. "CB,VISA"
     network = CharField(max_length=16)  # the one used
@@ -242,13 +242,14 @@ class Operation(BaseModel):
     idempotency_key = CharField(max_length=64, null=True, unique=True)
     # Reconciliation data for what went to the bank (PAY-DET-1).
     operation_number = CharField(max_length=32, default="")
-    remittance_status = CharField(max_length=16, default="")
+    remittance_status = CharField(max_length=16, default="", index=True)
     sent_at = DateTimeField(null=True)
     warning_at = DateTimeField(null=True)
     error_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "card_operation"
+        indexes = ((("kind", "sent_at"), False),)
 
 
 class Unpaid(BaseModel):

@@ -89,6 +89,9 @@ class Chargeback:
 class Acquirer(abc.ABC):
     """What the portal asks of a card acquirer. The acquirer owns the card vault."""
 
+    # How many days after a remittance the acquirer may still announce an unpaid on it.
+    chargeback_window_days = 120
+
     @abc.abstractmethod
     def store_card(self, number: str, expiry: Expiry) -> str:
         """Keep the card in the vault and return its token."""
@@ -161,6 +164,8 @@ def _digits(seed: str, size: int) -> str:
 
 class SimulatorAcquirer(Acquirer):
     """Deterministic outcomes chosen by the card number (see README, « Cartes de test »)."""
+
+    chargeback_window_days = UNPAID_AFTER_DAYS
 
     def __init__(self, vault):
         self.vault = vault

@@ -70,18 +70,30 @@ def run_day(ctx, day):
         return None
 
 
+def _facts_of(ctx, transactions):
+    """{transaction id: facts}, with every operation loaded in one query (not one per transaction)."""
+    operations = {txn.id: [] for txn in transactions}
+    ids = list(operations)
+    for start in range(0, len(ids), 500):
+        for op in Operation.select().where(Operation.transaction.in_(ids[start:start + 500])):
+            operations[op.transaction_id].append(op)
+    return {txn.id: facts_for(txn, ctx.timezone, operations[txn.id]) for txn in transactions}
+
+
 def _due(ctx, action, states, day):
-    """Transactions for which the lifecycle rule says `action` today: SQL narrows, the rule decides."""
+    """Transactions for which the lifecycle rule says `action` today: SQL narrows, the rule decides.
+    Returns [(transaction, facts)]."""
     candidates = _locked_rows(Transaction.select().where(Transaction.state.in_(states)
                                                          & (Transaction.capture_date <= day))
                               .order_by(Transaction.id))
-    return [txn for txn in candidates if due_action(facts_for(txn, ctx.timezone), day) == action]
+    facts = _facts_of(ctx, candidates)
+    return [(txn, facts[txn.id]) for txn in candidates if due_action(facts[txn.id], day) == action]
 
 
 def _authorise_due(ctx, day):
     """Instalments and long-delay payments: their authorisation is asked on the due day."""
     count = 0
-    for txn in _due(ctx, "authorise", [State.TO_AUTHORIZE], day):
+    for txn, _ in _due(ctx, "authorise", [State.TO_AUTHORIZE], day):
         txn.state = State.TO_CAPTURE
         _authorise_into(ctx, txn, None)  # a refusal sets REFUSED: never presented again
         txn.save()
@@ -91,8 +103,8 @@ def _authorise_due(ctx, day):
 
 def _expire_overdue(ctx, day):
     count = 0
-    for txn in _due(ctx, "expire", [State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day):
-        remaining = facts_for(txn, ctx.timezone).remaining
+    for txn, facts in _due(ctx, "expire", [State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day):
+        remaining = facts.remaining
         Operation.create(transaction=txn, kind=Kind.EXPIRE, amount=remaining, at=ctx.now(),
                          reason=f"Non validée au plus tard le {txn.capture_date:%d/%m/%Y}")
         txn.state = State.EXPIRED
@@ -102,11 +114,9 @@ def _expire_overdue(ctx, day):
 
 
 def _send_captures(ctx, day):
-    transactions = {txn.id: txn for txn in _due(ctx, "capture", [State.TO_CAPTURE], day)}
-    items = []
-    for txn in transactions.values():
-        remaining = facts_for(txn, ctx.timezone).remaining
-        items.append(BankItem(txn.id, txn.card_token, remaining, txn.currency, txn.reference))
+    due = _due(ctx, "capture", [State.TO_CAPTURE], day)
+    transactions = {txn.id: txn for txn, _ in due}
+    items = [BankItem(txn.id, txn.card_token, facts.remaining, txn.currency, txn.reference) for txn, facts in due]
     sent_at = ctx.now()
     reports = ctx.acquirer.capture(items, sent_at) if items else []
     amounts = {item.key: item.amount for item in items}
@@ -119,7 +129,7 @@ def _send_captures(ctx, day):
                          remittance_status="ACCEPTED" if report.accepted else "REFUSED",
                          sent_at=sent_at, warning_at=report.warning_at, error_at=report.error_at)
         txn.state = State.CAPTURED if report.accepted else State.CAPTURE_REFUSED
-        txn.save()
+        txn.save(only=[Transaction.state])
         captured += report.accepted
         refused += not report.accepted
     return {"captured": captured, "capture_refused": refused}
@@ -152,7 +162,9 @@ def _send_credits(ctx):
 
 
 def _receive_chargebacks(ctx, day):
-    since = datetime.datetime.combine(day - datetime.timedelta(days=CHARGEBACK_WINDOW_DAYS), datetime.time())
+    # Only the captures on which the acquirer may still announce an unpaid (the simulator: 3 days).
+    window = getattr(ctx.acquirer, "chargeback_window_days", CHARGEBACK_WINDOW_DAYS)
+    since = datetime.datetime.combine(day - datetime.timedelta(days=window), datetime.time())
     captures = list(
         Operation.select(Operation, Transaction).join(Transaction)
         .where((Operation.kind == Kind.CAPTURE) & Operation.succeeded & (Operation.sent_at >= since)

@@ -1,0 +1,725 @@
+"""Comptoir performance benchmark: the card payment pages and the daily remittance run on a
+realistically sized database.
+
+What it does
+------------
+1. Builds a throw-away app (TestConfig) on a temporary SQLite database, or on PostgreSQL when
+   PORTAL_BENCH_DATABASE_URL is set. The PostgreSQL database must exist and is dedicated to the
+   benchmark: every table in it is dropped, then the migrations are applied again, so reruns work.
+2. Seeds one shop, one user holding view / create_payment / validate / cancel / refund / duplicate,
+   a handful of cards kept in the app's vault (their tokens are reused), and about 200,000 card
+   transactions spread over the last 18 months (bulk insert_many, not through the service), with
+   realistic states and their operation rows (AUTHOR for each, VALIDATE / CAPTURE / CANCEL /
+   CREDIT / EXPIRE where the state implies them), plus ~2,000 transactions created "today"
+   (a FakeClock day) that the remittance run has to send to the bank.
+3. Measures with time.perf_counter, several repetitions each (median and p95, in milliseconds),
+   through the Flask test client logged in as that user:
+     - GET /transactions/                    today's list, first page of 50
+     - GET /transactions/?jour=<busy day>    a past day with many transactions
+     - GET /transactions/<id>                detail page
+     - GET  /transactions/<id>/rembourser    inline refund form (HX-Request, list context)
+     - POST /transactions/<id>/rembourser    inline refund (HX-Request, fresh idempotency key)
+     - GET /transactions/<id>/recus/<op>/a4.pdf   first request (WeasyPrint render + store)
+       and later requests (served byte for byte from the document store)
+     - GET / POST /transactions/nouveau      new payment form and its submission
+     - remit(ctx, today)                     the daily remittance run over today's due
+                                             TO_CAPTURE transactions (reset between repetitions)
+   The "queries" column is the median number of SQL statements per repetition. The remittance
+   run, measured last, is repeated at least twice and then only while the whole benchmark stays
+   within about three minutes.
+4. Prints a table and writes the same figures to test-output/bench.json.
+
+Performance targets are checked by reading these figures, never by timed assertions in tests.
+
+Run it
+------
+    make bench                                   # SQLite, 200,000 transactions
+    .venv/bin/python scripts/bench.py --quick    # smoke run, 5,000 transactions
+    .venv/bin/python scripts/bench.py --transactions 50000
+    createdb -h 127.0.0.1 -U postgres comptoir_bench   # once
+    PORTAL_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/comptoir_bench make bench
+
+On PostgreSQL the tables are ANALYZEd after the bulk load (as autovacuum would soon do);
+SQLite gets no ANALYZE because the app never runs one.
+"""
+import argparse
+import contextlib
+import datetime
+import json
+import math
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import zoneinfo
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from peewee import chunked  # noqa: E402
+
+from config import TestConfig  # noqa: E402
+from models import Operation, RemittanceRun, Transaction, Unpaid, db  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.database import apply_migrations, is_postgres  # noqa: E402
+from portal.money import format_money  # noqa: E402
+from portal.payments.acquirer import SIMULATOR_REFUSALS, response_label, simulator_card  # noqa: E402
+from portal.payments.cards import Expiry, detect_networks, mask  # noqa: E402
+from portal.payments.remittance import remit  # noqa: E402
+from tests.conftest import PortalClient  # noqa: E402
+from portal.payments.service import PaymentContext, current_fraud_profile  # noqa: E402
+from tests.factories import PASSWORD, FakeClock, make_shop, make_user  # noqa: E402
+
+DEFAULT_TRANSACTIONS = 200_000
+QUICK_TRANSACTIONS = 5_000
+HISTORY_DAYS = 548  # 18 months
+TIMEZONE = "Europe/Paris"
+PARIS = zoneinfo.ZoneInfo(TIMEZONE)
+# "Now" for the app and the batch: 18:00 in Paris on a Tuesday, the shop's day mostly done.
+NOW = datetime.datetime(2026, 3, 10, 17, 0, 0)
+RIGHTS = ["view", "create_payment", "validate", "cancel", "refund", "duplicate"]
+USERNAME = "bench"
+HX = {"HX-Request": "true"}
+CARD_EXPIRY = Expiry(2029, 12)
+# The seeded history reuses these cards (weights: mostly domestic co-badged cards).
+SEED_CARDS = [
+    (simulator_card("420000"), 30),          # CB
+    (simulator_card("440000"), 20),          # CB + V PAY
+    (simulator_card("520000"), 20),          # CB + Mastercard
+    (simulator_card("410000"), 12),          # Visa
+    (simulator_card("510000"), 10),          # Mastercard
+    (simulator_card("340000"), 5),           # American Express
+    (simulator_card("520000", "33"), 3),     # issued in the US
+]
+TXN_CHUNK = 500  # rows per INSERT statement (25 columns: well under SQLite's 32,766 parameters)
+OP_CHUNK = 1000  # 14 columns
+FLUSH_EVERY = 10_000  # transactions per database transaction while seeding
+OUTPUT = ROOT / "test-output" / "bench.json"
+TIME_BUDGET = 170  # seconds: the remittance run, measured last, repeats less beyond this
+REMIT = "remittance run remit(ctx, today)"
+
+
+# --- Client ----------------------------------------------------------------------------
+
+
+# The test suite's client: it sends the CSRF token in X-CSRFToken on every POST, as the pages do.
+BenchClient = PortalClient
+
+
+def expect(response, status, what):
+    if response.status_code != status:
+        body = response.get_data(as_text=True)
+        raise SystemExit(f"bench: {what} answered {response.status_code} (expected {status}):\n{body[:2000]}")
+    return response
+
+
+# --- Measuring -----------------------------------------------------------------------------
+
+
+class QueryCounter:
+    """Counts the SQL statements the database runs (a wrapper around execute_sql)."""
+
+    def __init__(self, database):
+        self.count = 0
+        original = database.execute_sql
+
+        def counting(sql, params=None):
+            self.count += 1
+            return original(sql, params)
+
+        database.execute_sql = counting
+
+
+class Recorder:
+    def __init__(self, counter):
+        self.counter = counter
+        self.samples = {}  # operation -> [(ms, queries)]
+
+    @contextlib.contextmanager
+    def timed(self, name):
+        queries = self.counter.count
+        start = time.perf_counter()
+        yield
+        elapsed = (time.perf_counter() - start) * 1000
+        self.samples.setdefault(name, []).append((elapsed, self.counter.count - queries))
+
+    def rows(self):
+        result = []
+        for name, samples in self.samples.items():
+            times = sorted(ms for ms, _ in samples)
+            result.append({
+                "operation": name,
+                "n": len(times),
+                "median_ms": round(statistics.median(times), 1),
+                "p95_ms": round(percentile(times, 95), 1),
+                "max_ms": round(times[-1], 1),
+                "queries": int(statistics.median(q for _, q in samples)),
+            })
+        return result
+
+
+def percentile(sorted_values, pct):
+    """Nearest-rank percentile (with few samples p95 is close to the maximum, as it should be)."""
+    rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+# --- Database ------------------------------------------------------------------------------
+
+
+def safe_url(url):
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return urlunparse(parsed._replace(netloc=netloc))
+    return url
+
+
+def reset_postgres():
+    """Drop every table of the dedicated benchmark database (refusing a database that is not Comptoir's)."""
+    with db.connection_context():
+        tables = db.get_tables()
+        if tables and "schema_migration" not in tables:
+            raise SystemExit("bench: PORTAL_BENCH_DATABASE_URL points to a database that is not Comptoir's "
+                             f"(tables: {', '.join(tables[:8])}…); refusing to drop its tables.")
+        if tables:
+            db.execute_sql("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+
+
+def fix_sequences():
+    """Rows were inserted with explicit ids: move the PostgreSQL sequences past them."""
+    if not is_postgres():
+        return
+    for model in (Transaction, Operation, RemittanceRun):
+        table = model._meta.table_name
+        db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                       f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+
+
+# --- Seeding -------------------------------------------------------------------------------
+
+
+def to_utc(day, local_time):
+    return (datetime.datetime.combine(day, local_time, PARIS)
+            .astimezone(datetime.UTC).replace(tzinfo=None))
+
+
+def local_date(utc_naive):
+    return utc_naive.replace(tzinfo=datetime.UTC).astimezone(PARIS).date()
+
+
+def eur(minor):
+    """French amount text, like format_money(minor, "EUR", locale="fr") but cheap enough for 200,000 rows."""
+    return f"{minor // 100:,}".replace(",", "\u202f") + f",{minor % 100:02d}\u00a0€"
+
+
+def fraud_json(amount, profile_version, uses=0, passed=True):
+    rules = [
+        {"rule": "max_amount", "label": "Montant maximum par transaction", "passed": True,
+         "detail": f"{eur(amount)} pour un plafond de {eur(500000)}"},
+        {"rule": "card_velocity", "label": "Utilisations de la carte dans la journée", "passed": passed,
+         "detail": f"{uses} utilisation(s) déjà aujourd'hui, 5 au plus"},
+        {"rule": "card_country", "label": "Pays de la carte", "passed": True,
+         "detail": "carte émise en FR ; aucun pays bloqué"},
+    ]
+    return json.dumps({"profile_version": profile_version, "passed": passed, "rules": rules}, ensure_ascii=False)
+
+
+TXN_FIELDS = [
+    Transaction.id, Transaction.shop, Transaction.reference, Transaction.order_reference,
+    Transaction.customer_code, Transaction.free_info, Transaction.amount, Transaction.currency,
+    Transaction.capture_mode, Transaction.capture_delay, Transaction.state, Transaction.created_at,
+    Transaction.created_by, Transaction.card_token, Transaction.masked_pan, Transaction.networks,
+    Transaction.network, Transaction.card_expiry_year, Transaction.card_expiry_month, Transaction.card_country,
+    Transaction.response_code, Transaction.authorisation_number, Transaction.fraud_result,
+    Transaction.fraud_profile_version, Transaction.capture_date,
+]
+OP_FIELDS = [
+    Operation.id, Operation.transaction, Operation.kind, Operation.amount, Operation.succeeded,
+    Operation.response_code, Operation.reason, Operation.at, Operation.user, Operation.idempotency_key,
+    Operation.operation_number, Operation.remittance_status, Operation.sent_at, Operation.error_at,
+]
+
+
+class BulkInsert:
+    """Model.insert_many() per chunk of rows. Building the SQL text is most of peewee's cost (about
+    7 µs per value, a minute for the full seed), and every full chunk has the same text: it is built
+    once by insert_many and then reused with each chunk's values, after checking on that first chunk
+    that peewee passes these values through unchanged (otherwise every chunk goes through peewee)."""
+
+    def __init__(self, model, fields, size):
+        self.model, self.fields, self.size = model, fields, size
+        self.sql = None
+        self.reusable = True
+
+    def execute(self, rows):
+        values = [value for row in rows for value in row]
+        if self.sql is not None and len(rows) == self.size:
+            db.execute_sql(self.sql, values)
+            return
+        sql, params = self.model.insert_many(rows, fields=self.fields).as_rowcount().sql()
+        if len(rows) == self.size and self.reusable:
+            if list(params) == values:
+                self.sql = sql
+            else:
+                self.reusable = False
+        db.execute_sql(sql, params)
+
+
+class Seeder:
+    """Generates transactions day by day (ids follow time, as in production) and bulk-inserts them."""
+
+    def __init__(self, rng, shop, user, cards, today, profile_version):
+        self.rng = rng
+        self.shop_id = shop.id
+        self.user_id = user.id
+        self.cards = cards  # [(token, masked, networks, country)]
+        self.card_weights = [w for _, w in SEED_CARDS]
+        self.today = today
+        self.profile_version = profile_version
+        self.next_txn = 1
+        self.next_op = 1
+        self.txn_rows = []
+        self.op_rows = []
+        self.txn_insert = BulkInsert(Transaction, TXN_FIELDS, TXN_CHUNK)
+        self.op_insert = BulkInsert(Operation, OP_FIELDS, OP_CHUNK)
+        self.counts = {"transactions": 0, "operations": 0}
+        self.states = {}
+        self.per_day = {}
+
+    # Rows ---------------------------------------------------------------------------------
+
+    def _op(self, txn_id, kind, amount, at, *, succeeded=True, code="00", reason="", user=True, key=False,
+            number="", status="", sent_at=None, error_at=None):
+        op_id = self.next_op
+        self.next_op += 1
+        self.op_rows.append((op_id, txn_id, kind, amount, succeeded, code, reason, at,
+                             self.user_id if user else None, secrets.token_urlsafe(24) if key else None,
+                             number, status, sent_at, error_at))
+        return op_id
+
+    def _sent(self, day):
+        """When the evening batch of `day` sent things to the bank (22:00 in Paris)."""
+        return to_utc(day, datetime.time(22, 0))
+
+    def _capture(self, txn_id, amount, day, accepted=True):
+        sent = self._sent(day)
+        number = f"R{sent:%y%m%d}{txn_id:08d}"
+        if accepted:
+            self._op(txn_id, "CAPTURE", amount, sent, user=False, number=number, status="ACCEPTED", sent_at=sent)
+        else:
+            self._op(txn_id, "CAPTURE", amount, sent, succeeded=False, code="12", user=False,
+                     reason="Remise refusée par la banque : transaction invalide", number=number,
+                     status="REFUSED", sent_at=sent, error_at=sent)
+
+    def transaction(self, created, day, *, today=False):
+        rng = self.rng
+        txn_id = self.next_txn
+        self.next_txn += 1
+        token, masked, networks, country = rng.choices(self.cards, self.card_weights)[0]
+        amount = max(100, min(450_000, int(rng.lognormvariate(math.log(4500), 0.9))))
+        validation = rng.random() < (0.025 if today else 0.08)
+        mode = "VALIDATION" if validation else "AUTO"
+        delay = 3 if validation else (0 if today or rng.random() < 0.85 else rng.randint(1, 5))
+        capture_date = day + datetime.timedelta(days=delay)
+        auth_number = f"{rng.randrange(10**6):06d}"
+        code = "00"
+        outcome = rng.random()
+        # AUTHOR result first: a few refusals and fraud blocks, whatever the mode.
+        if outcome < 0.03:
+            state, code = "REFUSED", rng.choice(["05", "51", "54"])
+        elif outcome < 0.035:
+            state, code = "FRAUD_SUSPECTED", "34"
+        elif validation:
+            if capture_date >= self.today:
+                state = "TO_VALIDATE"
+            else:
+                state = rng.choices(["VALIDATED", "EXPIRED", "CANCELLED"], [75, 15, 10])[0]
+                if state == "EXPIRED" and capture_date + datetime.timedelta(days=1) >= self.today:
+                    state = "VALIDATED"  # would be expired by tonight's run, which the benchmark repeats
+        elif capture_date >= self.today:
+            # Today's payments, and older ones whose capture delay is not over: waiting for the batch.
+            state = "TO_CAPTURE"
+        else:
+            r = rng.random()
+            state = ("CANCELLED" if r < 0.02 else "CAPTURE_REFUSED" if r < 0.022
+                     else "CREDITED" if r < 0.06 else "CAPTURED")
+        accepted = state not in ("REFUSED", "FRAUD_SUSPECTED")
+        reason = ("" if accepted else
+                  "Bloquée par le contrôle de fraude : utilisations de la carte dans la journée"
+                  if code == "34" else response_label(code))
+        self._op(txn_id, "AUTHOR", amount, created, succeeded=accepted, code=code, reason=reason, key=True)
+        final_state = state
+        if state == "VALIDATED":
+            validated_on = day + datetime.timedelta(days=rng.randint(0, delay))
+            at = to_utc(validated_on, datetime.time(rng.randint(9, 18), rng.randint(0, 59)))
+            self._op(txn_id, "VALIDATE", amount, max(at, created), key=True)
+            capture_date = validated_on
+            self._capture(txn_id, amount, validated_on)
+            final_state = "CAPTURED"
+        elif state == "EXPIRED":
+            self._op(txn_id, "EXPIRE", amount, self._sent(capture_date + datetime.timedelta(days=1)), code="",
+                     user=False, reason=f"Non validée au plus tard le {capture_date:%d/%m/%Y}")
+        elif state == "CANCELLED":
+            self._op(txn_id, "CANCEL", amount, created + datetime.timedelta(minutes=rng.randint(1, 120)), key=True)
+        elif state == "CAPTURE_REFUSED":
+            self._capture(txn_id, amount, capture_date, accepted=False)
+        elif state in ("CAPTURED", "CREDITED"):
+            self._capture(txn_id, amount, capture_date)
+            if state == "CREDITED":
+                refund_day = capture_date + datetime.timedelta(days=rng.randint(1, 60))
+                if refund_day >= self.today:
+                    final_state = "CAPTURED"
+                else:
+                    credit = amount if rng.random() < 0.6 else max(1, amount * rng.randint(10, 90) // 100)
+                    at = to_utc(refund_day, datetime.time(rng.randint(9, 18), rng.randint(0, 59)))
+                    sent = self._sent(refund_day)
+                    self._op(txn_id, "CREDIT", credit, at, key=True, number=f"C{sent:%y%m%d}{txn_id:08d}",
+                             status="ACCEPTED", sent_at=sent, code="")
+        self.txn_rows.append((
+            txn_id, self.shop_id, f"{created:%Y%m%d%H%M%S}{txn_id:06d}", f"CMD-{rng.randrange(10**7):07d}",
+            f"C{rng.randrange(10**5):05d}" if rng.random() < 0.5 else "", "", amount, "EUR", mode, delay,
+            final_state, created, self.user_id, token, masked, networks, networks.split(",")[0], 2029, 12,
+            country if accepted else "", code, auth_number if accepted else "",
+            fraud_json(amount, self.profile_version, passed=code != "34"), self.profile_version, capture_date,
+        ))
+        self.states[final_state] = self.states.get(final_state, 0) + 1
+        self.per_day[day] = self.per_day.get(day, 0) + 1
+        if len(self.txn_rows) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self):
+        if not self.txn_rows:
+            return
+        with db.atomic():
+            for rows in chunked(self.txn_rows, TXN_CHUNK):
+                self.txn_insert.execute(rows)
+            for rows in chunked(self.op_rows, OP_CHUNK):
+                self.op_insert.execute(rows)
+        self.counts["transactions"] += len(self.txn_rows)
+        self.counts["operations"] += len(self.op_rows)
+        self.txn_rows, self.op_rows = [], []
+
+    # Days ---------------------------------------------------------------------------------
+
+    def history(self, total):
+        """`total` transactions over the HISTORY_DAYS before today: fewer on Sundays, a busy
+        December, and a business that grows over the period."""
+        days = [self.today - datetime.timedelta(days=n) for n in range(HISTORY_DAYS, 0, -1)]
+        weights = []
+        for index, day in enumerate(days):
+            weight = 0.7 + 0.6 * index / len(days)
+            weight *= 0.35 if day.weekday() == 6 else 1.0
+            weight *= 1.5 if day.month == 12 else 1.0
+            weights.append(weight)
+        scale = total / sum(weights)
+        counts = [int(w * scale) for w in weights]
+        for index in sorted(range(len(days)), key=lambda i: -weights[i])[:total - sum(counts)]:
+            counts[index] += 1
+        for day, count in zip(days, counts):
+            self.day(day, count)
+
+    def day(self, day, count, until=None):
+        """`count` transactions between 08:00 and 21:00 local time (or `until`, UTC), in time order."""
+        start = to_utc(day, datetime.time(8))
+        end = min(to_utc(day, datetime.time(21)), until) if until else to_utc(day, datetime.time(21))
+        span = (end - start).total_seconds()
+        moments = sorted(start + datetime.timedelta(seconds=self.rng.random() * span) for _ in range(count))
+        for created in moments:
+            self.transaction(created.replace(microsecond=0), day, today=day == self.today)
+
+
+def seed(app, clock, total, today_count, rng):
+    started = time.perf_counter()
+    make_user("admin", is_admin=True)  # an installed portal: without an administrator every page goes to /setup
+    shop = make_shop("Boutique du Comptoir")
+    user = make_user(USERNAME, rights={shop: RIGHTS})
+    profile = current_fraud_profile()
+    acquirer = app.extensions["comptoir.acquirer"]
+    cards = []
+    for number, _ in SEED_CARDS:
+        networks = detect_networks(number)
+        country = "US" if number[6:8] == "33" else "FR"
+        cards.append((acquirer.store_card(number, CARD_EXPIRY), mask(number), ",".join(networks), country))
+    today = local_date(clock.now)
+    seeder = Seeder(rng, shop, user, cards, today, profile.version)
+    seeder.history(total)
+    seeder.day(today, today_count, until=clock.now - datetime.timedelta(minutes=5))
+    seeder.flush()
+    # The batch has run every evening so far.
+    RemittanceRun.insert_many(
+        [{"day": today - datetime.timedelta(days=n), "started_at": to_utc(today - datetime.timedelta(days=n),
+                                                                          datetime.time(22)),
+          "finished_at": to_utc(today - datetime.timedelta(days=n), datetime.time(22, 1)), "summary": "{}"}
+         for n in range(HISTORY_DAYS, 0, -1)]).as_rowcount().execute()
+    fix_sequences()
+    if is_postgres():
+        db.execute_sql("ANALYZE")
+    past_days = {day: count for day, count in seeder.per_day.items() if day < today}
+    busiest = max(past_days, key=past_days.get)
+    return {
+        "shop": shop, "user": user, "today": today, "busiest_day": busiest,
+        "busiest_day_count": past_days[busiest], "transactions": seeder.counts["transactions"],
+        "operations": seeder.counts["operations"], "today_count": seeder.per_day.get(today, 0),
+        "states": dict(sorted(seeder.states.items())), "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+# --- Scenarios -------------------------------------------------------------------------------
+
+
+def sample_ids(query, count, rng):
+    ids = [row.id for row in query]
+    return rng.sample(ids, min(count, len(ids)))
+
+
+def bench_lists(client, rec, info, reps):
+    expect(client.get("/transactions/"), 200, "warm-up list")
+    past = f"/transactions/?jour={info['busiest_day'].isoformat()}"
+    for _ in range(reps):
+        with rec.timed("list today (GET /transactions/)"):
+            response = client.get("/transactions/")
+        expect(response, 200, "today's list")
+        with rec.timed("list past day (?jour=busiest)"):
+            response = client.get(past)
+        expect(response, 200, "past day list")
+    assert 'id="txn-row-' in response.get_data(as_text=True), "the past day's list is empty"
+
+
+def bench_detail(client, rec, info, reps, rng):
+    today_start = to_utc(info["today"], datetime.time())
+    old = Transaction.select(Transaction.id).where(Transaction.created_at < today_start)
+    recent = Transaction.select(Transaction.id).where(Transaction.created_at >= today_start)
+    ids = sample_ids(old, reps - reps // 4, rng) + sample_ids(recent, reps // 4, rng)
+    expect(client.get(f"/transactions/{ids[0]}"), 200, "warm-up detail")
+    for txn_id in ids:
+        with rec.timed("detail (GET /transactions/<id>)"):
+            response = client.get(f"/transactions/{txn_id}")
+        expect(response, 200, "detail")
+
+
+def refundable_ids(info, count, rng):
+    """Captured, not refunded, created 10 days to 14 months ago (inside the 15-month refund window)."""
+    newest = to_utc(info["today"] - datetime.timedelta(days=10), datetime.time())
+    oldest = to_utc(info["today"] - datetime.timedelta(days=420), datetime.time())
+    query = (Transaction.select(Transaction.id)
+             .where((Transaction.state == "CAPTURED") & (Transaction.amount >= 1000)
+                    & (Transaction.created_at >= oldest) & (Transaction.created_at < newest)))
+    return sample_ids(query, count, rng)
+
+
+def bench_refund(client, rec, info, reps, rng):
+    ids = refundable_ids(info, reps + 1, rng)
+    if len(ids) < reps + 1:
+        raise SystemExit("bench: not enough captured transactions to refund; seed more transactions")
+    for index, txn_id in enumerate(ids):
+        warm = index == 0
+        with rec.timed("refund form (GET …/rembourser, htmx)") if not warm else contextlib.nullcontext():
+            response = client.get(f"/transactions/{txn_id}/rembourser?contexte=liste", headers=HX)
+        form = expect(response, 200, "refund form").get_data(as_text=True)
+        assert "<html" not in form, "the refund form came back as a full page"
+        key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', form).group(1)
+        data = {"amount": "1,00", "idempotency_key": key, "context": "liste"}
+        with rec.timed("refund submit (POST …/rembourser, htmx)") if not warm else contextlib.nullcontext():
+            response = client.post(f"/transactions/{txn_id}/rembourser", headers=HX, data=data)
+        html = expect(response, 200, "refund").get_data(as_text=True)
+        assert "opération réussie" in html and "hx-swap-oob" in html, html[:500]
+
+
+def bench_receipts(client, rec, info, transactions, cached_reps, rng):
+    ids = sample_ids(Transaction.select(Transaction.id).where(Transaction.state == "CAPTURED"),
+                     transactions + 1, rng)
+    authors = {op.transaction_id: op.id for op in Operation.select().where(
+        (Operation.transaction.in_(ids)) & (Operation.kind == "AUTHOR") & Operation.succeeded
+        & (Operation.amount > 0))}
+    for index, txn_id in enumerate(ids):
+        url = f"/transactions/{txn_id}/recus/{authors[txn_id]}/a4.pdf"
+        warm = index == 0  # WeasyPrint loads its fonts on the first document of the process
+        with rec.timed("receipt a4.pdf first (render)") if not warm else contextlib.nullcontext():
+            response = client.get(url)
+        first = expect(response, 200, "receipt").data
+        assert first.startswith(b"%PDF")
+        for _ in range(0 if warm else cached_reps):
+            with rec.timed("receipt a4.pdf again (stored)"):
+                response = client.get(url)
+            assert expect(response, 200, "stored receipt").data == first, "receipt bytes changed"
+
+
+def new_payment_cards(count):
+    """Distinct accepted simulator cards, so that the per-card daily limit of the fraud check never trips."""
+    codes = [f"{n:02d}" for n in range(1, 100) if f"{n:02d}" not in SIMULATOR_REFUSALS]
+    return [simulator_card("430000", "00", code) for code in codes[:count]]
+
+
+def bench_new_payment(client, rec, reps):
+    created = []
+    for index, card in enumerate(new_payment_cards(reps + 1)):
+        warm = index == 0
+        with rec.timed("new payment form (GET /transactions/nouveau)") if not warm else contextlib.nullcontext():
+            response = client.get("/transactions/nouveau")
+        page = expect(response, 200, "new payment form").get_data(as_text=True)
+        data = {
+            "shop": re.search(r'name="shop"[^>]*value="(\d+)"', page).group(1),
+            "card_number": " ".join(card[i:i + 4] for i in range(0, 16, 4)),
+            "network": "VISA",
+            "expiry": "12/29",
+            "cvv": "123",
+            "reference": re.search(r'id="reference"[^>]*value="(\w+)"', page).group(1),
+            "amount": f"{random.Random(index).randint(5, 300)},50",
+            "currency": "EUR",
+            "capture_mode": "AUTO",
+            "capture_delay": "0",
+            "idempotency_key": re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page).group(1),
+        }
+        with rec.timed("new payment submit (POST /transactions/nouveau)") if not warm else contextlib.nullcontext():
+            response = client.post("/transactions/nouveau", data=data)
+        expect(response, 303, "new payment")
+        created.append(int(response.headers["Location"].rstrip("/").split("/")[-2]))
+    states = {t.state for t in Transaction.select(Transaction.state).where(Transaction.id.in_(created))}
+    assert states == {"TO_CAPTURE"}, f"new payments not all accepted: {states}"
+
+
+def bench_remittance(app, clock, rec, info, reps, deadline):
+    """remit(ctx, today), then put everything back so that the next repetition does the same work.
+    At least two runs; the later ones only while they fit before `deadline` (perf_counter time)."""
+    ctx = PaymentContext(acquirer=app.extensions["comptoir.acquirer"], timezone=TIMEZONE, clock=clock,
+                         format_amount=lambda minor, currency: format_money(minor, currency, locale="fr"))
+    today = info["today"]
+    db.connect(reuse_if_open=True)
+    due = [t.id for t in Transaction.select(Transaction.id).where(
+        (Transaction.state == "TO_CAPTURE") & (Transaction.capture_date <= today))]
+    credits = list(Operation.select(Operation.id, Operation.transaction).where(
+        (Operation.kind == "CREDIT") & (Operation.remittance_status == "TO_SEND")))
+    last_op = Operation.select(Operation.id).order_by(Operation.id.desc()).first().id
+    last_unpaid = (Unpaid.select(Unpaid.id).order_by(Unpaid.id.desc()).first() or Unpaid(id=0)).id
+    summary = None
+    for rep in range(reps):
+        if rep >= 2 and time.perf_counter() + 1.2 * max(ms for ms, _ in rec.samples[REMIT]) / 1000 > deadline:
+            print(f"remittance: {rep} runs (a further run would exceed the time budget)", flush=True)
+            break
+        with rec.timed(REMIT):
+            result = remit(ctx, today)
+        summary = result[today]
+        assert summary["captured"] + summary["capture_refused"] == len(due), (summary, len(due))
+        with db.atomic():
+            Operation.delete().where(Operation.id > last_op).execute()
+            Unpaid.delete().where(Unpaid.id > last_unpaid).execute()
+            RemittanceRun.delete().where(RemittanceRun.day == today).execute()
+            for ids in chunked(due, 500):
+                Transaction.update(state="TO_CAPTURE").where(Transaction.id.in_(ids)).execute()
+            if credits:
+                Operation.update(remittance_status="TO_SEND", sent_at=None, operation_number="",
+                                 warning_at=None, error_at=None).where(
+                    Operation.id.in_([op.id for op in credits])).execute()
+                Transaction.update(state="TO_CREDIT").where(
+                    Transaction.id.in_({op.transaction_id for op in credits})).execute()
+    return {"due_captures": len(due), "pending_credits": len(credits), "summary": summary}
+
+
+# --- Main --------------------------------------------------------------------------------------
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--transactions", type=int, default=None,
+                        help=f"transactions in the 18-month history (default {DEFAULT_TRANSACTIONS:,})")
+    parser.add_argument("--today", type=int, default=None,
+                        help="transactions created today, due for remittance (default: 1%% of the history, "
+                             "200 to 2,000)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_TRANSACTIONS:,} transactions and fewer repetitions")
+    parser.add_argument("--seed", type=int, default=20260310, help="random seed")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="JSON results file")
+    return parser.parse_args()
+
+
+def print_report(report):
+    seed_info = report["seed"]
+    print()
+    print(f"Comptoir benchmark — {report['database']} ({report['database_url']})")
+    print(f"seed: {seed_info['transactions']:,} transactions ({seed_info['today']:,} today), "
+          f"{seed_info['operations']:,} operations, loaded in {seed_info['seconds']} s; "
+          f"busiest past day {seed_info['busiest_day']} ({seed_info['busiest_day_count']} transactions); "
+          f"remittance: {seed_info['due_captures']} due captures, {seed_info['pending_credits']} pending refunds")
+    print()
+    width = max(len(row["operation"]) for row in report["results"])
+    header = f"{'operation':<{width}}  {'n':>3}  {'median ms':>9}  {'p95 ms':>9}  {'max ms':>9}  {'queries':>7}"
+    print(header)
+    print("-" * len(header))
+    for row in report["results"]:
+        print(f"{row['operation']:<{width}}  {row['n']:>3}  {row['median_ms']:>9.1f}  {row['p95_ms']:>9.1f}  "
+              f"{row['max_ms']:>9.1f}  {row['queries']:>7}")
+    print()
+    print(f"total {report['total_seconds']} s; results written to {report['output']}")
+
+
+def main():
+    args = parse_args()
+    total = args.transactions or (QUICK_TRANSACTIONS if args.quick else DEFAULT_TRANSACTIONS)
+    today_count = args.today if args.today is not None else max(200, min(2000, total // 100))
+    reps = {"list": 10, "detail": 12, "refund": 10, "receipts": 3, "cached": 3, "new": 8, "remit": 3} \
+        if args.quick else {"list": 30, "detail": 40, "refund": 25, "receipts": 6, "cached": 5, "new": 20,
+                            "remit": 5}
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
+    url = os.environ.get("PORTAL_BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+    try:
+        app = create_app(TestConfig, DATABASE_URL=url, INSTANCE_DIR=tmp / "instance")
+        app.test_client_class = BenchClient
+        clock = FakeClock(NOW)
+        app.config["CLOCK"] = clock
+        if is_postgres():
+            reset_postgres()
+        apply_migrations()
+        db.connect(reuse_if_open=True)
+        print(f"seeding {total:,} transactions + {today_count:,} today on {'PostgreSQL' if is_postgres() else 'SQLite'}…",
+              flush=True)
+        info = seed(app, clock, total, today_count, rng)
+        print(f"seeded in {info['seconds']} s; measuring…", flush=True)
+
+        rec = Recorder(QueryCounter(db.obj))
+        client = app.test_client()
+        expect(client.post("/login", data={"username": USERNAME, "password": PASSWORD}), 302, "login")
+        bench_lists(client, rec, info, reps["list"])
+        bench_detail(client, rec, info, reps["detail"], rng)
+        bench_refund(client, rec, info, reps["refund"], rng)
+        bench_receipts(client, rec, info, reps["receipts"], reps["cached"], rng)
+        bench_new_payment(client, rec, reps["new"])
+        remittance = bench_remittance(app, clock, rec, info, reps["remit"], started + TIME_BUDGET)
+
+        report = {
+            "database": "postgresql" if is_postgres() else "sqlite",
+            "database_url": safe_url(url),
+            "seed": {
+                "transactions": info["transactions"], "today": info["today_count"],
+                "operations": info["operations"], "states": info["states"], "seconds": info["seconds"],
+                "busiest_day": info["busiest_day"].isoformat(), "busiest_day_count": info["busiest_day_count"],
+                "clock_now_utc": NOW.isoformat(), "due_captures": remittance["due_captures"],
+                "pending_credits": remittance["pending_credits"], "remittance_summary": remittance["summary"],
+            },
+            "results": rec.rows(),
+            "python": platform.python_version(),
+            "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "output": str(args.output),
+        }
+        report["total_seconds"] = round(time.perf_counter() - started, 1)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        print_report(report)
+    finally:
+        if not db.is_closed():
+            db.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
