@@ -102,6 +102,7 @@ def _register_blueprints(app):
     from portal import payments
     from portal.invoices import bp as invoices_bp
     from portal.purchasing import bp as purchasing_bp
+    from portal.reports import bp as reports_bp
     from portal.suppliers import bp as suppliers_bp
 
     app.register_blueprint(auth_bp)
@@ -112,6 +113,7 @@ def _register_blueprints(app):
     app.register_blueprint(purchasing_bp)
     app.register_blueprint(invoices_bp)
     app.register_blueprint(suppliers_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_templates(app):

@@ -1,0 +1,104 @@
+"""Report pages: cash-flow timeline and spend dashboard, with a CSV export."""
+import csv
+import datetime
+import io
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from models import Supplier
+from portal.auth.rights import PAYABLES_RIGHTS, shops_with_any_right, shops_with_right
+from portal.money import format_amount_input
+from portal.reports import bp, data
+from portal.reports.timeline import build_timeline, chart_geometry
+
+PERIODS = {"week": ("Semaines", 13), "month": ("Mois", 12)}
+
+
+def _shops():
+    shops = shops_with_any_right(current_user, PAYABLES_RIGHTS)
+    if not shops:
+        abort(403)
+    return shops
+
+
+def _day(name):
+    try:
+        return datetime.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/tresorerie")
+@login_required
+def cashflow():
+    shops = _shops()
+    period = request.args.get("periode") if request.args.get("periode") in PERIODS else "week"
+    currency = "EUR"
+    include_to_validate = bool(request.args.get("a_valider"))
+    today = datetime.date.today()
+    payables = data.outstanding_payables([s.id for s in shops], currency)
+    card_shops = [s.id for s in shops_with_right(current_user, "view")]
+    inflows, refunds = data.expected_remittances(card_shops, currency, include_to_validate) if card_shops else ([], [])
+    outflows = [(invoice.due_date or today, left, f"{invoice.supplier.name} n° {invoice.number}")
+                for invoice, left in payables] + refunds
+    rows = build_timeline(today, PERIODS[period][1], period, inflows, outflows)
+    return render_template("reports/cashflow.html", rows=rows, chart=chart_geometry(rows), period=period,
+                           periods=PERIODS, currency=currency, include_to_validate=include_to_validate,
+                           overdue=[(i, left) for i, left in payables if i.due_date and i.due_date < today],
+                           sees_cards=bool(card_shops), today=today)
+
+
+def _filters():
+    args = {"du": _day("du"), "au": _day("au"), "boutique": request.args.get("boutique", type=int),
+            "fournisseur": request.args.get("fournisseur", type=int)}
+    return {key: value for key, value in args.items() if value}
+
+
+@bp.route("/depenses")
+@login_required
+def dashboard():
+    shops = _shops()
+    shop_ids = [s.id for s in shops]
+    args = _filters()
+    if args.get("boutique") not in (None, *shop_ids):
+        abort(403)
+    currency = "EUR"
+    by_supplier = data.spend_by_supplier(shop_ids, currency, args)
+    by_month = data.spend_by_month(shop_ids, currency, args)
+    return render_template(
+        "reports/dashboard.html", shops=shops, suppliers=Supplier.select().order_by(Supplier.name), args=args,
+        currency=currency, by_supplier=by_supplier, by_month=by_month,
+        by_value=data.spend_by_value(current_user, shop_ids, currency, args),
+        overdue=data.overdue(shop_ids, currency, datetime.date.today()),
+        largest_supplier=max([total for _, total, _ in by_supplier] + [1]),
+        largest_month=max([total for _, total in by_month] + [1]),
+    )
+
+
+@bp.route("/depenses.csv")
+@login_required
+def dashboard_export():
+    shops = _shops()
+    args = _filters()
+    shop_ids = [s.id for s in shops]
+    if args.get("boutique") not in (None, *shop_ids):
+        abort(403)
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(["Date", "Fournisseur", "Numéro", "Type", "HT", "TVA", "TTC", "Devise", "Statut", "Échéance"])
+        yield "\ufeff" + buffer.getvalue()
+        for invoice in data.invoices_for_export(shop_ids, "EUR", args).iterator():
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([invoice.issue_date.strftime("%d/%m/%Y"), invoice.supplier.name, invoice.number,
+                             invoice.kind, format_amount_input(invoice.total_net, invoice.currency),
+                             format_amount_input(invoice.total_vat, invoice.currency),
+                             format_amount_input(invoice.total_gross, invoice.currency), invoice.currency,
+                             invoice.status, invoice.due_date.strftime("%d/%m/%Y") if invoice.due_date else ""])
+            yield buffer.getvalue()
+
+    return Response(rows(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="depenses.csv"'})
