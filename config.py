@@ -56,6 +56,15 @@ class Config:
     FRAME_ANCESTORS = _env("FRAME_ANCESTORS", "")
     BEHIND_PROXY = _env_bool("BEHIND_PROXY", False)
 
+    # AP-CONT-1: outgoing mail. Without SMTP_HOST, mail is still queued in the database and sent
+    # once a host is configured (`flask --app wsgi deliver-mail`).
+    SMTP_HOST = _env("SMTP_HOST")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
+    MAIL_SENDER = _env("MAIL_SENDER", "comptoir@localhost")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
