@@ -100,7 +100,12 @@ def _register_blueprints(app):
     from portal.auth import bp as auth_bp
     from portal.main import bp as main_bp
     from portal import payments
+    from portal.accounting import bp as accounting_bp
+    from portal.allocation import bp as allocation_bp
+    from portal.evaluations import bp as evaluations_bp
     from portal.invoices import bp as invoices_bp
+    from portal.messages import bp as messages_bp
+    from portal.payables import bp as payables_bp
     from portal.purchasing import bp as purchasing_bp
     from portal.reports import bp as reports_bp
     from portal.suppliers import bp as suppliers_bp
@@ -114,6 +119,11 @@ def _register_blueprints(app):
     app.register_blueprint(invoices_bp)
     app.register_blueprint(suppliers_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(allocation_bp)
+    app.register_blueprint(payables_bp)
+    app.register_blueprint(accounting_bp)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(evaluations_bp)
 
 
 def _register_templates(app):
@@ -186,8 +196,10 @@ def _register_error_pages(app):
 
 def _register_cli(app):
     from portal.cli import register
+    from portal.messages.cli import register_cli as register_mail_cli
 
     register(app)
+    register_mail_cli(app)
 
 
 def _announce_setup_token(app):

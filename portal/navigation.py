@@ -10,7 +10,7 @@ def navigation_for(user):
         ("transactions", _("Transactions"), url_for("payments.index"), "view"),
         ("factures", _("Factures"), url_for("invoices.index"), PAYABLES_RIGHTS),
         ("fournisseurs", _("Fournisseurs"), url_for("suppliers.index"), PAYABLES_RIGHTS),
-        ("ventilation", _("Ventilation analytique"), url_for("main.upcoming", area="ventilation"), None),
+        ("ventilation", _("Ventilation analytique"), url_for("allocation.index"), PAYABLES_RIGHTS + ("manage_axes",)),
         ("tableau-de-bord", _("Tableau de bord"), url_for("main.upcoming", area="tableau-de-bord"), "view"),
     ]
     visible = [

@@ -11,6 +11,7 @@ from models import (Invoice, InvoiceEvent, InvoiceLine, InvoiceRequestShare, Inv
 from portal.audit import record_action
 from portal.invoices.lifecycle import InvoiceStatus, check_transition
 from portal.invoices.matching import InvoicedLine, OrderedLine, Tolerances, match_invoice
+from portal.messages.notifications import notify_status_change
 from portal.purchasing.amounts import line_net
 from portal.purchasing.service import received_by_line
 
@@ -225,6 +226,9 @@ def apply_action(invoice_id, action_name, user, rights, reason="", override_reas
                             reason=note)
         record_action(f"invoice.{action_name}", "invoice", invoice.id, user=user, before={"status": before},
                       after={"status": str(action.to), "reason": note, "discrepancies": count})
+        # The supplier's contacts hear of refusals, disputes, approvals and payments (AP-CONT-1), with
+        # the reason given, not the internal justification of accepted discrepancies.
+        notify_status_change(invoice, action_name, reason, user)
         if invoice.order is not None and action.to == InvoiceStatus.REFUSED:
             refresh_order_invoices(invoice.order)  # a refused invoice no longer counts in the cumulated quantities
     return invoice

@@ -179,9 +179,10 @@ def action(invoice_id, name):
     if request.headers.get("HX-Request") != "true":
         flash(f"Facture n° {invoice.number} : {InvoiceStatus(invoice.status).label.lower()}.", "success")
         return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
+    # The thread panel reloads on this event: the notification sent to the supplier appears there.
     return render_template("invoices/_action_done.html", act=ACTIONS[name], form=form,
                            listing=pages.invoice_listing([invoice.shop]) if form.context.data == "liste" else None,
-                           **pages.invoice_detail(invoice))
+                           **pages.invoice_detail(invoice)), 200, {"HX-Trigger": "invoice-changed"}
 
 
 @bp.route("/<int:invoice_id>/repartition", methods=["POST"])
@@ -235,7 +236,8 @@ def invoice_status_filter(value):
 
 @bp.app_template_filter("action_label")
 def action_label_filter(name):
-    return ACTIONS[name].label if name in ACTIONS else {"receive": "Réception"}.get(name, name)
+    return ACTIONS[name].label if name in ACTIONS else {"receive": "Réception",
+                                                         "pay_partially": "Paiement partiel"}.get(name, name)
 
 
 @bp.app_template_filter("amount_input")

@@ -7,7 +7,6 @@ from portal.main import bp
 
 # Areas whose issue has not landed yet: they say so rather than show anything fake.
 UPCOMING_AREAS = {
-    "ventilation": "Ventilation analytique",
     "tableau-de-bord": "Tableau de bord",
 }
 

@@ -1,7 +1,5 @@
 """What the reports read: outstanding payables, expected card remittances, spend by supplier,
 month and analytic value — always within the user's shops and visible analytic values."""
-import datetime
-
 from peewee import JOIN, SQL, Case, fn
 
 from models import (Allocation, AnalyticAxis, AnalyticValue, DepositDeduction, Invoice, Operation, Supplier,

@@ -4,19 +4,13 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Invoice, PurchaseOrder, Supplier
+from tests.browser.steps import log_in
 from tests.einvoice_samples import facturx_pdf, paper_invoice_data
 from tests.factories import make_shop, make_user
 
 pytestmark = pytest.mark.browser
 
 BUYER = ["manage_suppliers", "approve_invoices", "pay_invoices"]
-
-
-def _login(page, username):
-    page.goto("/login")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill("correct horse 42 battery")
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def create_supplier_with_contacts(page, output_dir):
@@ -45,7 +39,7 @@ def test_buyer_order_delivery_einvoice_matching_and_approval(app, page, output_d
     make_user("admin", is_admin=True)
     shop = make_shop("Épicerie du Port")
     make_user("marc", rights={shop: BUYER})
-    _login(page, "marc")
+    log_in(page, "marc")
     supplier = create_supplier_with_contacts(page, output_dir)
     assert supplier.contacts.count() == 2
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from models import Transaction
 from portal.payments.remittance import remit
+from tests.browser.steps import log_in
 from tests.factories import make_shop, make_user
 
 pytestmark = pytest.mark.browser
@@ -14,18 +15,11 @@ pytestmark = pytest.mark.browser
 RIGHTS = ["view", "create_payment", "validate", "cancel", "refund", "duplicate"]
 
 
-def _login(page, username):
-    page.goto("/login")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill("correct horse 42 battery")
-    page.get_by_role("button", name="Se connecter").click()
-
-
 def test_merchant_day_with_inline_operations(app, page, output_dir, clock, payment_ctx):
     make_user("admin", is_admin=True)
     shop = make_shop("Épicerie du Port", default_network="CB")
     make_user("lea", rights={shop: RIGHTS})
-    _login(page, "lea")
+    log_in(page, "lea")
 
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Transactions").click()
     page.get_by_role("link", name="Nouveau paiement").click()
@@ -126,7 +120,7 @@ def test_new_payment_errors_and_phone_layout(app, browser, live_server, output_d
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(10000)
-    _login(page, "lea")
+    log_in(page, "lea")
     page.goto("/transactions/")
     expect(page.get_by_role("cell", name="Marché couvert")).to_be_visible()
     page.screenshot(path=output_dir / "20-phone-list.png", full_page=True)

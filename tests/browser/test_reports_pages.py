@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from models import Invoice
 from portal.invoices.service import InvoiceData, LineData, create_invoice
+from tests.browser.steps import log_in
 from tests.factories import make_shop, make_supplier, make_transaction, make_user
 
 pytestmark = pytest.mark.browser
@@ -26,10 +27,7 @@ def test_cashflow_and_dashboard(app, page, output_dir, payment_ctx, clock):
                                              total_net=net, total_vat=net // 5, total_gross=net + net // 5,
                                              lines=[LineData("Marchandises", 1000, net, 2000)]), None)
         Invoice.update(status="APPROVED").where(Invoice.id == invoice.id).execute()
-    page.goto("/login")
-    page.get_by_label("Identifiant").fill("tresorier")
-    page.get_by_label("Mot de passe").fill("correct horse 42 battery")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, "tresorier")
     page.goto("/rapports/tresorerie")
     expect(page.get_by_role("img", name="Encaissements et décaissements prévus")).to_be_visible()
     expect(page.get_by_text("F-0")).to_be_visible()

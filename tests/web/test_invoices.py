@@ -4,11 +4,11 @@ import datetime
 import html as html_module
 import io
 
-from models import AuditRecord, Invoice, InvoiceEvent, InvoiceRequestShare, PurchaseLine, StoredDocument, Supplier
+from models import AuditRecord, Invoice, InvoiceEvent, InvoiceRequestShare, StoredDocument
 from portal.invoices.service import InvoiceData, LineData, create_invoice, spend_by_request
 from portal.purchasing.service import LineInput, create_request, record_delivery
 from tests.einvoice_samples import facturx_pdf, paper_invoice_data, plain_pdf, ubl_xml
-from tests.factories import make_order, make_supplier, make_user
+from tests.factories import make_order, make_supplier
 
 ALL = ["manage_suppliers", "approve_invoices", "pay_invoices"]
 HX = {"HX-Request": "true"}

@@ -7,7 +7,7 @@ import pytest
 from models import Operation, Receipt, Transaction
 from portal.payments.acquirer import simulator_card
 from portal.payments.remittance import remit
-from tests.factories import ACCEPTED_CARD, make_shop, make_transaction
+from tests.factories import make_shop, make_transaction
 
 ALL_RIGHTS = ["view", "create_payment", "validate", "cancel", "refund", "duplicate"]
 HX = {"HX-Request": "true"}

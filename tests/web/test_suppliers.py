@@ -18,15 +18,6 @@ BIC = "BNPAFRPPXXX"
 NEW_BIC = "COBADEFFXXX"
 
 
-@pytest.fixture(autouse=True)
-def suppliers_blueprint(app):
-    """Register the blueprint until create_app does (another change); a no-op once it does."""
-    if "suppliers" not in app.blueprints:
-        from portal.suppliers import bp
-
-        app.register_blueprint(bp)
-
-
 @pytest.fixture
 def buyer(login_as, shop):
     """The logged-in user: keeps the supplier file."""

@@ -1,0 +1,305 @@
+"""The merchant's chart of accounts for the accounting export (ACC-2): PCG accounts and journal codes
+kept in Setting "accounts", checked against their PCG class; the auxiliary supplier accounts
+(401 + a stable code per supplier); the company identity (Setting "company") the FEC is named after."""
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, replace
+
+from peewee import IntegrityError
+
+from models import Setting, db
+from portal.audit import record_action
+from portal.purchasing.amounts import QuantityError, format_rate, parse_rate
+from portal.suppliers.identifiers import check_siren
+
+ACCOUNTS_KEY = "accounts"
+COMPANY_KEY = "company"
+SUPPLIER_CODES_KEY = "supplier_accounts"  # {supplier id: code}: assigned once, so a rename keeps the account
+
+# A few usual expense accounts of the PCG; the merchant edits the list.
+DEFAULT_EXPENSE_ACCOUNTS = (
+    ("607", "Achats de marchandises"),
+    ("601", "Achats stockés – matières premières"),
+    ("606", "Achats non stockés de matières et fournitures"),
+    ("6064", "Fournitures administratives"),
+    ("611", "Sous-traitance générale"),
+    ("613", "Locations"),
+    ("615", "Entretien et réparations"),
+    ("616", "Primes d'assurance"),
+    ("6226", "Honoraires"),
+    ("623", "Publicité, publications, relations publiques"),
+    ("624", "Transports de biens"),
+    ("625", "Déplacements, missions et réceptions"),
+    ("626", "Frais postaux et de télécommunications"),
+    ("627", "Services bancaires et assimilés"),
+)
+
+# Role of each configurable account: (French name, required PCG prefix, what that prefix means).
+ACCOUNT_ROLES = {
+    "suppliers": ("Fournisseurs", ("401",), "un compte fournisseurs de la classe 4 (401…)"),
+    "expense_default": ("Charges par défaut", ("6",), "un compte de charges de la classe 6 (607, 606…)"),
+    "vat_deductible": ("TVA déductible sur autres biens et services", ("4456",),
+                       "un compte de TVA déductible (44566…)"),
+    "vat_intracom_deductible": ("TVA déductible intracommunautaire", ("4456",),
+                                "un compte de TVA déductible (445662…)"),
+    "vat_intracom_due": ("TVA due intracommunautaire", ("4452",), "un compte de TVA due intracommunautaire (4452…)"),
+    "deposits": ("Fournisseurs – avances et acomptes versés sur commandes", ("409",),
+                 "un compte d'avances et acomptes versés de la classe 4 (4091…)"),
+    "bank": ("Banque", ("51", "53"), "un compte de trésorerie de la classe 5 (512 banque, 53 caisse)"),
+}
+ACCOUNT_SHAPE = re.compile(r"^[0-9]{3,10}$")
+JOURNAL_SHAPE = re.compile(r"^[A-Z0-9]{1,6}$")
+_LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "SELARL", "GIE", "ETS", "STE", "SOCIETE",
+                "CIE", "GMBH", "AG", "KG", "OHG", "UG", "LTD", "LIMITED", "LLC", "INC", "PLC", "BV", "NV", "SPA",
+                "SRL", "SL", "AB", "AS", "OY", "SP", "ZOO", "CO", "ET", "DE", "DU", "DES", "LA", "LE", "LES", "L",
+                "D", "THE", "AND", "UND"}
+CODE_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A refused account setting; str() is the French message shown next to the field."""
+
+
+@dataclass(frozen=True)
+class AccountsConfig:
+    suppliers: str = "401"
+    expense_default: str = "607"
+    expense_accounts: tuple = DEFAULT_EXPENSE_ACCOUNTS  # ((number, label), ...)
+    vat_deductible: str = "44566"
+    vat_intracom_deductible: str = "445662"
+    vat_intracom_due: str = "4452"
+    deposits: str = "4091"
+    bank: str = "512"
+    purchases_journal: str = "AC"
+    purchases_journal_label: str = "Achats"
+    bank_journal: str = "BQ"
+    bank_journal_label: str = "Banque"
+    default_vat_rate: int = 2000  # French rate of a reverse-charged line that states none (basis points)
+
+    def label_of(self, number):
+        """The name of an account: the merchant's label of an expense account, else its role."""
+        for expense, label in self.expense_accounts:
+            if expense == number:
+                return label
+        for role, (label, _, _) in ACCOUNT_ROLES.items():
+            if getattr(self, role) == number:
+                return label
+        return "Charges" if number.startswith("6") else number
+
+    def expense_account_of(self, invoice_account):
+        """The 6xx account of an invoice: its own, or the default when it has none ("")."""
+        return (invoice_account or "").strip() or self.expense_default
+
+    def to_dict(self):
+        data = asdict(self)
+        data["expense_accounts"] = [list(pair) for pair in self.expense_accounts]
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        known = {name: value for name, value in data.items() if name in cls.__dataclass_fields__}
+        if "expense_accounts" in known:
+            known["expense_accounts"] = tuple((str(n), str(l)) for n, l in known["expense_accounts"])
+        return replace(cls(), **known)
+
+
+# --- Checks --------------------------------------------------------------------------------------
+
+
+def check_account(value, role):
+    """A PCG account number for `role`: digits only, 3 to 10 of them, in the class the role needs."""
+    number = (value or "").strip().replace(" ", "")
+    name, prefixes, meaning = ACCOUNT_ROLES[role]
+    if not ACCOUNT_SHAPE.match(number):
+        raise AccountError("Un numéro de compte ne contient que des chiffres, de 3 à 10 (par exemple "
+                           f"{getattr(AccountsConfig(), role)}).")
+    if not number.startswith(prefixes):
+        raise AccountError(f"Le compte « {name} » doit être {meaning} ; « {number} » n'en est pas un.")
+    return number
+
+
+def check_journal(value):
+    code = (value or "").strip().upper()
+    if not JOURNAL_SHAPE.match(code):
+        raise AccountError("Un code journal compte de 1 à 6 lettres ou chiffres, sans espace (AC, BQ…).")
+    return code
+
+
+def parse_expense_accounts(text):
+    """One account a line, « 6226 Honoraires »: returns ((number, label), ...) or raises AccountError."""
+    accounts, seen = [], set()
+    for number_line, raw in enumerate((text or "").splitlines(), start=1):
+        raw = raw.strip()
+        if not raw:
+            continue
+        number, _, label = raw.partition(" ")
+        number = number.strip()
+        if not ACCOUNT_SHAPE.match(number):
+            raise AccountError(f"Ligne {number_line} : commencez par le numéro du compte (chiffres seulement), "
+                               "puis son libellé — par exemple « 6226 Honoraires ».")
+        if not number.startswith("6"):
+            raise AccountError(f"Ligne {number_line} : « {number} » n'est pas un compte de charges ; "
+                               "les comptes de charges commencent par 6.")
+        if number in seen:
+            raise AccountError(f"Ligne {number_line} : le compte {number} figure déjà dans la liste.")
+        seen.add(number)
+        accounts.append((number, label.strip() or "Charges"))
+    if not accounts:
+        raise AccountError("Gardez au moins un compte de charges (par exemple « 607 Achats de marchandises »).")
+    return tuple(accounts)
+
+
+def format_expense_accounts(accounts):
+    return "\n".join(f"{number} {label}" for number, label in accounts)
+
+
+def build_config(values):
+    """An AccountsConfig from raw form values (strings), or {field: message} of what is wrong."""
+    errors, data = {}, {}
+    for role in ACCOUNT_ROLES:
+        try:
+            data[role] = check_account(values.get(role), role)
+        except AccountError as error:
+            errors[role] = str(error)
+    for name in ("purchases_journal", "bank_journal"):
+        try:
+            data[name] = check_journal(values.get(name))
+        except AccountError as error:
+            errors[name] = str(error)
+    if "purchases_journal" in data and data.get("purchases_journal") == data.get("bank_journal"):
+        errors["bank_journal"] = "Le journal de banque doit avoir un autre code que le journal des achats."
+    for name, default in (("purchases_journal_label", "Achats"), ("bank_journal_label", "Banque")):
+        data[name] = " ".join((values.get(name) or "").split())[:60] or default
+    try:
+        data["expense_accounts"] = parse_expense_accounts(values.get("expense_accounts"))
+    except AccountError as error:
+        errors["expense_accounts"] = str(error)
+    if "expense_default" in data and "expense_accounts" in data \
+            and data["expense_default"] not in {number for number, _ in data["expense_accounts"]}:
+        errors["expense_default"] = (f"Ajoutez le compte {data['expense_default']} à la liste des comptes de "
+                                     "charges, ou choisissez-en un de la liste.")
+    try:
+        data["default_vat_rate"] = parse_rate(values.get("default_vat_rate"))
+    except QuantityError as error:
+        errors["default_vat_rate"] = str(error)
+    return (None, errors) if errors else (AccountsConfig.from_dict(data), {})
+
+
+def form_values(config):
+    """The raw values a settings form shows for `config` (the inverse of build_config)."""
+    values = {name: getattr(config, name) for name in ACCOUNT_ROLES}
+    values.update(purchases_journal=config.purchases_journal, purchases_journal_label=config.purchases_journal_label,
+                  bank_journal=config.bank_journal, bank_journal_label=config.bank_journal_label,
+                  expense_accounts=format_expense_accounts(config.expense_accounts),
+                  default_vat_rate=format_rate(config.default_vat_rate).replace("\u00a0%", ""))
+    return values
+
+
+# --- Stored settings -----------------------------------------------------------------------------
+
+
+def _read(key, default):
+    row = Setting.get_or_none(Setting.key == key)
+    return json.loads(row.value) if row else default
+
+
+def _write(key, value):
+    row = Setting.get_or_none(Setting.key == key)
+    if row is None:
+        Setting.create(key=key, value=json.dumps(value, ensure_ascii=False))
+    else:
+        row.value = json.dumps(value, ensure_ascii=False)
+        row.save()
+
+
+def current_accounts():
+    return AccountsConfig.from_dict(_read(ACCOUNTS_KEY, {}))
+
+
+def save_accounts(config, user):
+    with db.atomic():
+        before = current_accounts().to_dict()
+        _write(ACCOUNTS_KEY, config.to_dict())
+        record_action("accounting.accounts", "setting", ACCOUNTS_KEY, user=user, before=before, after=config.to_dict())
+
+
+def current_company():
+    """{"name", "siren", …} of the merchant; {} until someone enters it."""
+    return _read(COMPANY_KEY, {})
+
+
+def save_company(name, siren, user):
+    """Name and SIREN of the merchant (other keys of the setting are kept); raises IdentifierError."""
+    siren = check_siren(siren)
+    with db.atomic():
+        before = current_company()
+        after = {**before, "name": " ".join((name or "").split()), "siren": siren}
+        _write(COMPANY_KEY, after)
+        record_action("accounting.company", "setting", COMPANY_KEY, user=user, before=before, after=after)
+    return after
+
+
+# --- Auxiliary supplier accounts -------------------------------------------------------------------
+
+
+def derive_code(name):
+    """« Fournitures Dupont SARL » -> « FOURNITURE »: the significant words, unaccented, upper case."""
+    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().upper()
+    words = [word for word in re.split(r"[^A-Z0-9]+", ascii_name) if word and word not in _LEGAL_FORMS]
+    return "".join(words)[:CODE_LENGTH]
+
+
+def _unique(code, taken, supplier_id):
+    if code and code not in taken:
+        return code
+    stem = (code or "F")[:CODE_LENGTH - 2]
+    for counter in range(2, 100):
+        candidate = f"{stem}{counter:02d}"
+        if candidate not in taken:
+            return candidate
+    return f"F{supplier_id}"[:CODE_LENGTH + 4]
+
+
+def _locked_setting(key, default):
+    """The Setting row of `key`, created if missing and locked until the transaction ends."""
+    from portal.database import is_postgres
+
+    if Setting.get_or_none(Setting.key == key) is None:
+        try:
+            with db.atomic():
+                Setting.create(key=key, value=json.dumps(default))
+        except IntegrityError:
+            pass  # created meanwhile by another worker
+    query = Setting.select().where(Setting.key == key)
+    return (query.for_update() if is_postgres() else query).get()
+
+
+def supplier_codes(suppliers, user=None):
+    """{supplier id: code} for `suppliers` (id, name pairs), assigning a unique code to those that have
+    none yet. Assigned once and stored, so renaming a supplier never changes its account."""
+    from portal.database import is_postgres
+
+    suppliers = list(suppliers)
+    codes = {int(k): v for k, v in _read(SUPPLIER_CODES_KEY, {}).items()}
+    if all(supplier_id in codes for supplier_id, _ in suppliers):
+        return {supplier_id: codes[supplier_id] for supplier_id, _ in suppliers}
+    # BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL: two exports never hand out the same code.
+    with db.atomic() if is_postgres() else db.atomic(lock_type="IMMEDIATE"):
+        row = _locked_setting(SUPPLIER_CODES_KEY, {})
+        codes = {int(k): v for k, v in json.loads(row.value).items()}
+        taken = set(codes.values())
+        assigned = {}
+        for supplier_id, name in sorted(suppliers):
+            if supplier_id not in codes:
+                codes[supplier_id] = assigned[supplier_id] = _unique(derive_code(name), taken, supplier_id)
+                taken.add(codes[supplier_id])
+        if assigned:
+            row.value = json.dumps({str(k): v for k, v in sorted(codes.items())})
+            row.save()
+            record_action("accounting.supplier_accounts", "setting", SUPPLIER_CODES_KEY, user=user, after=assigned)
+    return {supplier_id: codes[supplier_id] for supplier_id, _ in suppliers}
+
+
+def all_supplier_codes():
+    return {int(k): v for k, v in _read(SUPPLIER_CODES_KEY, {}).items()}

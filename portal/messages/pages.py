@@ -1,0 +1,94 @@
+"""What the thread panel of an invoice and the mail queue page show, rendered as a full page or as the
+part an htmx request swaps."""
+from dataclasses import dataclass
+
+from flask import render_template, request
+from flask_login import current_user
+
+from portal.messages import queue
+from portal.messages.forms import MessageForm, ReplyForm
+from portal.messages.thread import (DIRECTION_LABELS, mail_contacts, may_use_thread, supplier_contacts,
+                                    thread_messages)
+
+STATUS_LABELS = {queue.PENDING: "En attente", queue.SENT: "Envoyé", queue.FAILED: "En échec"}
+STATUS_TONES = {queue.PENDING: "warn", queue.SENT: "ok", queue.FAILED: "danger"}
+
+
+def wants_fragment():
+    return request.headers.get("HX-Request") == "true"
+
+
+@dataclass
+class ThreadView:
+    """Everything the thread panel shows; the template asks it rather than deciding."""
+
+    invoice: object
+    can_use: bool
+    messages: list
+    contacts: list
+    mail_contacts: list
+    mails: list
+    message_form: object
+    reply_form: object
+    notice: str = ""
+
+    direction_labels = DIRECTION_LABELS
+    status_labels = STATUS_LABELS
+    status_tones = STATUS_TONES
+
+
+def message_form(invoice, formdata=None):
+    return MessageForm(formdata=formdata, contacts=mail_contacts(invoice.supplier))
+
+
+def reply_form(invoice, formdata=None):
+    return ReplyForm(formdata=formdata, contacts=supplier_contacts(invoice.supplier))
+
+
+def thread_view(invoice, user=None, *, message_form_=None, reply_form_=None, notice=""):
+    user = user if user is not None else current_user
+    if not may_use_thread(user, invoice):
+        return ThreadView(invoice, False, [], [], [], [], None, None)
+    return ThreadView(invoice=invoice, can_use=True, messages=thread_messages(invoice),
+                      contacts=supplier_contacts(invoice.supplier), mail_contacts=mail_contacts(invoice.supplier),
+                      mails=queue.invoice_mails(invoice),
+                      message_form=message_form_ or message_form(invoice),
+                      reply_form=reply_form_ or reply_form(invoice), notice=notice)
+
+
+def render_thread(invoice, status=200, **forms):
+    """The thread panel for htmx; without htmx, the invoice page that includes it."""
+    thread = thread_view(invoice, **forms)
+    if not wants_fragment():
+        return render_invoice_page(invoice, thread, status)
+    return render_template("messages/_invoice_thread.html", invoice=invoice, thread=thread), status
+
+
+def render_invoice_page(invoice, thread, status=200):
+    from portal.invoices.forms import ActionForm
+    from portal.invoices.pages import invoice_detail
+
+    return render_template("invoices/detail.html", **invoice_detail(invoice), action_form=ActionForm(),
+                           thread=thread), status
+
+
+def render_form(invoice, template, status=200, **forms):
+    """One form of the panel, re-rendered in place (with its errors and status 422 when refused)."""
+    thread = thread_view(invoice, **forms)
+    if not wants_fragment():
+        return render_invoice_page(invoice, thread, status)
+    return render_template(template, invoice=invoice, thread=thread), status
+
+
+def render_posted(invoice, message, template, notice):
+    """A fresh form in place of the one sent, with the new message appended to the thread out of band."""
+    thread = thread_view(invoice, notice=notice)
+    html = render_template(template, invoice=invoice, thread=thread)
+    html += render_template("messages/_message_appended.html", message=message, thread=thread)
+    html += render_template("messages/_invoice_mails.html", invoice=invoice, thread=thread, oob=True)
+    return html
+
+
+def queue_page():
+    return {"counts": queue.status_counts(), "failed": queue.failed_mails(), "waiting": queue.waiting_mails(),
+            "sent": queue.recent_sent(), "status_labels": STATUS_LABELS, "status_tones": STATUS_TONES}

@@ -1,0 +1,177 @@
+"""What is left to pay on a supplier invoice and what may be paid or deducted (AP-PAY-1), in plain
+Python: outstanding = total − payments − deposit deductions, the limits of a payment, of a deposit
+deduction and of a SEPA batch, and the status an invoice reaches once paid."""
+import datetime
+from dataclasses import dataclass
+
+from portal.invoices.lifecycle import InvoiceStatus
+from portal.money import format_money
+
+S = InvoiceStatus
+# The lifecycle's « pay » sources (AP-FLOW-1): only an approved invoice is paid.
+PAYABLE_STATUSES = (S.APPROVED, S.PARTIALLY_APPROVED, S.PARTIALLY_PAID)
+TRANSFER = "TRANSFER"
+METHODS = {
+    "TRANSFER": "Virement", "CHEQUE": "Chèque", "CARD": "Carte", "CASH": "Espèces", "OTHER": "Autre",
+}
+# A SEPA credit transfer moves euros only (pain.001, SEPA scheme).
+SEPA_CURRENCY = "EUR"
+STATUS_TO_APPROVE = {
+    S.RECEIVED: "La facture doit d'abord être prise en charge et approuvée.",
+    S.IN_HAND: "La facture doit d'abord être approuvée.",
+    S.DISPUTED: "La facture est en litige : réglez le litige et approuvez-la avant de la payer.",
+    S.SUSPENDED: "La facture est suspendue : reprenez-la et approuvez-la avant de la payer.",
+    S.REFUSED: "La facture a été refusée : elle ne se paie pas.",
+    S.PAID: "La facture est déjà entièrement payée.",
+}
+
+
+class PaymentRefused(Exception):
+    """A payment or deduction a rule refuses; `message` is shown as is, next to `field` if given."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Amounts of one invoice in minor units of its currency."""
+
+    due: int  # total including VAT
+    paid: int = 0  # sum of the payments
+    deducted: int = 0  # sum of the deposit invoices deducted from it
+
+    @property
+    def settled(self):
+        return self.paid + self.deducted
+
+    @property
+    def outstanding(self):
+        return self.due - self.settled
+
+    def after_payment(self, amount):
+        return Balance(self.due, self.paid + amount, self.deducted)
+
+    def after_deduction(self, amount):
+        return Balance(self.due, self.paid, self.deducted + amount)
+
+
+@dataclass(frozen=True)
+class InvoiceFacts:
+    """What the rules need to know about an invoice, read from the database by the service."""
+
+    id: int
+    kind: str
+    status: str
+    currency: str
+    supplier_id: int
+    shop_id: int
+    balance: Balance
+    deducted_elsewhere: int = 0  # for a deposit invoice: already deducted from balance invoices
+
+
+def _fmt(amount, currency):
+    return format_money(amount, currency, locale="fr")
+
+
+def payable_refusal(kind, status):
+    """Why an invoice of this kind and status cannot be paid now (a message), or None."""
+    if kind == "CREDIT_NOTE":
+        return "Un avoir ne se paie pas : c'est le fournisseur qui vous doit ce montant."
+    status = InvoiceStatus(status)
+    if status in PAYABLE_STATUSES:
+        return None
+    return STATUS_TO_APPROVE.get(status, f"Une facture « {status.label} » ne se paie pas.")
+
+
+def check_amount(amount, balance, currency, field="amount"):
+    if amount is None or amount <= 0:
+        raise PaymentRefused("Le montant doit être supérieur à zéro.", field)
+    if amount > balance.outstanding:
+        raise PaymentRefused(f"Le montant ({_fmt(amount, currency)}) dépasse le reste à payer "
+                             f"({_fmt(balance.outstanding, currency)}).", field)
+
+
+def check_payment(invoice: InvoiceFacts, amount, method):
+    """Raise PaymentRefused unless `amount` may be paid on `invoice` by `method`."""
+    refusal = payable_refusal(invoice.kind, invoice.status)
+    if refusal:
+        raise PaymentRefused(refusal)
+    if method not in METHODS:
+        raise PaymentRefused("Choisissez un mode de paiement de la liste.", "method")
+    check_amount(amount, invoice.balance, invoice.currency)
+
+
+def deposit_available(deposit: InvoiceFacts):
+    """What is left of a deposit invoice to deduct from balance invoices."""
+    return deposit.balance.due - deposit.deducted_elsewhere
+
+
+def deposit_refusal(invoice: InvoiceFacts, deposit: InvoiceFacts):
+    """Why `deposit` cannot be deducted from `invoice` at all (a message), or None."""
+    if deposit.kind != "DEPOSIT":
+        return "Seule une facture d'acompte se déduit d'une facture de solde."
+    if deposit.id == invoice.id:
+        return "Une facture d'acompte ne se déduit pas d'elle-même."
+    if deposit.supplier_id != invoice.supplier_id or deposit.shop_id != invoice.shop_id:
+        return "La facture d'acompte doit être du même fournisseur et de la même boutique."
+    if deposit.currency != invoice.currency:
+        return f"La facture d'acompte est en {deposit.currency}, la facture de solde en {invoice.currency}."
+    if InvoiceStatus(deposit.status) != S.PAID:
+        return "La facture d'acompte doit d'abord être entièrement payée."
+    if deposit_available(deposit) <= 0:
+        return "Cette facture d'acompte a déjà été entièrement déduite."
+    return None
+
+
+def check_deduction(invoice: InvoiceFacts, deposit: InvoiceFacts, amount):
+    """Raise PaymentRefused unless `amount` of `deposit` may be deducted from `invoice`."""
+    if invoice.kind != "INVOICE":
+        raise PaymentRefused("Un acompte se déduit d'une facture (de solde), pas d'un avoir ni d'un autre acompte.")
+    refusal = payable_refusal(invoice.kind, invoice.status)
+    if refusal:
+        raise PaymentRefused(refusal)
+    refusal = deposit_refusal(invoice, deposit)
+    if refusal:
+        raise PaymentRefused(refusal, "deposit")
+    if amount is None or amount <= 0:
+        raise PaymentRefused("Le montant doit être supérieur à zéro.", "amount")
+    available = deposit_available(deposit)
+    if amount > available:
+        raise PaymentRefused(f"Le montant ({_fmt(amount, invoice.currency)}) dépasse ce qui reste à déduire "
+                             f"de la facture d'acompte ({_fmt(available, invoice.currency)}).", "amount")
+    check_amount(amount, invoice.balance, invoice.currency)
+
+
+def check_batch_line(invoice: InvoiceFacts, amount, label):
+    """One invoice of a SEPA batch: payable, in euros, amount within what is left to pay."""
+    refusal = payable_refusal(invoice.kind, invoice.status)
+    if refusal:
+        raise PaymentRefused(f"{label} : {refusal}")
+    if invoice.currency != SEPA_CURRENCY:
+        raise PaymentRefused(f"{label} : un virement SEPA se fait en euros, cette facture est en {invoice.currency}.")
+    try:
+        check_amount(amount, invoice.balance, invoice.currency)
+    except PaymentRefused as refused:
+        raise PaymentRefused(f"{label} : {refused.message}") from None
+
+
+def check_execution_date(execution_date, today):
+    if execution_date is None:
+        raise PaymentRefused("Indiquez la date d'exécution des virements.", "execution_date")
+    if execution_date < today:
+        raise PaymentRefused("La date d'exécution ne peut pas être passée : choisissez aujourd'hui ou plus tard.",
+                             "execution_date")
+    if execution_date > today + datetime.timedelta(days=365):
+        raise PaymentRefused("La date d'exécution est à plus d'un an : vérifiez-la.", "execution_date")
+
+
+def status_after(status, balance: Balance):
+    """PAID when nothing is left to pay, PARTIALLY_PAID while part of it is settled, else unchanged."""
+    if balance.due > 0 and balance.outstanding == 0:
+        return S.PAID
+    if 0 < balance.settled < balance.due:
+        return S.PARTIALLY_PAID
+    return InvoiceStatus(status)

@@ -1,0 +1,100 @@
+"""What the payables pages show: the payments panel of an invoice, the invoices to pay with the SEPA
+batch form, and past batches. The rules come from balances.py; nothing is decided here."""
+import datetime
+
+from flask import request
+from flask_login import current_user
+
+from models import Supplier
+from portal.auth.rights import PAYABLES_RIGHTS, rights_on, shops_with_any_right
+from portal.money import format_amount_input
+from portal.payables import service
+from portal.payables.balances import METHODS, payable_refusal
+from portal.payables.forms import BatchForm, DeductionForm, PaymentForm
+from portal.suppliers.service import pending_bank_change
+
+
+def visible_shops():
+    return shops_with_any_right(current_user, PAYABLES_RIGHTS)
+
+
+# --- Payments panel of an invoice -------------------------------------------------------------------
+
+
+def payment_form(invoice, balance, form=None):
+    if form is None:
+        form = PaymentForm(formdata=None, currency=invoice.currency)
+        form.amount.data = format_amount_input(balance.outstanding, invoice.currency)
+        form.paid_on.data = datetime.date.today()
+        form.method.data = "TRANSFER"
+    # A fresh key for every form shown: a resubmission of the same form carries the same key.
+    if not form.idempotency_key.data or not form.errors:
+        form.idempotency_key.data = service.new_idempotency_key()
+    return form
+
+
+def deduction_form(invoice, balance, deposits, form=None):
+    if form is None:
+        form = DeductionForm(formdata=None, currency=invoice.currency)
+        if deposits:
+            deposit, available = deposits[0]
+            form.deposit.data = deposit.id
+            form.amount.data = format_amount_input(min(available, balance.outstanding), invoice.currency)
+    form.deposit.choices = [(0, "— choisir —")] + [
+        (deposit.id, f"N° {deposit.number} du {deposit.issue_date:%d/%m/%Y} — reste à déduire "
+                     f"{format_amount_input(available, invoice.currency)} {invoice.currency}")
+        for deposit, available in deposits]
+    return form
+
+
+def invoice_panel(invoice, *, form=None, deduction=None, error=None, notice=None):
+    """Everything the panel `payables/_invoice_payments.html` shows, computed afresh each time."""
+    rights = rights_on(current_user, invoice.shop)
+    balance = service.invoice_balance(invoice)
+    refusal = payable_refusal(invoice.kind, invoice.status)
+    can_pay = "pay_invoices" in rights and refusal is None and balance.outstanding > 0
+    deducted, deducted_in = service.invoice_deductions(invoice)
+    deposits = service.deposit_choices(invoice) if can_pay else []
+    supplier = Supplier.get_by_id(invoice.supplier_id)
+    return {
+        "invoice": invoice, "balance": balance, "payments": service.invoice_payments(invoice),
+        "deducted": deducted, "deducted_in": deducted_in, "methods": METHODS, "refusal": refusal,
+        "can_pay": can_pay, "may_pay": "pay_invoices" in rights, "deposits": deposits,
+        "supplier": supplier, "pending_bank_change": pending_bank_change(supplier),
+        "form": payment_form(invoice, balance, form) if can_pay else None,
+        "deduction_form": deduction_form(invoice, balance, deposits, deduction) if can_pay and deposits else None,
+        "error": error, "notice": notice,
+    }
+
+
+# --- Invoices to pay and SEPA batches ---------------------------------------------------------------
+
+
+def chosen_shop(shops):
+    wanted = request.args.get("boutique", type=int)
+    for shop in shops:
+        if shop.id == wanted:
+            return shop
+    return shops[0]
+
+
+def to_pay(shop, *, form=None, posted=None, line_errors=None, errors=None, created=None):
+    """The list of invoices to pay in `shop`, the batch form and its outcome."""
+    rows = service.invoices_to_pay([shop])
+    can_batch = "pay_invoices" in rights_on(current_user, shop)
+    if form is None:
+        form = BatchForm(formdata=None)
+        form.execution_date.data = datetime.date.today()
+    form.shop.data = shop.id
+    if created is not None or not form.idempotency_key.data:
+        form.idempotency_key.data = service.new_idempotency_key()
+    return {
+        "shop": shop, "rows": rows, "can_batch": can_batch, "batch_form": form,
+        "pending_ids": service.pending_bank_supplier_ids({invoice.supplier_id for invoice, _ in rows}),
+        "posted": posted, "line_errors": line_errors or {}, "errors": errors or [], "created": created,
+        "company": service.company_details(), "today": datetime.date.today(),
+    }
+
+
+def batches(shop):
+    return {"batches": service.recent_batches([shop]), "shop": shop}

@@ -1,0 +1,388 @@
+"""Supplier payments against the database (AP-PAY-1): payments, deposit deductions and SEPA batches,
+each checked and written in one transaction holding a lock on the invoice rows (BEGIN IMMEDIATE on
+SQLite, SELECT … FOR UPDATE on PostgreSQL), idempotent, audited (AUDIT-1), paying only to bank
+details a second user approved (AP-SUP-2). The merchant's own details live in Setting "company".
+No Flask here."""
+import datetime
+import json
+from dataclasses import asdict, dataclass
+
+from peewee import IntegrityError, fn
+
+from models import (BankDetailsChange, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch, Setting,
+                    Supplier, SupplierPayment, db)
+from portal.audit import record_action
+from portal.database import is_postgres
+from portal.invoices.lifecycle import InvoiceStatus
+from portal.money import format_money
+from portal.payables import sepa
+from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balance, InvoiceFacts, PaymentRefused,
+                                      check_batch_line, check_deduction, check_execution_date, check_payment,
+                                      status_after)
+from portal.payments.service import money_transaction, new_idempotency_key
+
+COMPANY_KEY = "company"
+
+
+def _fmt(amount, currency):
+    return format_money(amount, currency, locale="fr")
+
+
+# --- The merchant's own details (debtor of the transfers) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanyDetails:
+    name: str
+    siren: str
+    iban: str
+    bic: str = ""
+
+
+def _company_setting():
+    row = Setting.get_or_none(Setting.key == COMPANY_KEY)
+    return json.loads(row.value) if row else {}
+
+
+def company_details():
+    """The merchant's name, SIREN and bank account, or None until someone enters them."""
+    data = _company_setting()
+    if not data:
+        return None
+    return CompanyDetails(data.get("name", ""), data.get("siren", ""), data.get("iban", ""), data.get("bic", ""))
+
+
+def save_company_details(details: CompanyDetails, user, remote_addr=""):
+    """Store the details (already checked by the form), audited with before and after; other keys of the
+    shared "company" setting (the accounting area keeps its own there) are left as they are."""
+    with db.atomic():
+        before = _company_setting()
+        after = {**before, **asdict(details)}
+        value = json.dumps(after, ensure_ascii=False)
+        if Setting.update(value=value).where(Setting.key == COMPANY_KEY).execute() == 0:
+            Setting.create(key=COMPANY_KEY, value=value)
+        record_action("setting.company", "setting", COMPANY_KEY, user=user, remote_addr=remote_addr,
+                      before=before or None, after=after)
+    return details
+
+
+# --- Balances -----------------------------------------------------------------------------------
+
+
+def _sums(model, column, ids):
+    if not ids:
+        return {}
+    rows = (model.select(column, fn.SUM(model.amount).alias("total"))
+            .where(column.in_(list(ids))).group_by(column).tuples())
+    return {key: int(total or 0) for key, total in rows}
+
+
+def balances_for(invoices):
+    """{invoice id: Balance} in three queries, for lists."""
+    invoices = list(invoices)
+    ids = [invoice.id for invoice in invoices]
+    paid = _sums(SupplierPayment, SupplierPayment.invoice, ids)
+    deducted = _sums(DepositDeduction, DepositDeduction.invoice, ids)
+    return {invoice.id: Balance(invoice.total_gross, paid.get(invoice.id, 0), deducted.get(invoice.id, 0))
+            for invoice in invoices}
+
+
+def invoice_balance(invoice):
+    return balances_for([invoice])[invoice.id]
+
+
+def deducted_from_deposit(deposit):
+    """How much of a deposit invoice was deducted from balance invoices so far."""
+    return _sums(DepositDeduction, DepositDeduction.deposit, [deposit.id]).get(deposit.id, 0)
+
+
+def facts_for(invoice):
+    deducted_elsewhere = deducted_from_deposit(invoice) if invoice.kind == "DEPOSIT" else 0
+    return InvoiceFacts(invoice.id, invoice.kind, invoice.status, invoice.currency, invoice.supplier_id,
+                        invoice.shop_id, invoice_balance(invoice), deducted_elsewhere)
+
+
+# --- Locks, status, bank details ------------------------------------------------------------------
+
+
+def _locked_invoices(ids):
+    """The invoices, locked for the rest of the transaction, in id order (no deadlock between two batches)."""
+    query = Invoice.select().where(Invoice.id.in_(sorted(set(ids)))).order_by(Invoice.id)
+    if is_postgres():
+        query = query.for_update()
+    return {invoice.id: invoice for invoice in query}
+
+
+def _locked_invoice(invoice_id):
+    invoices = _locked_invoices([invoice_id])
+    if invoice_id not in invoices:
+        raise Invoice.DoesNotExist(invoice_id)
+    return invoices[invoice_id]
+
+
+def _move_status(invoice, balance, user, note, remote_addr=""):
+    """PARTIALLY_PAID or PAID after a settlement: the same history and audit as a lifecycle action."""
+    target = status_after(invoice.status, balance)
+    if target == invoice.status:
+        return
+    before = invoice.status
+    action = "pay" if target == InvoiceStatus.PAID else "pay_partially"
+    Invoice.update(status=target).where(Invoice.id == invoice.id).execute()
+    invoice.status = target
+    InvoiceEvent.create(invoice=invoice, user=user, action=action, from_status=before, to_status=target, reason=note)
+    record_action(f"invoice.{action}", "invoice", invoice.id, user=user, remote_addr=remote_addr,
+                  before={"status": before}, after={"status": str(target), "reason": note})
+
+
+def missing_iban_message(supplier):
+    if BankDetailsChange.select().where((BankDetailsChange.supplier == supplier)
+                                        & (BankDetailsChange.status == "PENDING")).exists():
+        return (f"Pas de virement possible : « {supplier.name} » n'a pas d'IBAN approuvé, et le changement de "
+                "coordonnées bancaires demandé attend l'approbation d'un second utilisateur (fiche fournisseur).")
+    return (f"Pas de virement possible : « {supplier.name} » n'a pas d'IBAN approuvé. Saisissez ses coordonnées "
+            "bancaires sur sa fiche ; un changement de coordonnées attend peut-être déjà l'approbation d'un "
+            "second utilisateur.")
+
+
+def approved_bank_details(supplier_id):
+    """(IBAN, BIC) a second user approved, read inside the paying transaction; pending ones never count."""
+    supplier = Supplier.get_by_id(supplier_id)
+    if not supplier.iban:
+        raise PaymentRefused(missing_iban_message(supplier), "method")
+    return supplier.iban, supplier.bic
+
+
+# --- One payment ----------------------------------------------------------------------------------
+
+
+def _write_payment(invoice, before, user, note, remote_addr, **fields):
+    """The payment row, its audit record and the status it leads to; `before` is the balance before it."""
+    payment = SupplierPayment.create(invoice=invoice, created_by=user, **fields)
+    balance = before.after_payment(payment.amount)
+    record_action("invoice.payment", "invoice", invoice.id, user=user, remote_addr=remote_addr,
+                  before={"outstanding": before.outstanding},
+                  after={"payment_id": payment.id, "amount": payment.amount, "currency": invoice.currency,
+                         "paid_on": payment.paid_on, "method": payment.method, "iban": payment.iban,
+                         "bic": payment.bic, "reference": payment.reference,
+                         "batch": payment.batch.message_id if payment.batch else None,
+                         "outstanding": balance.outstanding})
+    _move_status(invoice, balance, user, f"{note} ; reste à payer {_fmt(balance.outstanding, invoice.currency)}.",
+                 remote_addr)
+    return payment, balance
+
+
+@dataclass
+class Recorded:
+    payment: SupplierPayment
+    invoice: Invoice
+    balance: Balance
+    replayed: bool = False
+
+
+def _replayed(key):
+    return SupplierPayment.get_or_none(SupplierPayment.idempotency_key == key) if key else None
+
+
+def _replay(payment):
+    invoice = Invoice.get_by_id(payment.invoice_id)
+    return Recorded(payment, invoice, invoice_balance(invoice), replayed=True)
+
+
+def record_payment(invoice, amount, paid_on, method, user, idempotency_key, reference="", remote_addr=""):
+    """Record a payment of (part of) an invoice; the same idempotency key twice records it once."""
+    try:
+        with money_transaction():
+            invoice = _locked_invoice(invoice.id)
+            replay = _replayed(idempotency_key)
+            if replay is not None:
+                return _replay(replay)
+            facts = facts_for(invoice)
+            check_payment(facts, amount, method)
+            iban, bic = approved_bank_details(invoice.supplier_id) if method == TRANSFER else ("", "")
+            note = f"Paiement de {_fmt(amount, invoice.currency)} ({METHODS[method].lower()})"
+            payment, balance = _write_payment(invoice, facts.balance, user, note, remote_addr, amount=amount,
+                                              paid_on=paid_on, method=method, iban=iban, bic=bic,
+                                              reference=(reference or "").strip()[:140],
+                                              idempotency_key=idempotency_key or None)
+            return Recorded(payment, invoice, balance)
+    except IntegrityError:
+        replay = _replayed(idempotency_key)
+        if replay is not None:  # the same form submitted twice at once
+            return _replay(replay)
+        raise
+
+
+# --- Deposit deductions ---------------------------------------------------------------------------
+
+
+def deduct_deposit(invoice, deposit, amount, user, remote_addr=""):
+    """Deduct (part of) a paid deposit invoice from a balance invoice of the same supplier."""
+    with money_transaction():
+        locked = _locked_invoices([invoice.id, deposit.id])
+        invoice, deposit = locked[invoice.id], locked.get(deposit.id)
+        if deposit is None:
+            raise PaymentRefused("Facture d'acompte introuvable.", "deposit")
+        facts = facts_for(invoice)
+        check_deduction(facts, facts_for(deposit), amount)
+        deduction = DepositDeduction.create(invoice=invoice, deposit=deposit, amount=amount, created_by=user)
+        balance = facts.balance.after_deduction(amount)
+        record_action("invoice.deposit_deduction", "invoice", invoice.id, user=user, remote_addr=remote_addr,
+                      before={"outstanding": facts.balance.outstanding},
+                      after={"deduction_id": deduction.id, "deposit": deposit.number, "deposit_id": deposit.id,
+                             "amount": amount, "currency": invoice.currency, "outstanding": balance.outstanding})
+        _move_status(invoice, balance, user, f"Acompte n° {deposit.number} déduit : "
+                     f"{_fmt(amount, invoice.currency)} ; reste à payer {_fmt(balance.outstanding, invoice.currency)}.",
+                     remote_addr)
+    return deduction
+
+
+# --- SEPA batches ---------------------------------------------------------------------------------
+
+
+class BatchRefused(Exception):
+    """A batch refused as a whole (nothing written); `messages` lists every reason, one per line."""
+
+    def __init__(self, messages, field=None):
+        super().__init__(" ".join(messages))
+        self.messages = list(messages)
+        self.field = field
+
+
+def _batch_key(idempotency_key, invoice_id):
+    return f"{idempotency_key}:{invoice_id}" if idempotency_key else None
+
+
+def _batch_replay(idempotency_key, invoice_ids):
+    for invoice_id in invoice_ids:
+        payment = _replayed(_batch_key(idempotency_key, invoice_id))
+        if payment is not None and payment.batch_id:
+            return PaymentBatch.get_by_id(payment.batch_id)
+    return None
+
+
+def _debtor():
+    company = company_details()
+    if company is None or not company.iban or not company.name:
+        raise BatchRefused(["Renseignez d'abord le nom et le compte bancaire de la société (page « Société », "
+                            "réservée aux administrateurs) : ce sont eux que la banque débite."])
+    return sepa.Debtor(company.name, company.iban, company.bic)
+
+
+def _batch_lines(shop, items, locked):
+    """(invoice, amount, iban, bic, balance before) of each line, or BatchRefused with the reason of
+    every bad line."""
+    errors, lines = [], []
+    for invoice_id, amount in items:
+        invoice = locked.get(invoice_id)
+        if invoice is None or invoice.shop_id != shop.id:
+            errors.append(f"Facture #{invoice_id} introuvable dans la boutique {shop.name}.")
+            continue
+        label = f"Facture n° {invoice.number} ({invoice.supplier.name})"
+        facts = facts_for(invoice)
+        try:
+            check_batch_line(facts, amount, label)
+            iban, bic = approved_bank_details(invoice.supplier_id)
+        except PaymentRefused as refused:
+            errors.append(refused.message if refused.message.startswith(label) else f"{label} : {refused.message}")
+            continue
+        lines.append((invoice, amount, iban, bic, facts.balance))
+    if errors:
+        raise BatchRefused(errors)
+    return lines
+
+
+def create_batch(shop, items, execution_date, user, store, idempotency_key=None, today=None, remote_addr=""):
+    """One SEPA credit transfer file for `items` [(invoice id, amount)], stored (DOC-1), with one
+    TRANSFER payment per invoice linked to the batch, all in one locked transaction; refused as a
+    whole (BatchRefused, nothing written) if any line breaks a rule."""
+    items = [(int(invoice_id), amount) for invoice_id, amount in items]
+    if not items:
+        raise BatchRefused(["Cochez au moins une facture à payer."])
+    if len({invoice_id for invoice_id, _ in items}) != len(items):
+        raise BatchRefused(["Une facture ne peut figurer qu'une fois dans un lot."])
+    try:
+        check_execution_date(execution_date, today or datetime.date.today())
+    except PaymentRefused as refused:
+        raise BatchRefused([refused.message], refused.field) from None
+    with money_transaction():
+        locked = _locked_invoices([invoice_id for invoice_id, _ in items])
+        replay = _batch_replay(idempotency_key, locked)
+        if replay is not None:
+            return replay
+        debtor = _debtor()
+        lines = _batch_lines(shop, items, locked)
+        transfers = [sepa.Transfer(invoice.supplier.name, iban, bic, amount,
+                                   sepa.end_to_end_id("F", invoice.id, new_idempotency_key()[:10].upper()),
+                                   f"Facture {invoice.number}")
+                     for invoice, amount, iban, bic, _ in lines]
+        try:
+            xml, message_id = sepa.transfer_file(debtor, transfers, execution_date)
+        except sepa.SepaFileError as error:
+            raise BatchRefused([f"Le fichier SEPA ne respecte pas le schéma {sepa.SCHEMA} ({error}) : "
+                                "vérifiez les noms et les coordonnées bancaires."]) from None
+        document = store.put(xml, "application/xml")
+        total = sum(line[1] for line in lines)
+        batch = PaymentBatch.create(shop=shop, message_id=message_id, execution_date=execution_date, total=total,
+                                    count=len(lines), document=document, created_by=user)
+        for (invoice, amount, iban, bic, before), transfer in zip(lines, transfers):
+            note = (f"Virement SEPA de {_fmt(amount, invoice.currency)} (lot {message_id}, "
+                    f"exécution le {execution_date:%d/%m/%Y})")
+            _write_payment(invoice, before, user, note, remote_addr, amount=amount,
+                           paid_on=execution_date, method=TRANSFER, batch=batch, iban=iban, bic=bic,
+                           reference=transfer.end_to_end_id, idempotency_key=_batch_key(idempotency_key, invoice.id))
+        record_action("payment_batch.create", "payment_batch", batch.id, user=user, remote_addr=remote_addr,
+                      after={"message_id": message_id, "shop": shop.id, "execution_date": execution_date,
+                             "total": total, "count": len(lines), "sha256": document.sha256,
+                             "invoices": [line[0].id for line in lines]})
+    return batch
+
+
+# --- What the pages list --------------------------------------------------------------------------
+
+
+def invoices_to_pay(shops):
+    """Approved or partially paid invoices (credit notes excepted) with something left to pay, by due date."""
+    query = (Invoice.select(Invoice, Supplier).join(Supplier)
+             .where(Invoice.shop.in_([shop.id for shop in shops]) & Invoice.status.in_(list(PAYABLE_STATUSES))
+                    & (Invoice.kind != "CREDIT_NOTE"))
+             .order_by(Invoice.due_date.asc(nulls="LAST"), Invoice.id))
+    invoices = list(query)
+    balances = balances_for(invoices)
+    return [(invoice, balances[invoice.id]) for invoice in invoices if balances[invoice.id].outstanding > 0]
+
+
+def pending_bank_supplier_ids(supplier_ids):
+    from portal.suppliers.service import pending_supplier_ids
+
+    return pending_supplier_ids(set(supplier_ids))
+
+
+def recent_batches(shops, limit=50):
+    return list(PaymentBatch.select().where(PaymentBatch.shop.in_([shop.id for shop in shops]))
+                .order_by(PaymentBatch.created_at.desc(), PaymentBatch.id.desc()).limit(limit))
+
+
+def invoice_payments(invoice):
+    return list(invoice.payments.order_by(SupplierPayment.paid_on, SupplierPayment.id))
+
+
+def invoice_deductions(invoice):
+    """Deposits deducted from this invoice, and (for a deposit invoice) the invoices it was deducted from."""
+    deducted = list(DepositDeduction.select().where(DepositDeduction.invoice == invoice)
+                    .order_by(DepositDeduction.id))
+    deducted_in = list(DepositDeduction.select().where(DepositDeduction.deposit == invoice)
+                       .order_by(DepositDeduction.id))
+    return deducted, deducted_in
+
+
+def deposit_choices(invoice):
+    """Paid deposit invoices of the same supplier and shop with something left to deduct: [(deposit, available)]."""
+    if invoice.kind != "INVOICE":
+        return []
+    deposits = list(Invoice.select().where((Invoice.kind == "DEPOSIT") & (Invoice.supplier == invoice.supplier_id)
+                                           & (Invoice.shop == invoice.shop_id) & (Invoice.currency == invoice.currency)
+                                           & (Invoice.status == InvoiceStatus.PAID))
+                    .order_by(Invoice.issue_date, Invoice.id))
+    used = _sums(DepositDeduction, DepositDeduction.deposit, [d.id for d in deposits])
+    return [(deposit, deposit.total_gross - used.get(deposit.id, 0)) for deposit in deposits
+            if deposit.total_gross - used.get(deposit.id, 0) > 0]

@@ -1,0 +1,216 @@
+"""Payables pages: thin views over service.py (payments, deposit deductions, SEPA batches) and
+balances.py. Viewing needs one of the payables rights on the shop; paying needs pay_invoices (AUTH-2)."""
+from dataclasses import asdict
+from urllib.parse import urlparse
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from models import Invoice, PaymentBatch, Shop
+from portal.auth.decorators import admin_required, require_right
+from portal.auth.rights import PAYABLES_RIGHTS, has_right
+from portal.documents import DocumentStore
+from portal.money import MoneyError, format_money, parse_amount
+from portal.payables import bp, pages, service
+from portal.payables.balances import PaymentRefused
+from portal.payables.forms import BatchForm, CompanyForm, DeductionForm, PaymentForm
+
+PANEL_TARGET = "inv-payments"
+TO_PAY_TARGET = "payables-to-pay"
+
+
+def _store():
+    return DocumentStore(current_app.config["DOCUMENTS_DIR"])
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _require_view(shop):
+    if not any(has_right(current_user, right, shop) for right in PAYABLES_RIGHTS):
+        abort(403)
+
+
+def _idempotency_key(posted):
+    """The form's key if it looks like one we issued (it is stored, suffixed, in a 64-character column)."""
+    posted = (posted or "").strip()
+    return posted if 16 <= len(posted) <= 48 else service.new_idempotency_key()
+
+
+def _invoice(invoice_id):
+    invoice = Invoice.get_or_none(Invoice.id == invoice_id) or abort(404)
+    _require_view(invoice.shop)
+    return invoice
+
+
+@bp.app_template_global()
+def payables_panel(invoice):
+    """The payments panel's data, for the invoice detail page that includes the panel."""
+    return pages.invoice_panel(invoice)
+
+
+def _panel_response(invoice, status=200, **panel):
+    """The panel alone to htmx (with the invoice's status and history out of band when it sits on the
+    invoice page), else the full page."""
+    context = {"invoice": invoice, "payables_data": pages.invoice_panel(invoice, **panel)}
+    if request.headers.get("HX-Target") != PANEL_TARGET:
+        return render_template("payables/invoice.html", **context), status
+    detail_path = url_for("invoices.detail", invoice_id=invoice.id)
+    if urlparse(request.headers.get("HX-Current-URL", "")).path.endswith(detail_path):
+        from portal.invoices.pages import invoice_detail
+
+        detail = invoice_detail(invoice)
+        context.update(oob_detail=True, actions=detail["actions"], history=detail["history"])
+    return render_template("payables/_panel_update.html", **context), status
+
+
+def _settled(invoice, message):
+    if request.headers.get("HX-Target") == PANEL_TARGET:
+        return _panel_response(Invoice.get_by_id(invoice.id), notice=message)
+    flash(message, "success")
+    return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
+
+
+@bp.route("/factures/<int:invoice_id>")
+@login_required
+def invoice_payments(invoice_id):
+    invoice = _invoice(invoice_id)
+    return _panel_response(invoice)
+
+
+@bp.route("/factures/<int:invoice_id>/paiements", methods=["POST"])
+@login_required
+def pay(invoice_id):
+    invoice = _invoice(invoice_id)
+    require_right("pay_invoices", invoice.shop)
+    form = PaymentForm(currency=invoice.currency)
+    if not form.validate_on_submit():
+        return _panel_response(invoice, 422, form=form)
+    try:
+        recorded = service.record_payment(invoice, form.amount.minor, form.paid_on.data, form.method.data, _user(),
+                                          _idempotency_key(form.idempotency_key.data),
+                                          form.reference.data or "", remote_addr=request.remote_addr)
+    except PaymentRefused as refused:
+        if refused.field in form:
+            form[refused.field].errors = list(form[refused.field].errors) + [refused.message]
+        return _panel_response(invoice, 409, form=form, error=refused.message)
+    message = (f"Paiement de {format_money(recorded.payment.amount, invoice.currency, 'fr')} enregistré ; "
+               f"reste à payer {format_money(recorded.balance.outstanding, invoice.currency, 'fr')}.")
+    if recorded.replayed:
+        message = "Ce paiement était déjà enregistré (formulaire envoyé deux fois) : rien n'a été payé en plus."
+    return _settled(invoice, message)
+
+
+@bp.route("/factures/<int:invoice_id>/acomptes", methods=["POST"])
+@login_required
+def deduct(invoice_id):
+    invoice = _invoice(invoice_id)
+    require_right("pay_invoices", invoice.shop)
+    form = DeductionForm(currency=invoice.currency)
+    if not form.validate_on_submit():
+        return _panel_response(invoice, 422, deduction=form)
+    deposit = Invoice.get_or_none(Invoice.id == form.deposit.data)
+    try:
+        if deposit is None:
+            raise PaymentRefused("Facture d'acompte introuvable.", "deposit")
+        service.deduct_deposit(invoice, deposit, form.amount.minor, _user(), remote_addr=request.remote_addr)
+    except PaymentRefused as refused:
+        if refused.field in form:
+            form[refused.field].errors = list(form[refused.field].errors) + [refused.message]
+        return _panel_response(invoice, 409, deduction=form, error=refused.message)
+    return _settled(invoice, f"Facture d'acompte n° {deposit.number} déduite : "
+                             f"{format_money(form.amount.minor, invoice.currency, 'fr')}.")
+
+
+# --- Invoices to pay and SEPA batches ---------------------------------------------------------------
+
+
+def _shops():
+    shops = pages.visible_shops()
+    if not shops:
+        abort(403)
+    return shops
+
+
+def _to_pay_response(shop, shops, status=200, **to_pay):
+    context = {"to_pay": pages.to_pay(shop, **to_pay), **pages.batches(shop), "shops": shops}
+    if request.headers.get("HX-Target") == TO_PAY_TARGET:
+        return render_template("payables/_batch_update.html", **context), status
+    return render_template("payables/index.html", **context), status
+
+
+@bp.route("/")
+@login_required
+def index():
+    shops = _shops()
+    return _to_pay_response(pages.chosen_shop(shops), shops)
+
+
+def _batch_items(form_data):
+    """[(invoice id, amount)] of the ticked invoices, and the amount errors by invoice id."""
+    items, errors = [], {}
+    for raw_id in form_data.getlist("invoice"):
+        if not raw_id.isdigit():
+            continue
+        invoice = Invoice.get_or_none(Invoice.id == int(raw_id))
+        currency = invoice.currency if invoice else "EUR"
+        try:
+            items.append((int(raw_id), parse_amount(form_data.get(f"amount-{raw_id}", ""), currency)))
+        except MoneyError as error:
+            errors[int(raw_id)] = str(error)
+    return items, errors
+
+
+@bp.route("/lots", methods=["POST"])
+@login_required
+def create_batch():
+    shops = _shops()
+    shop = Shop.get_or_none(Shop.id == request.form.get("shop", type=int)) or abort(403)
+    require_right("pay_invoices", shop)
+    form = BatchForm()
+    items, line_errors = _batch_items(request.form)
+    if not form.validate_on_submit() or line_errors:
+        return _to_pay_response(shop, shops, 422, form=form, posted=request.form, line_errors=line_errors)
+    try:
+        batch = service.create_batch(shop, items, form.execution_date.data, _user(), _store(),
+                                     _idempotency_key(form.idempotency_key.data), remote_addr=request.remote_addr)
+    except service.BatchRefused as refused:
+        if refused.field in form:
+            form[refused.field].errors = list(form[refused.field].errors) + refused.messages
+        status = 422 if not items or refused.field else 409
+        return _to_pay_response(shop, shops, status, form=form, posted=request.form, errors=refused.messages)
+    if request.headers.get("HX-Target") == TO_PAY_TARGET:
+        return _to_pay_response(shop, shops, created=batch)
+    flash(f"Lot de {batch.count} virement(s) créé, {format_money(batch.total, 'EUR', 'fr')} : "
+          "téléchargez le fichier et déposez-le sur le site de votre banque.", "success")
+    return redirect(url_for("payables.index", boutique=shop.id), 303)
+
+
+@bp.route("/lots/<int:batch_id>.xml")
+@login_required
+def batch_file(batch_id):
+    batch = PaymentBatch.get_or_none(PaymentBatch.id == batch_id) or abort(404)
+    _require_view(batch.shop)
+    if batch.document is None:
+        abort(404)
+    return Response(_store().read(batch.document), mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="virements-{batch.message_id}.xml"'})
+
+
+# --- The merchant's own details ---------------------------------------------------------------------
+
+
+@bp.route("/societe", methods=["GET", "POST"])
+@admin_required
+def company():
+    current = service.company_details()
+    form = CompanyForm(data=asdict(current) if current else None)
+    if form.validate_on_submit():
+        service.save_company_details(service.CompanyDetails(form.name.data, form.siren.data, form.iban.data,
+                                                            form.bic.data or ""), _user(),
+                                     remote_addr=request.remote_addr)
+        flash("Coordonnées de la société enregistrées : elles servent de donneur d'ordre aux virements SEPA.",
+              "success")
+        return redirect(url_for("payables.company"), 303)
+    return render_template("payables/company.html", form=form), 422 if form.errors else 200
