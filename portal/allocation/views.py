@@ -350,11 +350,16 @@ def remove_row(invoice_id, index):
 @bp.route("/facture/<int:invoice_id>/valeurs")
 @login_required
 def value_select(invoice_id):
-    """The value list of one row for the axis chosen in it."""
+    """The value list of one row for the axis chosen in it; the value the row had stays selected when
+    it is one of that axis (the same axis chosen again), never otherwise."""
     invoice = _invoice(invoice_id, edit=True)
     index = request.args.get("index", 0, type=int)
     row = editing.EditorRow(index, request.args.get(f"{editing.PREFIX}-{index}-axis", type=int))
-    return render_template("allocation/_value_select.html", **pages.row_context(invoice, row))
+    context = pages.row_context(invoice, row)
+    value_id = request.args.get(f"{editing.PREFIX}-{index}-value", type=int)
+    if value_id in {choice_id for choice_id, _ in context["values"]}:
+        row.value_id = value_id
+    return render_template("allocation/_value_select.html", **context)
 
 
 @bp.route("/facture/<int:invoice_id>/calcul", methods=["POST"])
