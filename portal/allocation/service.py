@@ -576,13 +576,19 @@ class SpendRow:
 def _allocation_query(user, shop_ids, filters, visible_ids=None):
     visible_ids = visible_value_ids(user) if visible_ids is None else visible_ids
     filters = filters or {}
+    # A refused invoice is not spend: it stays out of reports and exports.
     query = (Allocation.select()
              .join(Invoice, on=(Allocation.invoice == Invoice.id))
-             .where(Invoice.shop.in_(list(shop_ids) or [0]) & Allocation.value.in_(list(visible_ids) or [0])))
+             .where(Invoice.shop.in_(list(shop_ids) or [0]) & Allocation.value.in_(list(visible_ids) or [0])
+                    & (Invoice.status != "REFUSED")))
     if filters.get("du"):
         query = query.where(Invoice.issue_date >= filters["du"])
     if filters.get("au"):
         query = query.where(Invoice.issue_date <= filters["au"])
+    if filters.get("boutique"):
+        query = query.where(Invoice.shop == filters["boutique"])
+    if filters.get("fournisseur"):
+        query = query.where(Invoice.supplier == filters["fournisseur"])
     if filters.get("axe"):
         axis_values = AnalyticValue.select(AnalyticValue.id).where(AnalyticValue.axis == filters["axe"])
         query = query.where(Allocation.value.in_(axis_values))
@@ -591,7 +597,8 @@ def _allocation_query(user, shop_ids, filters, visible_ids=None):
 
 def spend_by_value(user, filters):
     """Allocated amounts per value the user sees, on the invoices of `filters["shop_ids"]`
-    (filters: du, au — invoice dates — and axe), by axis then value path, one row per currency."""
+    (filters: du, au — invoice dates —, boutique, fournisseur and axe), by axis then value path, one
+    row per currency. The allocation pages and the spend dashboard both read this."""
     query = (_allocation_query(user, filters.get("shop_ids", ()), filters)
              .select(Allocation.value, Invoice.currency, fn.SUM(Allocation.amount).alias("total"),
                      fn.COUNT(fn.DISTINCT(Allocation.invoice)).alias("invoices"))

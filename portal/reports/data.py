@@ -1,10 +1,8 @@
-"""What the reports read: outstanding payables, expected card remittances, spend by supplier,
-month and analytic value — always within the user's shops and visible analytic values."""
+"""What the reports read: outstanding payables, expected card remittances, spend by supplier and
+month — always within the user's shops (spend by analytic value: portal.allocation.service)."""
 from peewee import JOIN, SQL, Case, fn
 
-from models import (Allocation, AnalyticAxis, AnalyticValue, DepositDeduction, Invoice, Operation, Supplier,
-                    SupplierPayment, Transaction)
-from portal.allocation.visibility import visible_value_ids
+from models import DepositDeduction, Invoice, Operation, Supplier, SupplierPayment, Transaction
 from portal.invoices.lifecycle import InvoiceStatus as S
 from portal.payments.lifecycle import OperationKind, TransactionState
 
@@ -95,23 +93,6 @@ def spend_by_month(shop_ids, currency, args):
         sign = -1 if invoice.kind == "CREDIT_NOTE" else 1
         months[key] = months.get(key, 0) + sign * invoice.total_net
     return sorted(months.items())
-
-
-def spend_by_value(user, shop_ids, currency, args):
-    """Allocated spend per visible analytic value (ALLOC-3: hidden values never appear, not even
-    as a total), grouped by axis."""
-    visible = visible_value_ids(user)
-    if not visible:
-        return []
-    query = (Allocation.select(AnalyticAxis.name.alias("axis_name"), AnalyticValue.name.alias("value_name"),
-                               fn.SUM(Allocation.amount).alias("total"))
-             .join(AnalyticValue).join(AnalyticAxis)
-             .switch(Allocation).join(Invoice)
-             .where(Allocation.value.in_(list(visible)) & Invoice.shop.in_(shop_ids)
-                    & Invoice.status.in_(SPENT) & (Invoice.currency == currency)))
-    query = spend_filters(query, args).group_by(AnalyticAxis.name, AnalyticValue.name).order_by(
-        AnalyticAxis.name, SQL("total").desc())
-    return [(row.axis_name, row.value_name, int(row.total or 0)) for row in query.objects()]
 
 
 def overdue(shop_ids, currency, today):

@@ -7,6 +7,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from models import Supplier
+from portal.allocation.service import spend_by_value
 from portal.auth.rights import PAYABLES_RIGHTS, shops_with_any_right, shops_with_right
 from portal.money import format_amount_input
 from portal.reports import bp, data
@@ -69,7 +70,8 @@ def dashboard():
     return render_template(
         "reports/dashboard.html", shops=shops, suppliers=Supplier.select().order_by(Supplier.name), args=args,
         currency=currency, by_supplier=by_supplier, by_month=by_month,
-        by_value=data.spend_by_value(current_user, shop_ids, currency, args),
+        by_value=[(row.axis.name, row.path, row.amount)
+                  for row in spend_by_value(current_user, {**args, "shop_ids": shop_ids}) if row.currency == currency],
         overdue=data.overdue(shop_ids, currency, datetime.date.today()),
         largest_supplier=max([total for _, total, _ in by_supplier] + [1]),
         largest_month=max([total for _, total in by_month] + [1]),

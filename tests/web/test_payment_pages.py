@@ -262,3 +262,23 @@ def test_pay_acq_1_readme_documents_every_test_card():
     for number, _, outcome in simulator_test_cards():
         grouped = " ".join(number[i:i + 4] for i in range(0, 16, 4))
         assert f"| `{grouped}` |" in readme and outcome in readme
+
+
+def test_doc_1_receipt_is_a4_and_immutable(client, merchant, shop, payment_ctx, tmp_path):
+    import hashlib
+    import subprocess
+
+    from models import StoredDocument
+
+    txn = make_transaction(payment_ctx, shop, 10000)
+    author = Operation.get(Operation.kind == "AUTHOR")
+    data = client.get(f"/transactions/{txn.id}/recus/{author.id}/a4.pdf").data
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert "595.276 x 841.89" in info  # A4 in points
+    stored = StoredDocument.get()
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
+    # Re-rendering later (another clock, another template) must not change what was issued.
+    payment_ctx.clock.advance(days=30)
+    assert client.get(f"/transactions/{txn.id}/recus/{author.id}/a4.pdf").data == data
