@@ -46,6 +46,7 @@ def test_buyer_order_delivery_einvoice_matching_and_approval(app, page, output_d
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Factures").click()
     page.get_by_role("link", name="Achats (demandes, commandes)").click()
     page.get_by_role("link", name="Nouveau bon de commande").click()
+    page.wait_for_load_state("load")  # « Ajouter une ligne » is an htmx button
     page.get_by_label("Fournisseur").select_option(label="Fournitures Dupont")
     page.get_by_label("Désignation (ligne 1)").fill("Ramette papier A4")
     page.get_by_label("Quantité (ligne 1)").fill("10")

@@ -23,6 +23,10 @@ def test_merchant_day_with_inline_operations(app, page, output_dir, clock, payme
 
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Transactions").click()
     page.get_by_role("link", name="Nouveau paiement").click()
+    # A click does not wait for the new page's deferred scripts: typing before htmx is wired
+    # would send no live check (the networks would never appear).
+    page.wait_for_url("**/transactions/nouveau")
+    page.wait_for_load_state("load")
     page.get_by_label("Numéro de carte").fill("4300 0000 0000 0900")
     # Co-badged card: both networks appear while typing, CB preselected (shop setting).
     expect(page.get_by_role("radio", name="CB")).to_be_checked()
@@ -51,6 +55,7 @@ def test_merchant_day_with_inline_operations(app, page, output_dir, clock, payme
 
     # Validate part of it from the list: the rest is cancelled.
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Transactions").click()
+    page.wait_for_load_state("load")  # htmx wired before the inline operation is opened
     row = page.locator(f"#txn-row-{txn.id}")
     expect(row.get_by_role("button", name="Rembourser")).to_be_disabled()
     row.get_by_role("link", name="Valider").click()
