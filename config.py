@@ -55,6 +55,22 @@ class Config:
     # OPS-4: space-separated origins allowed to embed the portal in a frame.
     FRAME_ANCESTORS = _env("FRAME_ANCESTORS", "")
     BEHIND_PROXY = _env_bool("BEHIND_PROXY", False)
+    # OPS-4 / AUTH-3: space-separated addresses of the reverse proxies whose X-Forwarded-* headers
+    # (and SSO user header) are trusted; requests from anywhere else have them ignored.
+    TRUSTED_PROXIES = _env("TRUSTED_PROXIES", "127.0.0.1 ::1")
+    # AUTH-3: the header carrying the user name the proxy authenticated (empty: SSO off).
+    SSO_HEADER = _env("SSO_HEADER", "")
+
+    # OPS-8: give up on an unreachable or stuck database within seconds, with a 503 page.
+    DB_CONNECT_TIMEOUT = _env_int("DB_CONNECT_TIMEOUT", 5)
+    DB_STATEMENT_TIMEOUT_MS = _env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
+
+    # Several application machines on one PostgreSQL: keep documents in the database
+    # ("database") instead of INSTANCE_DIR/documents ("files").
+    DOCUMENT_STORE = _env("DOCUMENT_STORE", "files")
+
+    # AUTH-4: TOTP issuer name shown in authenticator apps.
+    TOTP_ISSUER = _env("TOTP_ISSUER", "Comptoir")
 
     # AP-CONT-1: outgoing mail. Without SMTP_HOST, mail is still queued in the database and sent
     # once a host is configured (`flask --app wsgi deliver-mail`).

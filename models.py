@@ -4,6 +4,7 @@ import json
 
 from peewee import (
     BigIntegerField,
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -56,6 +57,12 @@ class User(BaseModel):
     establishment = ForeignKeyField(Establishment, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    # AUTH-5: bumped at logout, deactivation and password change; a session carrying an older
+    # value is refused, so those events end every session of the user on the server.
+    session_version = IntegerField(default=0)
+    # AUTH-4: the TOTP secret, encrypted with the vault key; None until the user has enrolled.
+    totp_secret = TextField(null=True)
+    totp_enrolled_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "portal_user"
@@ -155,7 +162,43 @@ class AuditRecord(BaseModel):
         return json.loads(self.after) if self.after else None
 
 
-ALL_MODELS = [Department, Establishment, User, PasswordHistory, Shop, ShopRight, AuditRecord]
+class RecoveryCode(BaseModel):
+    """A one-time TOTP recovery code (AUTH-4), stored hashed; used_at set when spent."""
+
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=255)
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "recovery_code"
+
+
+class InstanceSecret(BaseModel):
+    """Secrets every application machine must share (session signing key, setup token), kept in
+    the database so that several portal machines on one PostgreSQL agree without a shared disk."""
+
+    name = CharField(max_length=64, unique=True)
+    value = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "instance_secret"
+
+
+class RunLock(BaseModel):
+    """OPS-7: one row per batch (remittance, sync) while it runs, so only one runs at a time
+    across workers and machines (PostgreSQL adds an advisory lock on top)."""
+
+    name = CharField(max_length=40, unique=True)
+    holder = CharField(max_length=200)
+    acquired_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "run_lock"
+
+
+ALL_MODELS = [Department, Establishment, User, PasswordHistory, Shop, ShopRight, AuditRecord,
+              RecoveryCode, InstanceSecret, RunLock]
 
 
 # --- Card payments (SPEC 2) ---------------------------------------------------
@@ -305,8 +348,32 @@ class Receipt(BaseModel):
         indexes = ((("transaction", "operation", "layout"), True),)
 
 
+class DocumentBlob(BaseModel):
+    """The bytes of a stored document, when the store is kept in the database (DOCUMENT_STORE =
+    "database") so that several application machines share it; same SHA-256 addressing as on disk."""
+
+    sha256 = CharField(max_length=64, unique=True)
+    data = BlobField()
+
+    class Meta:
+        table_name = "document_blob"
+
+
+class Upload(BaseModel):
+    """A file a user put into the portal (e-invoice, PDF to attach): who may see it before it
+    becomes part of an invoice (SEC-1). The document itself is shared by content."""
+
+    document = ForeignKeyField(StoredDocument, on_delete="RESTRICT")
+    uploaded_by = ForeignKeyField(User, on_delete="CASCADE")
+    filename = CharField(max_length=255, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "upload"
+
+
 ALL_MODELS += [VaultCard, FraudProfile, Transaction, Operation, Unpaid, RemittanceRun,
-               StoredDocument, Receipt]
+               StoredDocument, Receipt, DocumentBlob, Upload]
 
 
 # --- Supplier invoices (SPEC 3) -------------------------------------------------------------
