@@ -28,7 +28,7 @@ class InvoiceForm(LinesMixin, FlaskForm):
     currency = SelectField("Devise", choices=CURRENCIES, default="EUR")
     po_reference = StringField("N° de bon de commande cité", validators=[Optional(), Length(max=64)],
                                description="La facture se rattache seule au bon de commande de ce fournisseur.")
-    document_id = HiddenField()
+    upload_id = HiddenField()
     lines = FieldList(FormField(LineForm), min_entries=1)
 
     def validate_supplier(self, field):

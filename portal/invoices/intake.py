@@ -14,14 +14,12 @@ def media_type_of(data: bytes, filename: str) -> str:
     return MEDIA_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
-def data_from_form(form):
-    from models import Shop, StoredDocument, Supplier
+def data_from_form(form, document=None):
+    """`document`: the uploaded PDF to attach, already checked to be the user's own upload."""
+    from models import Shop, Supplier
 
     lines = [LineData(l.description, l.quantity_milli, l.unit_price, l.vat_rate) for l in form.parsed_lines()]
     computed = totals((l.quantity_milli, l.unit_price, l.vat_rate) for l in lines)
-    document = None
-    if (form.document_id.data or "").isdigit():
-        document = StoredDocument.get_or_none(StoredDocument.id == int(form.document_id.data))
     return InvoiceData(
         shop=Shop.get_by_id(form.shop.data), supplier=Supplier.get_by_id(form.supplier.data),
         number=form.number.data.strip(), kind=form.kind.data, issue_date=form.issue_date.data,

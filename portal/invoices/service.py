@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError, fn
 
 from models import (Invoice, InvoiceEvent, InvoiceLine, InvoiceRequestShare, InvoiceVat,
-                    PurchaseLine, PurchaseOrder, Setting, Supplier, db)
+                    PurchaseLine, PurchaseOrder, Setting, Supplier, Upload, db)
 from portal.audit import record_action
 from portal.invoices.lifecycle import InvoiceStatus, check_transition
 from portal.invoices.matching import InvoicedLine, OrderedLine, Tolerances, match_invoice
@@ -291,3 +291,10 @@ def find_supplier(vat_number, siret_or_siren):
     if len(digits) == 9:
         return Supplier.get_or_none(Supplier.siren == digits)
     return None
+
+
+def store_upload(store, data, media_type, filename, user):
+    """Keep an uploaded file and record who put it in (SEC-1: only they may open it until it
+    becomes part of an invoice)."""
+    document = store.put(data, media_type)
+    return Upload.create(document=document, uploaded_by=user, filename=(filename or "")[:255])

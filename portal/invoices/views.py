@@ -2,7 +2,7 @@
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from models import Invoice, PurchaseRequest, Shop, StoredDocument, Supplier
+from models import Invoice, PurchaseRequest, Shop, Supplier, Upload
 from portal.auth.decorators import require_right
 from portal.auth.rights import PAYABLES_RIGHTS, has_right, rights_on, shops_with_right
 from portal.documents import DocumentStore
@@ -14,7 +14,7 @@ from portal.invoices.lifecycle import ACTIONS, InvoiceStatus, TransitionRefused
 from portal.invoices.matching import Tolerances
 from portal.invoices.service import (DuplicateInvoice, ShareRefused, apply_action, create_invoice,
                                      create_supplier_from_einvoice, current_tolerances, duplicate_of, find_order,
-                                     find_supplier, save_tolerances, set_request_shares)
+                                     find_supplier, save_tolerances, set_request_shares, store_upload)
 from portal.money import MoneyError, format_amount_input, parse_amount
 from portal.purchasing.views import supplier_choices
 
@@ -28,6 +28,17 @@ def _invoice(invoice_id):
     if not any(has_right(current_user, right, invoice.shop) for right in PAYABLES_RIGHTS):
         abort(403)
     return invoice
+
+
+def _own_upload(upload_id):
+    """SEC-1: an upload is seen only by the user who put it in, until it is part of an invoice
+    (then the invoice's shop rights apply). Another user's upload is answered as missing."""
+    try:
+        upload_id = int(upload_id)
+    except (TypeError, ValueError):
+        abort(404)
+    upload = Upload.get_or_none((Upload.id == upload_id) & (Upload.uploaded_by == current_user.id))
+    return upload or abort(404)
 
 
 def _intake_shops():
@@ -57,11 +68,13 @@ def new_invoice():
     form.shop.choices = [(s.id, s.name) for s in shops]
     form.supplier.choices = supplier_choices("— choisir —")
     if request.method == "GET":
-        form.document_id.data = request.args.get("document", "")
+        form.upload_id.data = request.args.get("depot", "")
+    upload = _own_upload(form.upload_id.data) if form.upload_id.data else None
     if form.validate_on_submit():
         require_right("manage_suppliers", Shop.get_by_id(form.shop.data))
         try:
-            invoice = create_invoice(data_from_form(form), current_user._get_current_object())
+            invoice = create_invoice(data_from_form(form, upload.document if upload else None),
+                                     current_user._get_current_object())
         except DuplicateInvoice as duplicate:
             form.number.errors = list(form.number.errors) + [_duplicate_message(duplicate.existing)]
         else:
@@ -85,26 +98,28 @@ def upload():
     data = form.document.data.read()
     filename = form.document.data.filename or ""
     # Kept whatever happens next: an upload is never lost, even when it cannot be read.
-    document = _store().put(data, media_type_of(data, filename))
+    upload = store_upload(_store(), data, media_type_of(data, filename), filename,
+                          current_user._get_current_object())
     try:
         read_einvoice(data, filename)
     except EInvoiceError as error:
         if isinstance(error, NoEInvoiceInPdf):
             flash("Ce PDF n'est pas une facture électronique : saisissez la facture, le PDF y est joint.", "warning")
-            return redirect(url_for("invoices.new_invoice", document=document.id), 303)
-        return render_template("invoices/upload.html", form=form, error=str(error), document=document), 422
-    return redirect(url_for("invoices.review", document_id=document.id), 303)
+            return redirect(url_for("invoices.new_invoice", depot=upload.id), 303)
+        return render_template("invoices/upload.html", form=form, error=str(error), upload=upload), 422
+    return redirect(url_for("invoices.review", upload_id=upload.id), 303)
 
 
-@bp.route("/deposer/<int:document_id>/verifier", methods=["GET", "POST"])
+@bp.route("/deposer/<int:upload_id>/verifier", methods=["GET", "POST"])
 @login_required
-def review(document_id):
+def review(upload_id):
     shops = _intake_shops()
-    document = StoredDocument.get_or_none(StoredDocument.id == document_id) or abort(404)
+    upload = _own_upload(upload_id)
+    document = upload.document
     try:
         einvoice = read_einvoice(_store().read(document))
     except EInvoiceError as error:
-        return render_template("invoices/upload.html", form=UploadForm(), error=str(error), document=document), 422
+        return render_template("invoices/upload.html", form=UploadForm(), error=str(error), upload=upload), 422
     supplier = find_supplier(einvoice.seller_vat_number, einvoice.seller_siret_or_siren)
     form = EInvoiceReviewForm()
     form.shop.choices = [(s.id, s.name) for s in shops]

@@ -4,7 +4,7 @@ import datetime
 import html as html_module
 import io
 
-from models import AuditRecord, Invoice, InvoiceEvent, InvoiceRequestShare, StoredDocument
+from models import AuditRecord, Invoice, InvoiceEvent, InvoiceRequestShare, StoredDocument, Upload
 from portal.invoices.service import InvoiceData, LineData, create_invoice, spend_by_request
 from portal.purchasing.service import LineInput, create_request, record_delivery
 from tests.einvoice_samples import facturx_pdf, paper_invoice_data, plain_pdf, ubl_xml
@@ -90,14 +90,14 @@ def test_ap_inv_1_plain_pdf_goes_to_manual_entry_with_the_pdf_attached(client, l
     login_as("compta", rights=ALL, shop=shop)
     supplier = make_supplier()
     response = _upload(client, plain_pdf(), "facture.pdf")
-    assert response.status_code == 303 and "document=" in response.headers["Location"]
-    document_id = response.headers["Location"].split("document=")[1]
+    assert response.status_code == 303 and "depot=" in response.headers["Location"]
+    upload_id = response.headers["Location"].split("depot=")[1]
     client.post("/factures/nouvelle", data={
         "shop": shop.id, "supplier": supplier.id, "number": "SCAN-1", "kind": "INVOICE", "issue_date": "2026-11-20",
-        "currency": "EUR", "document_id": document_id, "lines-0-description": "Prestation", "lines-0-quantity": "1",
+        "currency": "EUR", "upload_id": upload_id, "lines-0-description": "Prestation", "lines-0-quantity": "1",
         "lines-0-unit_price": "100", "lines-0-vat_rate": "2000"})
     invoice = Invoice.get()
-    assert invoice.source == "PDF" and str(invoice.document_id) == document_id
+    assert invoice.source == "PDF" and invoice.document_id == Upload.get_by_id(upload_id).document_id
     served = client.get(f"/factures/{invoice.id}/document")
     assert served.mimetype == "application/pdf" and served.data.startswith(b"%PDF")
 
