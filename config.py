@@ -71,6 +71,7 @@ class Config:
 
     # AUTH-4: TOTP issuer name shown in authenticator apps.
     TOTP_ISSUER = _env("TOTP_ISSUER", "Comptoir")
+    TOTP_ENFORCED = True
 
     # AP-CONT-1: outgoing mail. Without SMTP_HOST, mail is still queued in the database and sent
     # once a host is configured (`flask --app wsgi deliver-mail`).
@@ -100,6 +101,8 @@ class TestConfig(Config):
     # A fast hash keeps the suite quick; production keeps scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     PRINT_SETUP_TOKEN = False
+    # Most tests log in with a password alone; the second-factor tests switch this on.
+    TOTP_ENFORCED = False
 
 
 class ProdConfig(Config):

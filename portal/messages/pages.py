@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import render_template, request
 from flask_login import current_user
 
+from portal.auth.rights import PAYABLES_RIGHTS, shops_with_any_right
 from portal.messages import queue
 from portal.messages.forms import MessageForm, ReplyForm
 from portal.messages.thread import (DIRECTION_LABELS, mail_contacts, may_use_thread, supplier_contacts,
@@ -89,6 +90,10 @@ def render_posted(invoice, message, template, notice):
     return html
 
 
-def queue_page():
+def queue_page(user):
+    """The mail queue for the person running the server. A mail about an invoice of a shop the
+    reader holds no payables right on shows its recipient and delivery state, not its subject (SEC-1)."""
+    readable_shops = {shop.id for shop in shops_with_any_right(user, PAYABLES_RIGHTS)}
     return {"counts": queue.status_counts(), "failed": queue.failed_mails(), "waiting": queue.waiting_mails(),
-            "sent": queue.recent_sent(), "status_labels": STATUS_LABELS, "status_tones": STATUS_TONES}
+            "sent": queue.recent_sent(), "status_labels": STATUS_LABELS, "status_tones": STATUS_TONES,
+            "readable_shops": readable_shops}

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from peewee import fn
+from peewee import JOIN, fn
 
-from models import OutgoingMail, db, utcnow
+from models import Invoice, OutgoingMail, db, utcnow
 from portal.audit import record_action
 
 PENDING, SENT, FAILED = "PENDING", "SENT", "FAILED"
@@ -257,19 +257,25 @@ def status_counts():
     return counts
 
 
+def _with_shop():
+    """Mails with the shop of their invoice in the same query (the queue page hides the subject of
+    mails about shops the reader has no right on)."""
+    return OutgoingMail.select(OutgoingMail, Invoice.id, Invoice.shop).join(Invoice, JOIN.LEFT_OUTER)
+
+
 def failed_mails(limit=100):
-    return list(OutgoingMail.select().where(OutgoingMail.status == FAILED)
+    return list(_with_shop().where(OutgoingMail.status == FAILED)
                 .order_by(OutgoingMail.created_at.desc(), OutgoingMail.id.desc()).limit(limit))
 
 
 def waiting_mails(limit=100):
     """Pending mails, the next to be tried first."""
-    return list(OutgoingMail.select().where(OutgoingMail.status == PENDING)
+    return list(_with_shop().where(OutgoingMail.status == PENDING)
                 .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit))
 
 
 def recent_sent(limit=20):
-    return list(OutgoingMail.select().where(OutgoingMail.status == SENT)
+    return list(_with_shop().where(OutgoingMail.status == SENT)
                 .order_by(OutgoingMail.sent_at.desc(), OutgoingMail.id.desc()).limit(limit))
 
 

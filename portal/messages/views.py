@@ -91,7 +91,7 @@ def reply(invoice_id):
 @admin_required
 def mail_queue():
     settings = queue.settings_from_config(current_app.config)
-    return render_template("messages/queue.html", settings=settings, **pages.queue_page())
+    return render_template("messages/queue.html", settings=settings, **pages.queue_page(_user()))
 
 
 @bp.route("/file/<int:mail_id>/reessayer", methods=["POST"])
@@ -108,4 +108,4 @@ def retry(mail_id):
         flash(message, "success" if status == 200 else "error")
         return redirect(url_for("messages.mail_queue"), 303)
     return render_template("messages/_queue_row.html", mail=mail, notice=message,
-                           **pages.queue_page()), status
+                           **pages.queue_page(_user())), status
