@@ -10,8 +10,21 @@ MAX_MINOR_UNITS = 10**12
 
 # Regular, no-break and narrow no-break spaces are all accepted as thousands separators.
 _SPACES = " \u00a0\u202f"
-_GROUPED = re.compile(r"^(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?:[.,](\d+))?$")
-_PLAIN = re.compile(r"^(\d+)(?:[.,](\d+))?$")
+# ASCII digits only: "²" or Arabic-Indic digits are not amounts a merchant types (SEC-2).
+_GROUPED = re.compile(r"^([0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+)(?:[.,]([0-9]+))?$")
+_PLAIN = re.compile(r"^([0-9]+)(?:[.,]([0-9]+))?$")
+# Far above MAX_MINOR_UNITS, far below what int() refuses to convert.
+_MAX_INPUT_LENGTH = 40
+
+
+_PLAIN_DECIMAL = re.compile(r"^[0-9]{1,30}(?:\.[0-9]{1,15})?$")
+
+
+def plain_decimal(raw):
+    """Decimal of a `123.45` text made of ASCII digits, or None. Refuses what Decimal() would
+    otherwise accept and a merchant never types: exponents, NaN, Infinity, Unicode digits,
+    thousands of digits (SEC-2)."""
+    return Decimal(raw) if _PLAIN_DECIMAL.match(raw or "") else None
 
 
 class MoneyError(ValueError):
@@ -37,6 +50,8 @@ def parse_amount(text, currency, *, allow_zero=False, maximum=None):
         raise MoneyError("Saisissez un montant.")
     if raw.startswith("-"):
         raise MoneyError("Le montant doit être positif.")
+    if len(raw) > _MAX_INPUT_LENGTH:
+        raise MoneyError("Montant trop élevé.")
     match = _GROUPED.match(raw) or _PLAIN.match(raw)
     if not match:
         raise MoneyError("Montant illisible : écrivez par exemple 1 234,56 ou 1234.56.")

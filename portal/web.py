@@ -1,8 +1,11 @@
 """Small Flask-side helpers shared by the blueprints."""
 from flask import redirect, request
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.routing import IntegerConverter
 
 from portal.audit import record_action
+from portal.numbers import MAX_ID
 
 
 def htmx_redirect(location):
@@ -24,3 +27,36 @@ def audit(action, target_type, target_id="", *, before=None, after=None):
         user=user._get_current_object() if user is not None else None,
         before=before, after=after, remote_addr=request.remote_addr,
     )
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` that does not match an id no database can hold: such a URL is a 404, not an
+    overflow in the SQLite driver (SEC-2)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class NulFreeMultiDict(ImmutableMultiDict):
+    """Query and form values without NUL characters: PostgreSQL refuses them in text, and no
+    merchant types one, so they are dropped on arrival rather than failing a save (SEC-2)."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None and not isinstance(mapping, (dict, MultiDict)):
+            mapping = [(_without_nul(key), _without_nul(value)) for key, value in mapping]
+        super().__init__(mapping)
+
+
+def _without_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def bound_url_ids(app):
+    """The bounded `int` converter; call before any route is added."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def drop_nul_characters(app):
+    """Subclass the request class in place (after htmx-flask installed its own) so that query and
+    form values arrive without NUL characters."""
+    app.request_class = type("PortalRequest", (app.request_class,), {"parameter_storage_class": NulFreeMultiDict})

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from portal.allocation import rules
 from portal.allocation.service import AllocationInput
 from portal.money import MoneyError, format_amount_input, parse_amount
+from portal.numbers import is_ascii_digits
 
 AMOUNT, PERCENT = "amount", "percent"
 PREFIX = "lines"
@@ -72,7 +73,7 @@ def row_indexes(form):
     indexes = set()
     for key in form:
         parts = key.split("-")
-        if len(parts) == 3 and parts[0] == PREFIX and parts[1].isdigit():
+        if len(parts) == 3 and parts[0] == PREFIX and is_ascii_digits(parts[1], 4):
             indexes.add(int(parts[1]))
     return sorted(indexes)
 

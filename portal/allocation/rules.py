@@ -2,7 +2,9 @@
 amounts by the largest-remainder method, so that the lines always sum exactly to the amount
 allocated (no lost cent), and the checks an allocation must pass before it is saved."""
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from portal.money import plain_decimal
 
 FULL = 10000  # 100 % in basis points
 
@@ -109,11 +111,8 @@ def parse_percent(text):
         raise PercentError("Saisissez un pourcentage.")
     if raw.startswith("-"):
         raise PercentError("Le pourcentage doit être positif.")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise PercentError("Pourcentage illisible : écrivez par exemple 33,33.") from None
-    if not value.is_finite():
+    value = plain_decimal(raw)
+    if value is None:
         raise PercentError("Pourcentage illisible : écrivez par exemple 33,33.")
     if value != value.quantize(Decimal("0.01")):
         raise PercentError("Deux décimales au plus pour un pourcentage.")

@@ -1,5 +1,7 @@
 """The arithmetic of a supplier evaluation (AP-KYS-1), in plain integers: criterion scores 0 to 10,
 integer weights, and a weighted score kept exactly in hundredths of a point out of 10."""
+from portal.numbers import is_ascii_digits
+
 MIN_SCORE, MAX_SCORE = 0, 10
 MAX_WEIGHT = 100
 DEFAULT_THRESHOLD = 500  # 5,00/10: below it an evaluation is non-compliant
@@ -49,7 +51,7 @@ def parse_threshold(text):
     """'5', '5,5' or '5.25' (out of 10) -> hundredths; raise ScoringError otherwise."""
     raw = (text or "").strip().replace(".", ",")
     whole, _, fraction = raw.partition(",")
-    if not whole.isdigit() or (fraction and (not fraction.isdigit() or len(fraction) > 2)):
+    if not is_ascii_digits(whole, 4) or (fraction and (not is_ascii_digits(fraction) or len(fraction) > 2)):
         raise ScoringError("Saisissez une note sur 10, par exemple 5 ou 6,5.")
     hundredths = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
     if hundredths > MAX_SCORE * 100:

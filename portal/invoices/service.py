@@ -9,6 +9,7 @@ from peewee import IntegrityError, fn
 from models import (Invoice, InvoiceEvent, InvoiceLine, InvoiceRequestShare, InvoiceVat,
                     PurchaseLine, PurchaseOrder, Setting, Supplier, Upload, db)
 from portal.audit import record_action
+from portal.numbers import is_ascii_digits
 from portal.invoices.lifecycle import InvoiceStatus, check_transition
 from portal.invoices.matching import InvoicedLine, OrderedLine, Tolerances, match_invoice
 from portal.messages.notifications import notify_status_change
@@ -269,7 +270,7 @@ def spend_by_request(requests):
 
 def create_supplier_from_einvoice(name, vat_number, siret_or_siren, country, user):
     """A supplier first met on an e-invoice: created from what the invoice says, audited."""
-    digits = "".join(ch for ch in (siret_or_siren or "") if ch.isdigit())
+    digits = "".join(ch for ch in (siret_or_siren or "") if is_ascii_digits(ch))
     with db.atomic():
         supplier = Supplier.create(name=name.strip() or vat_number, vat_number=vat_number or "",
                                    siret=digits if len(digits) == 14 else "",
@@ -285,7 +286,7 @@ def find_supplier(vat_number, siret_or_siren):
         found = Supplier.get_or_none(fn.UPPER(Supplier.vat_number) == vat_number.replace(" ", "").upper())
         if found:
             return found
-    digits = "".join(ch for ch in (siret_or_siren or "") if ch.isdigit())
+    digits = "".join(ch for ch in (siret_or_siren or "") if is_ascii_digits(ch))
     if len(digits) == 14:
         return Supplier.get_or_none((Supplier.siret == digits) | (Supplier.siren == digits[:9]))
     if len(digits) == 9:

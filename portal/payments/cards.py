@@ -41,7 +41,7 @@ def check_number(text):
     number = clean_number(text)
     if not number:
         raise CardError("Saisissez le numéro de la carte.")
-    if not number.isdigit():
+    if not _ascii_digits(number):
         raise CardError("Le numéro de carte ne contient que des chiffres.")
     if not 12 <= len(number) <= 19:
         raise CardError("Un numéro de carte compte de 12 à 19 chiffres.")
@@ -54,10 +54,15 @@ def check_number(text):
     return number
 
 
+def _ascii_digits(text):
+    """0-9 only: str.isdigit() also accepts "²" or "١", which int() then refuses (SEC-2)."""
+    return text.isascii() and text.isdigit()
+
+
 def detect_networks(number):
     """Networks a card can be processed on, the domestic scheme (CB) first when co-badged."""
     number = clean_number(number)
-    if len(number) < 6 or not number[:6].isdigit():
+    if len(number) < 6 or not _ascii_digits(number[:6]):
         return ()
     if number[:6] in SIMULATOR_BINS:
         return SIMULATOR_BINS[number[:6]]
@@ -109,7 +114,7 @@ def parse_expiry(text, today):
     """MM/AA or MM/AAAA, not in the past (PAY-NEW-1)."""
     raw = (text or "").strip().replace(" ", "")
     parts = raw.replace("-", "/").split("/")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    if len(parts) != 2 or not all(_ascii_digits(p) and len(p) <= 4 for p in parts):
         raise CardError("Date d'expiration au format MM/AA, par exemple 09/28.")
     month, year = int(parts[0]), int(parts[1])
     if len(parts[1]) == 2:
@@ -128,6 +133,6 @@ def check_cvv(text, networks):
     """The CVV is checked for shape only, then forgotten (PAY-ACQ-2: never stored or logged)."""
     cvv = (text or "").strip()
     size = 4 if "AMEX" in networks else 3
-    if not cvv.isdigit() or len(cvv) != size:
+    if not _ascii_digits(cvv) or len(cvv) != size:
         raise CardError(f"Le cryptogramme visuel compte {size} chiffres, au dos de la carte.")
     return cvv

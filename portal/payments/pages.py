@@ -72,10 +72,13 @@ def _day_bounds(day, timezone):
 
 
 def _parse_day(text, default):
+    """The day asked for in the URL, or `default` when it is unreadable or so far away that the
+    day's bounds in the shop's time zone cannot be computed (0001-01-01, 9999-12-31)."""
     try:
-        return datetime.date.fromisoformat(text) if text else default
+        day = datetime.date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    return day if 1900 <= day.year <= 2999 else default
 
 
 def day_listing(ctx, user, shops, args):

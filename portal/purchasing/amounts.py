@@ -2,9 +2,13 @@
 rates in basis points. Line nets are rounded half-up to the minor unit (the invoicing rule of
 EN 16931), VAT is computed per rate on the sum of the line nets. No float anywhere."""
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from portal.money import plain_decimal
 
 VAT_RATES = (2000, 1000, 550, 210, 0)  # French rates: 20 %, 10 %, 5,5 %, 2,1 %, 0 %
+# A billion units: far above any order, and quantity × price stays within 64 bits.
+MAX_QUANTITY_MILLI = 10**12
 
 
 class QuantityError(ValueError):
@@ -47,14 +51,17 @@ def parse_quantity(text) -> int:
     raw = (text or "").strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
     if not raw:
         raise QuantityError("Saisissez une quantité.")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
+    if raw.startswith("-"):
+        raise QuantityError("La quantité doit être supérieure à zéro.")
+    value = plain_decimal(raw)
+    if value is None:
         raise QuantityError("Quantité illisible : écrivez par exemple 10 ou 2,5.")
-    if not value.is_finite() or value <= 0:
+    if value <= 0:
         raise QuantityError("La quantité doit être supérieure à zéro.")
     if value != value.quantize(Decimal("0.001")):
         raise QuantityError("Trois décimales au plus pour une quantité.")
+    if value * 1000 > MAX_QUANTITY_MILLI:
+        raise QuantityError("Quantité trop grande : un milliard au plus.")
     return int(value * 1000)
 
 
@@ -73,9 +80,8 @@ def format_rate(rate_bp: int) -> str:
 
 def parse_rate(text) -> int:
     raw = (text or "").strip().rstrip("%").strip().replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
+    value = plain_decimal(raw)
+    if value is None:
         raise QuantityError("Taux de TVA illisible : écrivez par exemple 20 ou 5,5.")
     if value < 0 or value > 100 or value != value.quantize(Decimal("0.01")):
         raise QuantityError("Taux de TVA entre 0 et 100, deux décimales au plus.")

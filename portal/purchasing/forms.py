@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.money import MoneyError, parse_amount
-from portal.purchasing.amounts import VAT_RATES, QuantityError, format_rate, parse_quantity
+from portal.money import MAX_MINOR_UNITS, MoneyError, parse_amount
+from portal.purchasing.amounts import VAT_RATES, QuantityError, format_rate, line_net, parse_quantity
 
 CURRENCIES = [("EUR", "EUR"), ("USD", "USD"), ("GBP", "GBP"), ("CHF", "CHF"), ("JPY", "JPY")]
 
@@ -33,6 +33,8 @@ class LineForm(Form):
             self.unit_price_minor = parse_amount(field.data, currency, allow_zero=True)
         except MoneyError as error:
             raise ValidationError(str(error))
+        if self.quantity_milli is not None and line_net(self.quantity_milli, self.unit_price_minor) > MAX_MINOR_UNITS:
+            raise ValidationError("Montant de la ligne trop élevé : réduisez la quantité ou le prix.")
 
 
 def blank_line_rows(form, count=1):

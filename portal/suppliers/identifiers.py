@@ -13,6 +13,8 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from portal.numbers import is_ascii_digits
+
 _SEPARATORS = re.compile(r"[\s.\-/]")
 # Codes Babel knows that ISO 3166-1 does not assign to a country (regions, reserved, user-assigned).
 _NOT_ISO_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
@@ -71,7 +73,7 @@ def check_country(value):
 
 def check_siren(value):
     number = _compact(value)
-    if not number.isdigit():
+    if not is_ascii_digits(number):
         raise IdentifierError("Le SIREN ne contient que des chiffres : 9 chiffres, espaces permis.")
     if len(number) != 9:
         raise IdentifierError(f"Le SIREN compte 9 chiffres ; vous en avez saisi {len(number)}.")
@@ -85,7 +87,7 @@ def check_siren(value):
 def check_siret(value, siren=None):
     """A SIRET is the SIREN followed by 5 digits for the establishment; `siren`, when given, must be its start."""
     number = _compact(value)
-    if not number.isdigit():
+    if not is_ascii_digits(number):
         raise IdentifierError("Le SIRET ne contient que des chiffres : 14 chiffres, espaces permis.")
     if len(number) != 14:
         raise IdentifierError("Le SIRET compte 14 chiffres (le SIREN puis 5 chiffres d'établissement) ; "
