@@ -3,6 +3,7 @@ database transaction holding a lock on the transaction row (PAY-OP-2), and every
 an idempotency key so that a resubmission performs the operation once. No Flask here."""
 import datetime
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -73,6 +74,22 @@ def _locked(transaction_id):
 
 def new_idempotency_key():
     return secrets.token_urlsafe(24)
+
+
+_KEY_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def usable_idempotency_key(posted):
+    """The key a form sent back if it has the shape of the ones we issue, else a fresh one (a key
+    longer than the 64-character column, or anything else, is not a key we gave out)."""
+    posted = (posted or "").strip()
+    return posted if _KEY_SHAPE.match(posted) else new_idempotency_key()
+
+
+class IdempotencyMismatch(Exception):
+    """The key was already used for another operation or another transaction."""
+
+    message = "Ce formulaire a déjà servi à une autre opération : rechargez la page et recommencez."
 
 
 def facts_for(txn: Transaction, timezone: str, operations=None) -> TransactionFacts:
@@ -217,9 +234,21 @@ class DuplicateReference(Exception):
     pass
 
 
+def _replay_of(key, kind, transaction_id=None):
+    """The operation an idempotency key already produced, if it is the same operation (kind and
+    transaction); IdempotencyMismatch if the key was spent on something else."""
+    replay = _replayed(key)
+    if replay is None:
+        return None
+    if replay.kind != kind or (transaction_id is not None and replay.transaction_id != transaction_id):
+        raise IdempotencyMismatch()
+    return replay
+
+
 def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=""):
-    """Create and authorise a transaction; a second call with the same key returns the first one."""
-    replay = _replayed(idempotency_key)
+    """Create and authorise a transaction; a second call with the same key returns the first one.
+    Raises DuplicateReference, or IdempotencyMismatch for a key spent on another operation."""
+    replay = _replay_of(idempotency_key, Kind.AUTHOR)
     if replay is not None:
         return replay.transaction
     now = ctx.now()
@@ -250,9 +279,11 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
                                  "state": txn.state, "card": txn.masked_pan})
             return txn
     except IntegrityError:
-        replay = _replayed(idempotency_key)
+        replay = _replay_of(idempotency_key, Kind.AUTHOR)
         if replay is not None:  # the same form was submitted twice at once
             return replay.transaction
+        if reference_taken(payment.shop, payment.reference):  # two forms with one reference at once
+            raise DuplicateReference(payment.reference) from None
         raise
 
 
@@ -285,7 +316,10 @@ def perform_operation(ctx, transaction_id, kind, amount, user, rights, idempoten
     try:
         with money_transaction():
             txn = _locked(transaction_id)
-            replay = _replayed(idempotency_key)
+            try:
+                replay = _replay_of(idempotency_key, kind, txn.id)
+            except IdempotencyMismatch as mismatch:
+                return OperationOutcome(kind, txn, False, mismatch.message, amount, reason="idempotency_mismatch")
             if replay is not None:
                 return _replay_outcome(kind, txn, replay)
             facts = facts_for(txn, ctx.timezone)

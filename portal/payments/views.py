@@ -12,7 +12,8 @@ from portal.payments.context import payment_context
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState
 from portal.payments.receipts import LAYOUTS, has_receipt, receipt_document
-from portal.payments.service import DuplicateReference, create_payment, new_idempotency_key, perform_operation
+from portal.payments.service import (DuplicateReference, IdempotencyMismatch, create_payment, perform_operation,
+                                     usable_idempotency_key)
 
 OPERATION_SLUGS = {"valider": Kind.VALIDATE, "annuler": Kind.CANCEL, "rembourser": Kind.CREDIT,
                    "dupliquer": Kind.DUPLICATE}
@@ -71,7 +72,7 @@ def operation(transaction_id, slug):
         return pages.render_operation(ctx, kind, txn, view, form=form, status=status)
     outcome = perform_operation(
         ctx, txn.id, kind, form.amount.minor, current_user._get_current_object(), rights_on(current_user, txn.shop),
-        form.idempotency_key.data or new_idempotency_key(),
+        usable_idempotency_key(form.idempotency_key.data),
         duplicate=pages.duplicate_fields(form) if kind == Kind.DUPLICATE else None,
         remote_addr=request.remote_addr,
     )
@@ -95,10 +96,14 @@ def new_payment():
     require_right("create_payment", shop)
     try:
         txn = create_payment(ctx, pages.new_payment_from(form, shop), current_user._get_current_object(),
-                             form.idempotency_key.data or new_idempotency_key(), remote_addr=request.remote_addr)
+                             usable_idempotency_key(form.idempotency_key.data), remote_addr=request.remote_addr)
     except DuplicateReference:
         form.reference.errors.append("Cette référence existe déjà dans cette boutique : choisissez-en une autre.")
         return render_template("payments/new.html", form=form, **pages.card_choice(form)), 422
+    except IdempotencyMismatch as mismatch:
+        form.idempotency_key.data = usable_idempotency_key(None)
+        form.reference.errors.append(mismatch.message)
+        return render_template("payments/new.html", form=form, **pages.card_choice(form)), 409
     return redirect(url_for("payments.result", transaction_id=txn.id), 303)
 
 

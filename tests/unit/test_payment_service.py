@@ -195,3 +195,87 @@ def test_audit_1_operations_are_audited(app, shop, payment_ctx):
     assert actions == ["payment.create", "payment.cancel", "payment.cancel.refused"]
     record = AuditRecord.get(AuditRecord.action == "payment.cancel")
     assert record.before_data["remaining"] == 10000 and record.after_data["remaining"] == 9000
+
+
+# --- Issue 9, finding 4: concurrent references and idempotency keys spent elsewhere -----------------
+
+
+def test_pay_op_2_twenty_concurrent_payments_with_one_reference_create_one(app, shop, payment_ctx):
+    """Twenty forms with the same reference at once: one payment, nineteen « référence déjà utilisée »,
+    no database error escaping."""
+    from portal.payments.cards import Expiry, detect_networks, mask
+    from portal.payments.service import DuplicateReference, NewPayment, create_payment
+    from tests.factories import ACCEPTED_CARD
+
+    barrier = threading.Barrier(20)
+    created, duplicates, errors = [], [], []
+
+    def pay():
+        try:
+            db.connect(reuse_if_open=True)
+            payment = NewPayment(shop=shop, reference="CMD-UNIQUE", amount=1000, currency="EUR", capture_mode="AUTO",
+                                 capture_delay=0, network="CB", networks=detect_networks(ACCEPTED_CARD),
+                                 masked_pan=mask(ACCEPTED_CARD), expiry=Expiry(2030, 12), card_number=ACCEPTED_CARD)
+            barrier.wait()
+            created.append(create_payment(payment_ctx, payment, None, new_idempotency_key()))
+        except DuplicateReference:
+            duplicates.append(1)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(repr(error))
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=pay) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert len(created) == 1 and len(duplicates) == 19
+    assert Transaction.select().where(Transaction.reference == "CMD-UNIQUE").count() == 1
+
+
+def test_pay_op_2_duplicate_with_the_key_of_an_earlier_refund_is_refused(app, shop, payment_ctx, clock):
+    txn = _captured(payment_ctx, shop, clock)
+    key = new_idempotency_key()
+    assert perform_operation(payment_ctx, txn.id, Kind.CREDIT, 1000, None, RIGHTS, key).succeeded
+    outcome = perform_operation(payment_ctx, txn.id, Kind.DUPLICATE, 5000, None, RIGHTS, key,
+                                duplicate=DuplicateFields("COPIE9", "AUTO", 0))
+    assert not outcome.succeeded and outcome.reason == "idempotency_mismatch"
+    assert "autre opération" in outcome.message
+    assert Transaction.select().count() == 1
+
+
+def test_pay_op_2_key_reused_on_another_transaction_is_refused_not_ignored(app, shop, payment_ctx, clock):
+    first = _captured(payment_ctx, shop, clock)
+    second = _captured(payment_ctx, shop, clock)
+    key = new_idempotency_key()
+    assert perform_operation(payment_ctx, first.id, Kind.CREDIT, 1000, None, RIGHTS, key).succeeded
+    outcome = perform_operation(payment_ctx, second.id, Kind.CREDIT, 1000, None, RIGHTS, key)
+    assert not outcome.succeeded and outcome.reason == "idempotency_mismatch"
+    assert facts_for(Transaction.get_by_id(second.id), "Europe/Paris").balances.credited == 0
+
+
+def test_pay_op_2_payment_with_a_refund_key_is_refused(app, shop, payment_ctx, clock):
+    from portal.payments.service import IdempotencyMismatch
+
+    txn = _captured(payment_ctx, shop, clock)
+    key = new_idempotency_key()
+    perform_operation(payment_ctx, txn.id, Kind.CREDIT, 1000, None, RIGHTS, key)
+    try:
+        make_transaction_with_key(payment_ctx, shop, key)
+    except IdempotencyMismatch:
+        pass
+    else:
+        raise AssertionError("a payment created with a refund's key")
+
+
+def make_transaction_with_key(ctx, shop, key):
+    from portal.payments.cards import Expiry, detect_networks, mask
+    from portal.payments.service import NewPayment, create_payment
+    from tests.factories import ACCEPTED_CARD
+
+    return create_payment(ctx, NewPayment(
+        shop=shop, reference="CMD-KEY", amount=1000, currency="EUR", capture_mode="AUTO", capture_delay=0,
+        network="CB", networks=detect_networks(ACCEPTED_CARD), masked_pan=mask(ACCEPTED_CARD),
+        expiry=Expiry(2030, 12), card_number=ACCEPTED_CARD), None, key)
