@@ -29,6 +29,7 @@ from peewee import fn
 from models import DepositDeduction, Invoice, InvoiceEvent, Supplier, SupplierPayment
 from portal.accounting.vat import VatRegime, invoice_vat_treatment
 from portal.invoices.lifecycle import InvoiceStatus
+from portal.exports import spreadsheet_safe, spreadsheet_safe_row
 from portal.money import exponent
 
 FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -113,8 +114,9 @@ def fec_date(value):
 
 
 def _text(value):
-    """A field never holds the tab that separates fields, nor a line break."""
-    return " ".join(str(value or "").split())
+    """A field never holds the tab that separates fields, nor a line break, nor a formula for the
+    spreadsheet the file may be opened in (SEC-3)."""
+    return spreadsheet_safe(" ".join(str(value or "").split()))
 
 
 def _line(account, label, amount, debit, aux="", aux_label=""):
@@ -334,7 +336,7 @@ def csv_stream(header, rows):
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
     def encoded(fields):
-        writer.writerow(fields)
+        writer.writerow(spreadsheet_safe_row(fields))
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -14,7 +14,9 @@ from portal.allocation.access import axes_access_required, export_shops, invoice
 from portal.allocation.forms import AxisForm, GrantForm, ValueForm
 from portal.allocation.rules import format_percent
 from portal.allocation.visibility import visible_axes, visible_value_ids
+from portal.exports import spreadsheet_safe
 from portal.money import format_amount_input
+from portal.numbers import is_ascii_digits
 
 RECALCULATE = "alloc-recalc"  # the event after which the editor's summary recomputes itself
 
@@ -273,9 +275,7 @@ def export(access):
                     headers={"Content-Disposition": 'attachment; filename="ventilation-analytique.csv"'})
 
 
-def _cell(text):
-    """Text a spreadsheet would take for a formula is written as text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_cell = spreadsheet_safe
 
 
 # --- Invoice allocation editor (ALLOC-2) ---------------------------------------------------------
@@ -307,7 +307,7 @@ def invoice_allocation(invoice_id):
         return pages.render_panel(invoice) if pages.wants_fragment() else redirect(_detail_url(invoice), 303)
     action = request.form.get("action", "save")
     if action.startswith("remove-") or action in ("add", "refresh"):
-        editor = _posted_editor(invoice, remove=int(action[7:]) if action[7:].isdigit() else None)
+        editor = _posted_editor(invoice, remove=int(action[7:]) if is_ascii_digits(action[7:], 4) else None)
         if action == "add":
             editor.rows.append(editing.EditorRow(editor.next_index(), pages.default_axis_id()))
         return pages.render_panel(invoice, editor=editor)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from models import Supplier
 from portal.allocation.service import spend_by_value
 from portal.auth.rights import PAYABLES_RIGHTS, shops_with_any_right, shops_with_right
+from portal.exports import spreadsheet_safe_row
 from portal.money import format_amount_input
 from portal.reports import bp, data
 from portal.reports.timeline import build_timeline, chart_geometry
@@ -95,11 +96,11 @@ def dashboard_export():
         for invoice in data.invoices_for_export(shop_ids, "EUR", args).iterator():
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow([invoice.issue_date.strftime("%d/%m/%Y"), invoice.supplier.name, invoice.number,
+            writer.writerow(spreadsheet_safe_row([invoice.issue_date.strftime("%d/%m/%Y"), invoice.supplier.name, invoice.number,
                              invoice.kind, format_amount_input(invoice.total_net, invoice.currency),
                              format_amount_input(invoice.total_vat, invoice.currency),
                              format_amount_input(invoice.total_gross, invoice.currency), invoice.currency,
-                             invoice.status, invoice.due_date.strftime("%d/%m/%Y") if invoice.due_date else ""])
+                             invoice.status, invoice.due_date.strftime("%d/%m/%Y") if invoice.due_date else ""]))
             yield buffer.getvalue()
 
     return Response(rows(), mimetype="text/csv; charset=utf-8",
