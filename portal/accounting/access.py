@@ -37,6 +37,11 @@ class AccountingAccess:
         return bool(self.shops)
 
     @property
+    def can_set_company(self):
+        """The company is the SEPA payer and the FEC's SIREN for every shop: administrators only."""
+        return bool(self.user is not None and self.user.is_authenticated and self.user.is_admin)
+
+    @property
     def can_open(self):
         return self.can_export or self.can_configure
 

@@ -5,7 +5,8 @@ from flask_login import current_user
 from models import db
 from portal.accounting import bp, pages
 from portal.accounting.access import access_required
-from portal.accounting.accounts import current_accounts, form_values, save_accounts, save_company, supplier_codes
+from portal.accounting.accounts import (current_accounts, current_company, form_values, save_accounts, save_company,
+                                        supplier_codes)
 from portal.accounting.analytic import analytic_chunks, analytic_filename, analytic_rows
 from portal.accounting.fec import csv_chunks, fec_chunks, fec_filename, period_entries, suppliers_in
 from portal.accounting.forms import AccountsForm, CompanyForm
@@ -85,7 +86,7 @@ def analytic_csv(access):
 
 
 @bp.route("/entreprise", methods=["POST"])
-@access_required("can_configure")
+@access_required("can_set_company")
 def company(access):
     form = CompanyForm()
     if form.validate_on_submit():
@@ -119,6 +120,7 @@ def _accounts_page(form, access, company_form):
     status = 422 if form.errors or company_form.errors else 200
     config = current_accounts()
     return render_template("accounting/accounts.html", form=form, company_form=company_form, access=access,
+                           company=current_company(),
                            company_next=url_for("accounting.accounts"), supplier_accounts=pages.supplier_accounts(config), config=config), status
 
 

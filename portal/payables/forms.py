@@ -62,8 +62,11 @@ class PaymentForm(_InvoiceAmountForm):
             raise ValidationError("Choisissez un mode de paiement de la liste.")
 
     def validate_paid_on(self, field):
-        if field.data and field.data > datetime.date.today() + datetime.timedelta(days=365):
+        today = datetime.date.today()
+        if field.data and field.data > today + datetime.timedelta(days=365):
             raise ValidationError("Cette date est à plus d'un an : vérifiez-la.")
+        if field.data and field.data < today.replace(year=today.year - 10, day=min(today.day, 28)):
+            raise ValidationError("Cette date est à plus de dix ans : vérifiez-la.")
 
 
 class DeductionForm(_InvoiceAmountForm):

@@ -13,7 +13,8 @@ from collections import defaultdict
 import pytest
 
 from models import (AnalyticAccess, AnalyticAxis, AnalyticValue, Allocation, AuditRecord, DepositDeduction, Invoice,
-                    Setting, SupplierPayment)
+                    Setting, SupplierPayment, User)
+from portal.accounting.accounts import save_company
 from portal.accounting.fec import FEC_COLUMNS
 from portal.invoices.service import InvoiceData, LineData, create_invoice
 from portal.purchasing.amounts import line_net, vat_amount
@@ -89,10 +90,8 @@ def accountant(login_as, shop):
 
 
 def _company(client):
-    response = client.post("/comptabilite/entreprise", data={"name": "Comptoir Démo", "siren": "552 100 554",
-                                                              "next": "/comptabilite/"})
-    assert response.status_code == 303, _text(response)
-    return response
+    """The company identity, set by an administrator (the only ones allowed: it is every shop's)."""
+    save_company("Comptoir Démo", SIREN, None)
 
 
 def _fec(client, **args):
@@ -235,13 +234,16 @@ def test_acc_2_plain_csv_of_the_same_entries(client, accountant, books):
 
 
 def test_acc_2_export_page_asks_for_the_siren_and_shows_counts(client, accountant, books):
+    User.update(is_admin=True).where(User.id == accountant.id).execute()
     page = _text(client.get("/comptabilite/", query_string=YEAR_2025))
     assert "Le SIREN de votre entreprise manque" in page and 'name="siren"' in page
     refused = client.get("/comptabilite/fec", query_string=YEAR_2025)
     assert refused.status_code == 303 and refused.headers["Location"].startswith("/comptabilite/?")
     invalid = client.post("/comptabilite/entreprise", data={"name": "Comptoir Démo", "siren": "552100555"})
     assert invalid.status_code == 422 and "Clé de contrôle SIREN invalide" in _text(invalid)
-    _company(client)
+    saved = client.post("/comptabilite/entreprise", data={"name": "Comptoir Démo", "siren": "552 100 554",
+                                                           "next": "/comptabilite/"})
+    assert saved.status_code == 303, _text(saved)
     assert _setting("company")["siren"] == SIREN
     page = _text(client.get("/comptabilite/", query_string=YEAR_2025))
     assert "SIREN de votre entreprise manque" not in page
@@ -263,6 +265,18 @@ def test_auth_2_accounting_needs_export_and_payables_rights(client, login_as, sh
     assert client.get("/comptabilite/analytique.csv", query_string=YEAR_2025).status_code == 403
     assert client.get("/comptabilite/comptes").status_code == 403
     assert client.post("/comptabilite/entreprise", data={"name": "X", "siren": SIREN}).status_code == 403
+
+
+def test_auth_2_only_an_administrator_rewrites_the_company(client, login_as, shop, books):
+    """Issue 9, low: the company is the SEPA payer of every shop; a supplier manager of one shop
+    may not rename it or change its SIREN."""
+    _company(client)
+    login_as("acheteur", rights=["manage_suppliers", "export", "pay_invoices"], shop=shop)
+    refused = client.post("/comptabilite/entreprise", data={"name": "Pirate SARL", "siren": "732829320"})
+    assert refused.status_code == 403
+    assert _setting("company")["siren"] == SIREN
+    page = _text(client.get("/comptabilite/comptes"))
+    assert 'name="siren"' not in page and SIREN in page
 
 
 def test_auth_2_supplier_manager_sets_the_accounts_but_exports_nothing_without_the_export_right(client, login_as,

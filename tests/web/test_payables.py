@@ -466,3 +466,11 @@ def test_ap_pay_1_company_details_admin_only_checked_and_audited(client, admin):
     assert record.after_data == {"name": "Comptoir Démo SARL", "siren": "552100554", "iban": COMPANY_IBAN,
                                  "bic": "BNPAFRPPXXX", "other": "kept"}
     assert COMPANY_IBAN in _text(client.get("/reglements/societe"))
+
+
+def test_ap_pay_1_payment_dated_year_one_is_refused(client, treasurer, shop):
+    """Issue 9, low: a supplier payment dated 0001-01-01 was accepted."""
+    invoice = _invoice(shop, make_supplier(iban=IBAN_A, bic="AGRIFRPPXXX"))
+    response = _pay(client, invoice, "20,00", paid_on=datetime.date(1, 1, 1))
+    assert response.status_code == 422 and "plus de dix ans" in _text(response)
+    assert SupplierPayment.select().count() == 0
