@@ -42,6 +42,12 @@ class PortalClient(FlaskClient):
     def login(self, username, password=PASSWORD):
         return self.post("/login", data={"username": username, "password": password})
 
+    def login_with_code(self, username, code, password=PASSWORD):
+        """Both steps of the login of a user who enrolled a second factor (AUTH-4)."""
+        first = self.login(username, password)
+        assert first.status_code == 302 and first.headers["Location"].endswith("/login/code"), first.status_code
+        return self.post("/login/code", data={"code": code})
+
 
 def _reset_postgres():
     tables = [t for t in db.get_tables() if t != "schema_migration"]

@@ -1,7 +1,8 @@
 """User administration rules: create, update, unlock, grant rights — each audited (AUDIT-1)."""
 from models import Department, Establishment, User, db
 from portal.audit import record_action
-from portal.auth.passwords import PasswordRejected, create_user, set_password, unlock
+from portal.auth import totp
+from portal.auth.passwords import PasswordRejected, bump_session_version, create_user, set_password, unlock
 from portal.auth.rights import set_rights
 
 PROFILE_FIELDS = ("username", "display_name", "email", "language", "is_admin", "active",
@@ -31,13 +32,15 @@ def save_user(user, data, *, actor, remote_addr="", hash_method="scrypt"):
             raise PasswordRejected("Vous ne pouvez pas retirer vos propres droits d'administrateur.")
         clash = User.by_username(data["username"])
         if clash is not None and clash.id != user.id:
-            raise PasswordRejected(f"L'identifiant « {data['username']} » existe déjà.")
+            raise PasswordRejected("L'identifiant « %(username)s » existe déjà.", username=data["username"])
         before = user_snapshot(user)
         for field, value in data.items():
             setattr(user, field, value)
         user.save()
         if password:
-            set_password(user, password, method=hash_method)
+            set_password(user, password, method=hash_method)  # ends the user's sessions (AUTH-5)
+        if before["active"] and not user.active:
+            bump_session_version(user)  # AUTH-5: a deactivated user's sessions end now
         after = user_snapshot(user)
         if password:
             after["password"] = "modifié"
@@ -52,6 +55,15 @@ def unlock_user(user, *, actor, remote_addr=""):
         unlock(user)
         record_action("user.unlock", "user", user.id, user=actor, before=before,
                       after={"locked_until": None, "failed_logins": 0}, remote_addr=remote_addr)
+
+
+def reset_user_totp(user, *, actor, remote_addr=""):
+    """AUTH-4: remove a user's second factor (lost phone); audited, and the user's sessions end."""
+    with db.atomic():
+        before = {"totp": totp.is_enrolled(user), "recovery_codes_left": totp.remaining_recovery_codes(user)}
+        totp.reset(user)
+        record_action("user.totp_reset", "user", user.id, user=actor, before=before,
+                      after={"totp": False, "recovery_codes_left": 0}, remote_addr=remote_addr)
 
 
 def grant_rights(user, shops, checked, *, actor, remote_addr=""):

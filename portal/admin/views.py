@@ -7,10 +7,14 @@ from peewee import IntegrityError
 from models import AuditRecord, Department, Establishment, Shop, User, db
 from portal.admin import bp
 from portal.admin.accounts import (department_choices, establishment_choices, grant_rights,
-                                   save_user, unlock_user)
+                                   reset_user_totp, save_user, unlock_user)
+from portal.admin.audit_view import audit_rows
 from portal.admin.forms import NameForm, ShopForm, UserForm
+from portal.auth import totp
 from portal.auth.decorators import admin_required
 from portal.auth.passwords import PasswordRejected
+from portal.auth.sessions import keep_current_session
+from portal.auth.views import password_error, sso_enabled
 from portal.auth.rights import SHOP_RIGHTS, rights_grid
 from portal.web import audit
 
@@ -57,15 +61,38 @@ def edit_user(user_id=None):
                               hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         except PasswordRejected as exc:
             target = form.password if "passe" in str(exc) else form.username
-            target.errors = list(target.errors) + [str(exc)]
+            target.errors = list(target.errors) + [password_error(exc)]
         else:
+            if saved.id == current_user.id:
+                keep_current_session(saved)  # an administrator changing her own password stays here
             flash(_("Utilisateur %(name)s enregistré.", name=saved.username), "success")
             return redirect(url_for("admin.edit_user", user_id=saved.id))
     shops = list(Shop.select().order_by(Shop.name))
     return render_template(
         "admin/user_edit.html", form=form, user=user, shops=shops, rights=SHOP_RIGHTS,
-        grid=rights_grid(user) if user else {},
+        grid=rights_grid(user) if user else {}, totp_status=_totp_status(user) if user else None,
     ), 422 if form.errors else 200
+
+
+def _totp_status(user):
+    return {"enrolled": totp.is_enrolled(user), "enrolled_at": user.totp_enrolled_at,
+            "remaining": totp.remaining_recovery_codes(user), "required": totp.totp_required(user, sso_enabled=sso_enabled())}
+
+
+@bp.route("/users/<int:user_id>/totp/reset", methods=["POST"])
+@admin_required
+def reset_totp(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    reset_user_totp(user, actor=_actor(), remote_addr=request.remote_addr)
+    if user.id == current_user.id:
+        keep_current_session(user)
+    message = _("Double authentification de %(name)s réinitialisée : elle l'activera de nouveau à sa prochaine "
+                "connexion.", name=user.username)
+    if request.headers.get("HX-Target") == "totp-status":
+        return render_template("admin/_totp_status.html", user=user, totp_status=_totp_status(user),
+                               message=message)
+    flash(message, "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id) + "#totp-status", 303)
 
 
 @bp.route("/users/<int:user_id>/rights", methods=["POST"])
@@ -167,7 +194,7 @@ def audit_log():
         query = query.where(AuditRecord.actor == actor)
     records = list(query.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE))
     return render_template(
-        "admin/audit.html", records=records[:AUDIT_PAGE_SIZE], page=page,
+        "admin/audit.html", records=audit_rows(records[:AUDIT_PAGE_SIZE], _actor(), label=_("valeur restreinte")), page=page,
         has_next=len(records) > AUDIT_PAGE_SIZE, action=action, actor=actor,
     )
 

@@ -43,3 +43,22 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
 class PreferencesForm(FlaskForm):
     language = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")])
+
+
+class SecondFactorForm(FlaskForm):
+    """The second login step (AUTH-4): a code of the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code de vérification"),
+        validators=[DataRequired(_l("Saisissez le code affiché par votre application."))],
+        description=_l("Les 6 chiffres affichés par votre application d'authentification, "
+                       "ou l'un de vos codes de secours."),
+    )
+
+
+class ConfirmTotpForm(FlaskForm):
+    code = StringField(
+        _l("Code à 6 chiffres"),
+        validators=[DataRequired(_l("Saisissez le code affiché par votre application."))],
+        description=_l("Le code que votre application affiche après avoir ajouté le compte."),
+    )

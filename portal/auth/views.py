@@ -3,23 +3,51 @@ import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from models import User, db
 from portal.audit import record_action
-from portal.auth import bp
+from portal.auth import bp, totp
 from portal.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm, SetupForm
-from portal.auth.passwords import PasswordRejected, authenticate, create_user, set_password
-from portal.auth.setup_token import discard_token, ensure_token, token_matches, token_path
+from portal.auth.passwords import GENERIC_LOGIN_ERROR, PasswordRejected, authenticate, create_user, set_password
+from portal.auth.redirects import safe_next
+from portal.auth.sessions import end_all_sessions, keep_current_session, session_is_current, start_session
+from portal.auth.setup_token import discard_token, ensure_token, token_exists, token_matches
 from portal.extensions import login_manager
 from portal.web import htmx_redirect
 
 OPEN_ENDPOINTS = {"static", "main.health", "auth.setup"}
+# What a user who must enrol a second factor (AUTH-4) may still reach before enrolling.
+ENROLMENT_ENDPOINTS = {"static", "main.health", "auth.logout", "auth.login", "auth.login_code", "auth.totp_enrol"}
+PENDING_LOGIN_KEY = "totp_pending"
 
 
 @login_manager.user_loader
 def load_user(user_id):
-    return User.get_or_none(User.id == int(user_id))
+    """AUTH-5: a session whose version is older than the user's (logout, deactivation, password
+    change elsewhere) or whose user is inactive is no session at all."""
+    try:
+        user = User.get_or_none(User.id == int(user_id))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return user if session_is_current(user) else None
+
+
+def password_error(exc):
+    """A PasswordRejected message in the user's language."""
+    return _(exc.template, **exc.params)
+
+
+def sso_enabled():
+    """AUTH-4: this session was authenticated by the intranet SSO (the site delegates to it). A
+    password login on a site that also has SSO still needs the second factor."""
+    return bool(current_app.config.get("SSO_HEADER")) and session.get("auth_method") == "sso"
+
+
+def must_enrol(user):
+    """AUTH-4: a user who must use a second factor and has none yet."""
+    return (current_app.config.get("TOTP_ENFORCED", True) and not totp.is_enrolled(user)
+            and totp.totp_required(user, sso_enabled=sso_enabled()))
 
 
 def _admin_exists():
@@ -45,8 +73,11 @@ def require_setup_then_fresh_session():
             session.clear()
             flash(_("Votre session a expiré après %(minutes)s minutes d'inactivité. Reconnectez-vous.",
                     minutes=current_app.config["IDLE_TIMEOUT_MINUTES"]), "warning")
-            return htmx_redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            return htmx_redirect(url_for("auth.login", next=request.script_root + request.full_path
+                                         if request.method == "GET" else None))
         session["last_seen"] = now
+        if request.endpoint not in ENROLMENT_ENDPOINTS and must_enrol(current_user):
+            return htmx_redirect(url_for("auth.totp_enrol"))
     return None
 
 
@@ -56,7 +87,7 @@ def setup():
         return redirect(url_for("auth.login"))
     form = SetupForm()
     instance_dir = current_app.config["INSTANCE_DIR"]
-    if not token_path(instance_dir).exists():
+    if not token_exists(instance_dir):
         from portal import print_setup_token
 
         print_setup_token(ensure_token(instance_dir))
@@ -75,7 +106,7 @@ def setup():
                                   after={"username": user.username, "is_admin": True},
                                   remote_addr=request.remote_addr)
             except PasswordRejected as exc:
-                form.password.errors.append(str(exc))
+                form.password.errors.append(password_error(exc))
             else:
                 discard_token(instance_dir)
                 current_app.extensions["comptoir_admin_exists"] = True
@@ -95,28 +126,36 @@ def login():
             form.username.data, form.password.data,
             threshold=current_app.config["LOCKOUT_THRESHOLD"],
             lock_minutes=current_app.config["LOCKOUT_MINUTES"],
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            second_factor=totp.is_enrolled,
         )
-        if result.ok:
+        target = safe_next(request.args.get("next"), url_for("main.home"))
+        if result.needs_second_factor:
             session.clear()
-            login_user(result.user)
-            session["last_seen"] = time.time()
-            return redirect(_safe_next(request.args.get("next")))
+            session[PENDING_LOGIN_KEY] = {"user": result.user.id, "version": result.user.session_version,
+                                          "next": target, "at": time.time()}
+            return redirect(url_for("auth.login_code"))
+        if result.ok:
+            start_session(result.user)
+            return redirect(target)
         if result.locked_until is not None:
             record_action("user.locked", "user", form.username.data, actor=form.username.data,
                           remote_addr=request.remote_addr)
-        error = result.error
+        error = login_error()
     status = 401 if error else (422 if form.errors else 200)
     return render_template("auth/login.html", form=form, error=error), status
 
 
-def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.home")
+def login_error():
+    """AUTH-5: one message for an unknown account, a wrong password and a locked account."""
+    return _(GENERIC_LOGIN_ERROR, threshold=current_app.config["LOCKOUT_THRESHOLD"],
+             minutes=current_app.config["LOCKOUT_MINUTES"])
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        end_all_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
@@ -139,8 +178,9 @@ def account():
                                  method=current_app.config["PASSWORD_HASH_METHOD"],
                                  history=current_app.config["PASSWORD_HISTORY"])
                 except PasswordRejected as exc:
-                    password_form.password.errors.append(str(exc))
+                    password_form.password.errors.append(password_error(exc))
                 else:
+                    keep_current_session(current_user)
                     record_action("user.password_change", "user", current_user.id, user=current_user,
                                   remote_addr=request.remote_addr)
                     flash(_("Mot de passe modifié."), "success")
@@ -158,4 +198,5 @@ def account():
             return redirect(url_for("auth.account"))
         status = 422
     return render_template("auth/account.html", password_form=password_form,
-                           preferences_form=preferences_form), status
+                           preferences_form=preferences_form, totp_enrolled=totp.is_enrolled(current_user),
+                           totp_required=totp.totp_required(current_user, sso_enabled=sso_enabled())), status

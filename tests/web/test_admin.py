@@ -152,3 +152,64 @@ def test_pay_det_1_fraud_profile_saved_as_new_version(client, admin):
 def test_auth_2_fraud_profile_is_for_administrators(client, login_as):
     login_as("caisse", rights=["view"])
     assert client.get("/admin/fraude").status_code == 403
+
+
+# --- Issue 9, low: the audit page names no restricted analytic axis or value to an administrator
+# who holds no grant on it (ALLOC-3).
+
+
+def test_audit_1_restricted_analytic_names_hidden_from_admin_without_grant(client, admin):
+    from portal.allocation import service
+
+    controller = make_user("controleuse")
+    secret_axis = service.create_axis("Projet Fusion Secrète", controller)
+    service.set_restricted(secret_axis, True, controller)
+    service.rename_axis(secret_axis, "Projet Acquisition Dupont", controller)
+    centre = service.create_axis("Centre de coût", controller)
+    open_value = service.create_value(centre, "Magasin Nord", controller, code="MN01")
+    hidden_value = service.create_value(centre, "Licenciements 2026", controller, code="LIC26")
+    service.set_restricted(hidden_value, True, controller)
+    client.login("admin")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    for secret in ("Fusion Secrète", "Acquisition Dupont", "Licenciements 2026", "LIC26"):
+        assert secret not in html, secret
+    assert "valeur restreinte" in html
+    assert "Magasin Nord" in html and "MN01" in html and "Centre de coût" in html
+    assert "analytic.axis.rename" in html, "the record itself stays listed"
+
+    service.grant_access(secret_axis, controller, grantee_user=admin)
+    service.grant_access(hidden_value, controller, grantee_user=admin)
+    granted = client.get("/admin/audit").get_data(as_text=True)
+    assert "Acquisition Dupont" in granted and "Licenciements 2026" in granted
+
+
+def test_audit_1_allocation_lines_on_restricted_values_hidden(app, admin):
+    from portal.admin.audit_view import redact
+
+    record = record_action("allocation.save", "invoice", 12, user=admin,
+                           before={"lines": []},
+                           after={"lines": [{"value_id": 5, "value": "Direction > Primes secrètes", "amount": 100},
+                                            {"value_id": 6, "value": "Magasin Nord", "amount": 200}],
+                                  "kept_hidden_amount": 0})
+    _, after = redact(AuditRecord.get_by_id(record.id), axis_ids={1}, value_ids={6}, label="valeur restreinte")
+    assert "Primes secrètes" not in after and "valeur restreinte" in after and "Magasin Nord" in after
+
+
+def test_audit_1_restricted_label_translated(client, admin):
+    from portal.allocation import service
+
+    User.update(language="en").where(User.id == admin.id).execute()
+    controller = make_user("controleuse")
+    axis = service.create_axis("Projet Secret", controller)
+    service.set_restricted(axis, True, controller)
+    client.login("admin")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "Projet Secret" not in html and "restricted value" in html
+
+
+def test_auth_5_deactivated_user_session_refused_even_without_bump(app, client, admin):
+    """The loader refuses an inactive user whatever the version (a deactivation made elsewhere)."""
+    make_user("vendeur")
+    client.login("vendeur")
+    User.update(active=False).where(User.username == "vendeur").execute()
+    assert client.get("/").status_code == 302

@@ -85,18 +85,23 @@ def test_auth_1_wrong_password_generic_message(client, admin):
 
 
 def test_auth_1_tenth_failure_locks_account(client, admin):
-    make_user("vendeur")
+    vendeur = make_user("vendeur")
+    messages = set()
     for attempt in range(9):
         response = client.login("vendeur", f"mauvais mot {attempt}")
-        assert "verrouillé" not in response.get_data(as_text=True)
+        messages.add(response.get_data(as_text=True).split('id="login-error">')[1].split("<")[0])
+        assert User.get_by_id(vendeur.id).locked_until is None
     tenth = client.login("vendeur", "mauvais mot 10")
     assert tenth.status_code == 401
-    assert "Compte verrouillé" in tenth.get_data(as_text=True)
-    # Locked: even the right password is refused, with the same clear message.
+    assert User.get_by_id(vendeur.id).locked_until is not None
+    # Locked: even the right password is refused; the message says a lock is possible, the same
+    # message as for any failure (AUTH-5: it does not tell a locked account from an unknown one).
     blocked = client.login("vendeur")
     assert blocked.status_code == 401
-    assert "Compte verrouillé" in blocked.get_data(as_text=True)
+    assert "compte verrouillé" in blocked.get_data(as_text=True)
     assert "30 minutes" in blocked.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert len(messages) == 1
 
 
 def test_auth_1_admin_unlocks(client, admin):
@@ -156,3 +161,143 @@ def test_auth_1_change_own_password(client, admin):
     assert changed.status_code == 302
     client.post("/logout")
     assert client.login("admin", "nouveauSecret2026").status_code == 302
+
+
+# --- AUTH-5: sessions end on the server; redirects stay on the site; common passwords; no enumeration
+
+
+def _cookie(client):
+    return client.get_cookie("comptoir_session").value
+
+
+def _replay(app, cookie, url="/"):
+    """A fresh browser presenting a copied session cookie."""
+    other = app.test_client()
+    other.set_cookie("comptoir_session", cookie)
+    return other.get(url)
+
+
+def test_auth_5_session_ends_at_logout(app, client, admin):
+    client.login("admin")
+    stolen = _cookie(client)
+    assert _replay(app, stolen).status_code == 200
+    client.post("/logout")
+    replayed = _replay(app, stolen)
+    assert replayed.status_code == 302 and "/login" in replayed.headers["Location"]
+
+
+def test_auth_5_session_ends_at_deactivation(app, client, admin):
+    vendeur = make_user("vendeur")
+    seller = app.test_client()
+    seller.login("vendeur")
+    stolen = _cookie(seller)
+    assert _replay(app, stolen).status_code == 200
+    client.login("admin")
+    response = client.post(f"/admin/users/{vendeur.id}", data={
+        "username": "vendeur", "language": "fr", "department": 0, "establishment": 0})  # active unchecked
+    assert response.status_code == 302
+    assert not User.get_by_id(vendeur.id).active
+    assert _replay(app, stolen).status_code == 302
+    assert seller.get("/").status_code == 302
+
+
+def test_auth_5_own_password_change_ends_other_sessions_keeps_this_one(app, client, admin):
+    client.login("admin")
+    elsewhere = app.test_client()
+    elsewhere.login("admin")
+    stolen = _cookie(elsewhere)
+    changed = client.post("/account", data={"form": "password", "pw-current": PASSWORD,
+                                            "pw-password": "nouveauSecret2026", "pw-confirm": "nouveauSecret2026"})
+    assert changed.status_code == 302
+    assert client.get("/account").status_code == 200, "the session that changed it stays open"
+    assert _replay(app, stolen).status_code == 302
+    assert elsewhere.get("/").status_code == 302
+
+
+def test_auth_5_admin_password_reset_ends_users_sessions(app, client, admin):
+    vendeur = make_user("vendeur")
+    seller = app.test_client()
+    seller.login("vendeur")
+    stolen = _cookie(seller)
+    client.login("admin")
+    response = client.post(f"/admin/users/{vendeur.id}", data={
+        "username": "vendeur", "language": "fr", "department": 0, "establishment": 0, "active": "y",
+        "password": "Verger7Pomme!Cidre"})
+    assert response.status_code == 302
+    assert _replay(app, stolen).status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_auth_5_admin_changing_own_password_stays_logged_in(client, admin):
+    client.login("admin")
+    response = client.post(f"/admin/users/{admin.id}", data={
+        "username": "admin", "language": "fr", "department": 0, "establishment": 0, "active": "y",
+        "is_admin": "y", "password": "Verger7Pomme!Cidre"})
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_auth_5_session_without_version_refused(app, client, admin):
+    client.login("admin")
+    with client.session_transaction() as session:
+        session.pop("session_version")
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("next_url", ["/%09/evil.example/", "//evil.example/", "/%5Cevil.example",
+                                      "https://evil.example/", "/%0d%0aSet-Cookie:%20x=1", "/x%0aEvil"])
+def test_auth_5_open_redirect_after_login_refused(client, admin, next_url):
+    response = client.post(f"/login?next={next_url}", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == "/", location
+    assert "evil" not in location and "\n" not in location and "\r" not in location
+
+
+def test_auth_5_redirect_after_login_keeps_site_path(client, admin):
+    response = client.post("/login?next=/admin/users%3Fpage%3D2", data={"username": "admin", "password": PASSWORD})
+    assert response.headers["Location"] == "/admin/users?page=2"
+
+
+def test_auth_5_common_password_refused_on_account_page(client, admin):
+    client.login("admin")
+    refused = client.post("/account", data={"form": "password", "pw-current": PASSWORD,
+                                            "pw-password": "Azertyuiop123", "pw-confirm": "Azertyuiop123"})
+    assert refused.status_code == 422
+    assert "fait partie des plus courants" in refused.get_data(as_text=True)
+
+
+def test_auth_5_common_password_refused_by_admin_and_message_translated(client, admin):
+    User.update(language="en").where(User.id == admin.id).execute()
+    client.login("admin")
+    refused = client.post("/admin/users/new", data={"username": "caisse", "password": "Password1234",
+                                                    "language": "fr", "department": 0, "establishment": 0,
+                                                    "active": "y"})
+    assert refused.status_code == 422
+    assert "one of the most common" in refused.get_data(as_text=True)
+    assert not User.select().where(User.username == "caisse").exists()
+
+
+def test_auth_5_login_does_not_reveal_whether_account_exists(client, admin):
+    make_user("vendeur")
+    make_user("parti", active=False)
+
+    def message(username, password):
+        response = client.login(username, password)
+        assert response.status_code == 401
+        return response.get_data(as_text=True).split('id="login-error">')[1].split("</p>")[0]
+
+    unknown = message("personne", "pas le bon 1234")
+    assert unknown == message("vendeur", "pas le bon 1234") == message("parti", PASSWORD)
+    for attempt in range(10):
+        client.login("vendeur", f"mauvais {attempt}")
+    assert message("vendeur", PASSWORD) == unknown, "a locked account reads like an unknown one"
+
+
+def test_auth_5_unknown_user_login_checks_a_hash(client, admin, monkeypatch):
+    from portal.auth import passwords
+
+    calls = []
+    monkeypatch.setattr(passwords, "check_password_hash", lambda h, p: calls.append(h) or False)
+    client.login("personne", "pas le bon 1234")
+    assert len(calls) == 1 and calls[0].startswith("pbkdf2:sha256:1000$")
