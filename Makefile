@@ -7,7 +7,7 @@ DEPS := $(VENV)/.deps-installed
 VENDOR := static/vendor/.installed
 CATALOGS := translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: setup run migrate test test-postgres bench serve create-admin clean
+.PHONY: setup run migrate test test-postgres fuzz bench serve create-admin backup clean
 
 setup: $(DEPS) $(VENDOR) $(CATALOGS)
 
@@ -45,6 +45,15 @@ test: setup
 # The same suite on PostgreSQL (default: the local server, database comptoir_test).
 test-postgres: setup
 	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/comptoir_test} $(PY) -m pytest $(PYTEST_ARGS)
+
+# SEC-2: the property-based fuzz of every form, far longer than in `make test`.
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest -q tests/web/test_sec_2_fuzz.py $(PYTEST_ARGS)
+
+# OPS-3: one archive of the database, the documents and the keys (see README, « Sauvegarde »).
+backup: setup
+	mkdir -p instance/sauvegardes
+	$(FLASK) backup instance/sauvegardes/comptoir-$$(date +%Y%m%d-%H%M%S).tar
 
 bench: setup
 	$(PY) scripts/bench.py

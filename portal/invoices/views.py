@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from models import Invoice, PurchaseRequest, Shop, Supplier, Upload
 from portal.auth.decorators import require_right
 from portal.auth.rights import PAYABLES_RIGHTS, has_right, rights_on, shops_with_right
-from portal.documents import DocumentStore
+from portal.documents import document_store
 from portal.invoices import bp, pages
 from portal.invoices.einvoice import EInvoiceError, NoEInvoiceInPdf, read_einvoice
 from portal.invoices.forms import ActionForm, EInvoiceReviewForm, InvoiceForm, TolerancesForm, UploadForm
@@ -20,7 +20,7 @@ from portal.purchasing.views import supplier_choices
 
 
 def _store():
-    return DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    return document_store(current_app.config)
 
 
 def _invoice(invoice_id):

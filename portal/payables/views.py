@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 from models import Invoice, PaymentBatch, Shop
 from portal.auth.decorators import admin_required, require_right
 from portal.auth.rights import PAYABLES_RIGHTS, has_right
-from portal.documents import DocumentStore
+from portal.documents import document_store
 from portal.money import MoneyError, format_money, parse_amount
 from portal.payables import bp, pages, service
 from portal.payables.balances import PaymentRefused
+from portal.numbers import parse_id
 from portal.payables.forms import BatchForm, CompanyForm, DeductionForm, PaymentForm
 
 PANEL_TARGET = "inv-payments"
@@ -20,7 +21,7 @@ TO_PAY_TARGET = "payables-to-pay"
 
 
 def _store():
-    return DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    return document_store(current_app.config)
 
 
 def _user():
@@ -151,7 +152,7 @@ def _batch_items(form_data):
     """[(invoice id, amount)] of the ticked invoices, and the amount errors by invoice id."""
     items, errors = [], {}
     for raw_id in form_data.getlist("invoice"):
-        if not raw_id.isdigit():
+        if parse_id(raw_id) is None:
             continue
         invoice = Invoice.get_or_none(Invoice.id == int(raw_id))
         currency = invoice.currency if invoice else "EUR"

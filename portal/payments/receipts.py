@@ -4,7 +4,7 @@ from flask import current_app, render_template
 from peewee import IntegrityError
 
 from models import Operation, Receipt, db
-from portal.documents import DocumentStore
+from portal.documents import document_store
 from portal.payments.lifecycle import OperationKind as Kind
 
 LAYOUTS = ("a4", "ticket")
@@ -31,7 +31,7 @@ def render_receipt_pdf(txn, operation, layout):
 
 def receipt_document(txn, operation, layout):
     """The stored receipt, created at first request; every later request gets the same bytes."""
-    store = DocumentStore(current_app.config["DOCUMENTS_DIR"])
+    store = document_store(current_app.config)
     existing = Receipt.get_or_none((Receipt.operation == operation) & (Receipt.layout == layout))
     if existing is None:
         data = render_receipt_pdf(txn, operation, layout)
