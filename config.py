@@ -68,6 +68,10 @@ class Config:
     # Several application machines on one PostgreSQL: keep documents in the database
     # ("database") instead of INSTANCE_DIR/documents ("files").
     DOCUMENT_STORE = _env("DOCUMENT_STORE", "files")
+    # Session key and setup token in the database even with documents on disk.
+    SHARED_SECRETS = _env_bool("SHARED_SECRETS", False)
+    # OPS-7: a batch lock older than this is taken over (its holder is presumed dead).
+    RUN_LOCK_STALE_MINUTES = _env_int("RUN_LOCK_STALE_MINUTES", 720)
 
     # AUTH-4: TOTP issuer name shown in authenticator apps.
     TOTP_ISSUER = _env("TOTP_ISSUER", "Comptoir")

@@ -1,12 +1,10 @@
 """Comptoir: the merchant back office. create_app() builds the Flask application."""
-import json
-import logging
 import sys
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_from_env, instance_secret
 
@@ -22,54 +20,70 @@ def create_app(config=None, **overrides):
     )
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
+    _register_input_hardening(app)
     _register_secrets(app)
+    _restrict_instance_dir(app)
     _register_logging(app)
     _register_database(app)
+    _register_shared_secrets(app)
     _register_extensions(app)
+    _register_nul_free_requests(app)
+    _register_setup_token_announcement(app)
+    _register_sso(app)
     _register_blueprints(app)
     _register_templates(app)
     _register_security_headers(app)
     _register_error_pages(app)
     _register_cli(app)
-    if app.config.get("BEHIND_PROXY"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
-    _announce_setup_token(app)
+    _register_proxy(app)
     return app
+
+
+def _register_input_hardening(app):
+    """Before any route exists: ids beyond 64 bits are 404s (SEC-2)."""
+    from portal.web import bound_url_ids
+
+    bound_url_ids(app)
+
+
+def _register_nul_free_requests(app):
+    """After htmx-flask set its request class: NUL characters never reach a form (SEC-2)."""
+    from portal.web import drop_nul_characters
+
+    drop_nul_characters(app)
+
+
+def _register_shared_secrets(app):
+    """Several machines: the session key comes from the database, not this machine's disk."""
+    from portal import instance_secrets
+
+    instance_secrets.init_app(app)
 
 
 def _register_secrets(app):
     instance_dir = Path(app.config["INSTANCE_DIR"])
     instance_dir.mkdir(parents=True, exist_ok=True)
     app.config["INSTANCE_DIR"] = instance_dir
-    if not app.config.get("SECRET_KEY"):
+    from portal.instance_secrets import uses_shared_secrets
+
+    if not app.config.get("SECRET_KEY") and not uses_shared_secrets(app.config):
         app.config["SECRET_KEY"] = instance_secret(instance_dir, "secret_key")
     app.config.setdefault("DOCUMENTS_DIR", None)
     if not app.config["DOCUMENTS_DIR"]:
         app.config["DOCUMENTS_DIR"] = instance_dir / "documents"
 
 
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line, for log collectors (OPS-4)."""
+def _restrict_instance_dir(app):
+    """The instance folder holds the database, the documents and the secrets: 0700."""
+    from portal.database import restrict_mode
 
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+    restrict_mode(app.config["INSTANCE_DIR"], 0o700)
 
 
 def _register_logging(app):
-    if app.config.get("TESTING"):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter())
-    app.logger.handlers[:] = [handler]
-    app.logger.setLevel(logging.INFO)
+    from portal.main import request_log
+
+    request_log.init_app(app)
 
 
 def _register_database(app):
@@ -93,6 +107,12 @@ def _register_extensions(app):
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+
+
+def _register_sso(app):
+    from portal.auth import sso
+
+    sso.init_app(app)
 
 
 def _register_blueprints(app):
@@ -158,40 +178,85 @@ def _register_security_headers(app):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.vary.add("HX-Request")
-        if current_user and current_user.is_authenticated:
+        if _signed_in_without_query():
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
+def _signed_in_without_query():
+    """Whether the request is a signed-in user's, without loading the user for it: a static file
+    or a failing database must not cost a query here (OPS-8)."""
+    if request.endpoint == "static" or g.get("database_unavailable"):
+        return False
+    return current_user.is_authenticated
+
+
 def _register_error_pages(app):
+    from flask_login import AnonymousUserMixin
     from flask_wtf.csrf import CSRFError
+
+    from portal.database import DATABASE_ERRORS, is_unavailable
+
+    def error_page(code, title, message):
+        return render_template("error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("error.html", code=400, title="Formulaire expiré",
-                               message="Le formulaire a expiré ou n'a pas été envoyé par le portail. "
-                                       "Rechargez la page et recommencez."), 400
+        return error_page(400, _("Formulaire expiré"),
+                          _("Le formulaire a expiré ou n'a pas été envoyé par le portail. "
+                            "Rechargez la page et recommencez."))
 
     @app.errorhandler(403)
     def forbidden(error):
-        return render_template("error.html", code=403, title="Accès refusé",
-                               message="Vous n'avez pas le droit d'effectuer cette action."), 403
+        return error_page(403, _("Accès refusé"), _("Vous n'avez pas le droit d'effectuer cette action."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("error.html", code=404, title="Page introuvable",
-                               message="Cette page n'existe pas ou plus."), 404
+        return error_page(404, _("Page introuvable"), _("Cette page n'existe pas ou plus."))
 
     @app.errorhandler(413)
     def too_large(error):
-        return render_template("error.html", code=413, title="Fichier trop volumineux",
-                               message="Le fichier dépasse la taille maximale acceptée (20 Mo)."), 413
+        return error_page(413, _("Fichier trop volumineux"),
+                          _("Le fichier dépasse la taille maximale acceptée (20 Mo)."))
+
+    def database_unavailable(error):
+        """OPS-8: a database down, refused, timed out or locked answers a 503 page at once. The page
+        is drawn for an anonymous visitor, so that drawing it never queries the database again."""
+        if not is_unavailable(error):  # a mistake in a query (SQLite says OperationalError): a bug
+            if app.testing:
+                raise error
+            app.logger.error("database error", exc_info=error)
+            return server_error(error)
+        g.database_unavailable = True
+        g._login_user = AnonymousUserMixin()
+        detail = str(error).strip().splitlines()
+        app.logger.warning("database unavailable: %s", detail[0] if detail else type(error).__name__)
+        if request.endpoint == "main.health" or request.accept_mimetypes.best == "application/json":
+            response = jsonify(status="error", database="unavailable")
+            response.status_code = 503
+        else:
+            response = app.make_response(render_template(
+                "error.html", code=503, title=_("Service momentanément indisponible"),
+                message=_("La base de données ne répond pas. Rien n'a été enregistré par cette page. "
+                          "Réessayez dans quelques minutes ; si cela dure, prévenez l'administrateur."),
+                retry_url=(request.script_root + request.full_path).rstrip("?") if request.method == "GET" else None,
+            ))
+            response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    for error_class in DATABASE_ERRORS:
+        app.register_error_handler(error_class, database_unavailable)
 
     @app.errorhandler(500)
     def server_error(error):
-        return render_template("error.html", code=500, title="Erreur interne",
-                               message="Une erreur inattendue s'est produite ; rien n'a été enregistré. "
-                                       "Réessayez, et prévenez l'administrateur si elle persiste."), 500
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, DATABASE_ERRORS):  # raised after the view, e.g. by a hook
+            return database_unavailable(original)
+        return error_page(500, _("Erreur interne"),
+                          _("Une erreur inattendue s'est produite ; rien n'a été enregistré. "
+                            "Réessayez, et prévenez l'administrateur si elle persiste."))
 
 
 def _register_cli(app):
@@ -202,26 +267,39 @@ def _register_cli(app):
     register_mail_cli(app)
 
 
-def _announce_setup_token(app):
-    """AUTH-1: with no administrator yet, print the one-time setup token on the console."""
+def _register_setup_token_announcement(app):
+    """AUTH-1: with no administrator yet, print the one-time setup token on the console of the
+    web server, once per server process, at its first page request. Not at create_app: every CLI
+    command (`flask migrate`, `flask remit`, the timers) builds the app too, and would print it."""
     if not app.config.get("PRINT_SETUP_TOKEN"):
         return
-    from models import User, db
-    from portal.auth.setup_token import ensure_token
 
-    try:
-        with db.connection_context():
-            if User.admin_exists():
-                return
-    except Exception:  # tables not created yet: `flask migrate` has not run
-        return
-    print_setup_token(ensure_token(app.config["INSTANCE_DIR"]))
+    @app.before_request
+    def announce_setup_token():
+        if app.extensions.get("comptoir.setup_token_announced") or request.endpoint in ("static", "main.health"):
+            return
+        from models import User
+        from portal.auth.setup_token import ensure_token
+
+        if not User.admin_exists():
+            print_setup_token(ensure_token(app.config["INSTANCE_DIR"]))
+        app.extensions["comptoir.setup_token_announced"] = True
+
+
+def _register_proxy(app):
+    """OPS-4 / AUTH-3: forwarded headers and the SSO name only from TRUSTED_PROXIES."""
+    from portal.main.proxy import TrustedProxyMiddleware
+
+    app.wsgi_app = TrustedProxyMiddleware(app)
 
 
 def print_setup_token(token):
-    print(
-        "\n  Comptoir n'a pas encore d'administrateur.\n"
-        f"  Jeton d'installation à saisir sur la page /setup : {token}\n"
-        "  (ou créez-le en ligne de commande : flask --app wsgi create-admin)\n",
-        file=sys.stderr, flush=True,
-    )
+    """Print the setup token; None when it was created earlier and only its hash is kept."""
+    if token is None:
+        message = ("\n  Comptoir n'a pas encore d'administrateur ; son jeton d'installation a déjà été affiché.\n"
+                   "  Pour en obtenir un nouveau : flask --app wsgi setup-token\n")
+    else:
+        message = ("\n  Comptoir n'a pas encore d'administrateur.\n"
+                   f"  Jeton d'installation à saisir sur la page /setup : {token}\n")
+    print(message + "  (ou créez-le en ligne de commande : flask --app wsgi create-admin)\n",
+          file=sys.stderr, flush=True)

@@ -1,8 +1,11 @@
-"""Database binding: SQLite (embedded default) or PostgreSQL from a URL, and migrations (OPS-2)."""
+"""Database binding: SQLite (embedded default) or PostgreSQL from a URL, migrations (OPS-2),
+and the timeouts that make a slow or unreachable database fail fast (OPS-8)."""
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from peewee import PostgresqlDatabase, SqliteDatabase, fn
+from flask import request
+from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase, fn
 from playhouse.migrations import Runner
 
 from models import db
@@ -30,26 +33,62 @@ def text_contains(field, text):
     return fn.comptoir_casefold(field).contains(text.casefold())
 
 
-def open_database(url):
-    """Return an unconnected peewee database for a sqlite:/// or postgresql:// URL."""
+def open_database(url, connect_timeout=None, statement_timeout_ms=None):
+    """Return an unconnected peewee database for a sqlite:/// or postgresql:// URL.
+
+    On PostgreSQL, `connect_timeout` (seconds) bounds reaching a server that is down or
+    black-holed, `statement_timeout_ms` bounds a query stuck behind a lock, and TCP
+    keepalives notice a server that vanished mid-query (OPS-8)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
         if url.startswith("sqlite:////"):
             path = "/" + path.lstrip("/")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private_file(Path(path))
         database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
         database.register_function(_casefold, "comptoir_casefold", 1, deterministic=True)
         return database
     if parsed.scheme in ("postgres", "postgresql"):
+        options = {}
+        if connect_timeout:
+            options.update(connect_timeout=int(connect_timeout), keepalives=1, keepalives_idle=10,
+                           keepalives_interval=5, keepalives_count=3)
+        if statement_timeout_ms:
+            options["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
         return PostgresqlDatabase(
             unquote(parsed.path.lstrip("/")),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname,
             port=parsed.port or 5432,
+            **options,
         )
     raise ValueError(f"Unsupported database URL scheme: {parsed.scheme!r}")
+
+
+def _create_private_file(path):
+    """The SQLite file holds every record of the merchant: readable by the service account only
+    (0600; SQLite gives its -wal and -shm files the same mode). A folder created here is 0700."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        restrict_mode(path, 0o600)
+    except OSError:  # unwritable folder: the connection reports it, as a 503 (OPS-8)
+        return
+    else:
+        os.close(fd)
+
+
+def restrict_mode(path, mode):
+    """Tighten the mode of a file or folder we own (an install made before this rule)."""
+    try:
+        info = os.stat(path)
+        if info.st_uid == os.geteuid() and info.st_mode & 0o777 & ~mode:
+            os.chmod(path, info.st_mode & 0o777 & mode)
+    except OSError:
+        pass
 
 
 def is_postgres():
@@ -63,19 +102,55 @@ def migration_runner():
 def apply_migrations():
     """Apply every pending migration; returns the names applied."""
     with db.connection_context():
+        if is_postgres():
+            # A migration rewriting a large table may take longer than a page is allowed to.
+            db.execute_sql("SET statement_timeout = 0")
         return migration_runner().up()
 
 
 def init_app(app):
     url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.config['INSTANCE_DIR']) / 'comptoir.db'}"
     app.config["DATABASE_URL"] = url
-    db.initialize(open_database(url))
+    db.initialize(open_database(url, connect_timeout=app.config.get("DB_CONNECT_TIMEOUT"),
+                                statement_timeout_ms=app.config.get("DB_STATEMENT_TIMEOUT_MS")))
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        # Static files never need the database, so they still load while it is down (OPS-8);
+        # the health check connects itself, to report a failure as JSON.
+        if request.endpoint not in ("static", "main.health"):
+            db.connect(reuse_if_open=True)
 
     @app.teardown_appcontext
     def _close(exc):
         if not db.is_closed():
-            db.close()
+            try:
+                db.close()
+            except DATABASE_ERRORS:  # a connection the server dropped: nothing left to close
+                pass
+
+
+def _database_errors():
+    errors = [OperationalError, InterfaceError]
+    try:
+        import psycopg2
+    except ImportError:  # SQLite-only install
+        pass
+    else:
+        errors += [psycopg2.OperationalError, psycopg2.InterfaceError]
+    return tuple(errors)
+
+
+# Errors meaning "the database cannot answer now" (down, refused, timed out, locked, dropped),
+# as opposed to a query or data error: they become a 503 page, not a 500 (OPS-8).
+DATABASE_ERRORS = _database_errors()
+
+# SQLite reports mistakes in a query as OperationalError too: those are bugs (500), not an outage.
+_QUERY_MISTAKES = ("no such table", "no such column", "no such function", "syntax error", "has no column named",
+                   "already exists", "misuse")
+
+
+def is_unavailable(error):
+    """Whether a DATABASE_ERRORS exception means the database cannot answer now."""
+    message = str(error).lower()
+    return not any(mistake in message for mistake in _QUERY_MISTAKES)

@@ -16,3 +16,21 @@ document.addEventListener("submit", function (event) {
     window.setTimeout(function () { button.disabled = true; }, 0);
   }
 });
+
+// An htmx request the server could not answer (database down: 503, or any 5xx) swaps nothing:
+// say so in the flash area instead of leaving the click without an answer (OPS-8).
+document.addEventListener("htmx:responseError", function (event) {
+  var status = event.detail.xhr ? event.detail.xhr.status : 0;
+  if (status < 500) return;
+  var flashes = document.getElementById("flashes");
+  if (!flashes) return;
+  var message = document.documentElement.lang === "en"
+    ? "The service is temporarily unavailable: nothing was saved. Try again in a moment."
+    : "Service momentanément indisponible : rien n'a été enregistré. Réessayez dans un instant.";
+  flashes.innerHTML = "";
+  var box = document.createElement("p");
+  box.className = "flash flash-error";
+  box.setAttribute("role", "alert");
+  box.textContent = message;
+  flashes.appendChild(box);
+});

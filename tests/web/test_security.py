@@ -1,4 +1,7 @@
-"""CSRF on every POST, security headers, frame embedding (OPS-4), health check, locale (LOC-1)."""
+"""CSRF on every POST, security headers, frame embedding (OPS-4), health check, locale (LOC-1),
+private instance files and the setup token printed only by the web server."""
+import stat
+
 from config import TestConfig
 from portal import create_app
 
@@ -43,7 +46,11 @@ def test_ops_4_frame_embedding_limited_to_configured_origins(tmp_path):
 def test_ops_4_health_check(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {
+        "status": "ok", "database": "ok", "documents": "ok",
+        "mail_queue": {"pending": 0, "failed": 0, "oldest_pending_minutes": None},
+    }
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_loc_1_english_per_user(client, admin):
@@ -65,3 +72,39 @@ def test_errors_render_a_page_not_a_trace(client, admin):
     response = client.get("/admin/users/99999")
     assert response.status_code == 404
     assert "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_ops_1_sqlite_file_and_instance_folder_are_private(tmp_path):
+    instance = tmp_path / "instance"
+    create_app(TestConfig, INSTANCE_DIR=instance, DATABASE_URL=None)
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "comptoir.db").stat().st_mode) == 0o600
+
+
+def test_ops_1_existing_install_is_made_private(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    instance.chmod(0o755)
+    (instance / "comptoir.db").write_bytes(b"")
+    (instance / "comptoir.db").chmod(0o644)
+    create_app(TestConfig, INSTANCE_DIR=instance, DATABASE_URL=None)
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "comptoir.db").stat().st_mode) == 0o600
+
+
+def test_auth_1_setup_token_printed_by_the_web_server_not_by_cli_commands(tmp_path, capsys):
+    app = create_app(TestConfig, INSTANCE_DIR=tmp_path / "instance", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+                     PRINT_SETUP_TOKEN=True)
+    result = app.test_cli_runner().invoke(args=["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "Jeton d'installation" not in result.output + capsys.readouterr().err
+
+    client = app.test_client()
+    assert client.get("/health").status_code == 200
+    assert client.get("/static/css/app.css").status_code == 200
+    assert "Jeton d'installation" not in capsys.readouterr().err
+    client.get("/login")
+    printed = capsys.readouterr().err
+    assert printed.count("Jeton d'installation à saisir sur la page /setup") == 1
+    client.get("/setup")
+    assert "Jeton" not in capsys.readouterr().err  # once per server process
