@@ -119,6 +119,7 @@ def _register_blueprints(app):
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.main import bp as main_bp
+    from portal.onboarding import bp as onboarding_bp
     from portal import payments
     from portal.accounting import bp as accounting_bp
     from portal.allocation import bp as allocation_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app):
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(onboarding_bp)
     app.register_blueprint(admin_bp)
     payments.init_app(app)
     app.register_blueprint(payments.bp)
@@ -208,6 +210,10 @@ def _register_error_pages(app):
 
     @app.errorhandler(403)
     def forbidden(error):
+        from portal.auth.decorators import MissingRight
+
+        if isinstance(error.description, MissingRight):
+            return error_page(403, _("Accès refusé"), _missing_right_message(error.description))
         return error_page(403, _("Accès refusé"), _("Vous n'avez pas le droit d'effectuer cette action."))
 
     @app.errorhandler(404)
@@ -303,3 +309,23 @@ def print_setup_token(token):
                    f"  Jeton d'installation à saisir sur la page /setup : {token}\n")
     print(message + "  (ou créez-le en ligne de commande : flask --app wsgi create-admin)\n",
           file=sys.stderr, flush=True)
+
+
+def _missing_right_message(missing):
+    """« Il vous manque le droit « Rembourser » sur la boutique « Épicerie ». Un administrateur
+    peut vous le donner : Claire Martin. » (ONB-1)"""
+    from models import User
+    from portal.auth.rights import ADMIN_RIGHT, ADMIN_RIGHT_LABEL, SHOP_RIGHTS
+
+    label = _(ADMIN_RIGHT_LABEL) if missing.right == ADMIN_RIGHT else _(SHOP_RIGHTS.get(missing.right, missing.right))
+    if missing.shop is not None:
+        text = _("Il vous manque le droit « %(right)s » sur la boutique « %(shop)s ».", right=label,
+                 shop=missing.shop.name)
+    else:
+        text = _("Il vous manque le droit « %(right)s ».", right=label)
+    admins = [user.display_name or user.username
+              for user in User.select().where(User.is_admin & User.active).order_by(User.username).limit(5)]
+    if admins:
+        text += " " + _("Un administrateur peut vous le donner : %(names)s.", names=", ".join(admins))
+    return text
+

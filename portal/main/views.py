@@ -1,6 +1,6 @@
 """Home page, the areas still to come, and the health check (OPS-4)."""
 from flask import current_app, jsonify, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from portal.main import bp
 from portal.main.health import health_report
@@ -14,7 +14,14 @@ UPCOMING_AREAS = {
 @bp.route("/")
 @login_required
 def home():
-    return render_template("main/home.html", areas=UPCOMING_AREAS)
+    first_run = None
+    if current_user.is_admin:
+        from portal.onboarding.checklist import is_complete, steps_for
+
+        steps = steps_for(current_user._get_current_object())
+        if not is_complete(steps):
+            first_run = {"done": sum(step.done for step in steps), "total": len(steps)}
+    return render_template("main/home.html", areas=UPCOMING_AREAS, first_run=first_run)
 
 
 @bp.route("/<any(" + ",".join(f'"{key}"' for key in UPCOMING_AREAS) + "):area>/")

@@ -175,5 +175,6 @@ def test_sec_1_route_walk_finds_no_cross_shop_access(app, client, admin, world, 
         if after != before:
             failures.append(f"{rule.rule}: shop B's data changed")
             before = after
+    print(f"SEC-1 walk [{rights}]: {requests} requests, {len(failures)} findings")
     assert requests > 300
     assert not failures, f"{len(failures)} findings in {requests} requests:\n" + "\n".join(failures[:60])

@@ -1,0 +1,74 @@
+"""The merchant's legal identity (ONB-1, DOC-2): one owner for the name, legal form, address,
+SIREN/SIRET, VAT number and bank account that receipts, purchase orders, SEPA files and the FEC
+print. Kept in the shared "company" setting, whose keys name/siren/iban/bic the payables and
+accounting areas already read. No Flask here."""
+import json
+from dataclasses import asdict, dataclass, fields
+
+from models import Setting, db
+from portal.audit import record_action
+
+COMPANY_KEY = "company"
+
+
+@dataclass(frozen=True)
+class CompanyIdentity:
+    name: str = ""  # legal name (raison sociale)
+    legal_form: str = ""  # SARL, SAS, EI …
+    address: str = ""  # street and number
+    postcode: str = ""
+    city: str = ""
+    siren: str = ""
+    siret: str = ""  # of the head office
+    vat_number: str = ""
+    iban: str = ""
+    bic: str = ""
+
+    @property
+    def address_lines(self):
+        """The postal address as printed on a document."""
+        return [line for line in (self.address, f"{self.postcode} {self.city}".strip()) if line]
+
+    @property
+    def legal_line(self):
+        """« SAS Comptoir Démo — SIRET 552 100 554 00013 — TVA FR… », for the foot of a document."""
+        parts = [" ".join(part for part in (self.legal_form, self.name) if part)]
+        if self.siret:
+            parts.append(f"SIRET {self.siret}")
+        elif self.siren:
+            parts.append(f"SIREN {self.siren}")
+        if self.vat_number:
+            parts.append(f"TVA {self.vat_number}")
+        return " — ".join(part for part in parts if part)
+
+
+# What a French merchant must print on a receipt or an order, and the bank account that pays.
+REQUIRED = ("name", "address", "postcode", "city", "siren", "iban")
+
+
+def _stored():
+    row = Setting.get_or_none(Setting.key == COMPANY_KEY)
+    return json.loads(row.value) if row else {}
+
+
+def current_identity():
+    data = _stored()
+    return CompanyIdentity(**{f.name: str(data.get(f.name) or "") for f in fields(CompanyIdentity)})
+
+
+def missing_fields(identity):
+    return [name for name in REQUIRED if not getattr(identity, name)]
+
+
+def save_identity(identity, user, remote_addr=""):
+    """Store the identity (already checked by the form), audited; keys other areas keep in the
+    same setting are left as they are."""
+    with db.atomic():
+        before = _stored()
+        after = {**before, **asdict(identity)}
+        value = json.dumps(after, ensure_ascii=False)
+        if Setting.update(value=value).where(Setting.key == COMPANY_KEY).execute() == 0:
+            Setting.create(key=COMPANY_KEY, value=value)
+        record_action("setting.company", "setting", COMPANY_KEY, user=user, remote_addr=remote_addr,
+                      before=before or None, after=after)
+    return identity
