@@ -188,7 +188,7 @@ def _register_security_headers(app):
 def _signed_in_without_query():
     """Whether the request is a signed-in user's, without loading the user for it: a static file
     or a failing database must not cost a query here (OPS-8)."""
-    if request.endpoint == "static" or g.get("database_unavailable"):
+    if request.endpoint in ("static", "main.favicon") or g.get("database_unavailable"):
         return False
     return current_user.is_authenticated
 
@@ -282,7 +282,7 @@ def _register_setup_token_announcement(app):
 
     @app.before_request
     def announce_setup_token():
-        if app.extensions.get("comptoir.setup_token_announced") or request.endpoint in ("static", "main.health"):
+        if app.extensions.get("comptoir.setup_token_announced") or request.endpoint in ("static", "main.favicon", "main.health"):
             return
         from models import User
         from portal.auth.setup_token import ensure_token

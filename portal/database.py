@@ -118,7 +118,7 @@ def init_app(app):
     def _connect():
         # Static files never need the database, so they still load while it is down (OPS-8);
         # the health check connects itself, to report a failure as JSON.
-        if request.endpoint not in ("static", "main.health"):
+        if request.endpoint not in ("static", "main.health", "main.favicon"):
             db.connect(reuse_if_open=True)
 
     @app.teardown_appcontext

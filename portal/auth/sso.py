@@ -16,7 +16,7 @@ from portal.main.proxy import TRUSTED_PEER, sso_environ_key
 
 # Pages that must stay reachable without an account: the health check, static files, and the
 # first-run setup (no user exists yet to map the intranet name to).
-SSO_EXEMPT_ENDPOINTS = {"static", "main.health", "auth.setup"}
+SSO_EXEMPT_ENDPOINTS = {"static", "main.favicon", "main.health", "auth.setup"}
 
 
 def candidate_names(raw):

@@ -16,9 +16,9 @@ from portal.auth.setup_token import discard_token, ensure_token, token_exists, t
 from portal.extensions import login_manager
 from portal.web import htmx_redirect
 
-OPEN_ENDPOINTS = {"static", "main.health", "auth.setup"}
+OPEN_ENDPOINTS = {"static", "main.health", "main.favicon", "auth.setup"}
 # What a user who must enrol a second factor (AUTH-4) may still reach before enrolling.
-ENROLMENT_ENDPOINTS = {"static", "main.health", "auth.logout", "auth.login", "auth.login_code", "auth.totp_enrol"}
+ENROLMENT_ENDPOINTS = {"static", "main.health", "main.favicon", "auth.logout", "auth.login", "auth.login_code", "auth.totp_enrol"}
 PENDING_LOGIN_KEY = "totp_pending"
 
 

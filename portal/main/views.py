@@ -30,6 +30,12 @@ def upcoming(area):
     return render_template("main/upcoming.html", area=area, title=UPCOMING_AREAS[area])
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for it whatever the page says; served without a session or the database."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.route("/health")
 def health():
     report, status = health_report(current_app.config)

@@ -108,3 +108,9 @@ def test_auth_1_setup_token_printed_by_the_web_server_not_by_cli_commands(tmp_pa
     assert printed.count("Jeton d'installation à saisir sur la page /setup") == 1
     client.get("/setup")
     assert "Jeton" not in capsys.readouterr().err  # once per server process
+
+
+def test_loc_3_favicon_served_without_a_session(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"
+    assert "Set-Cookie" not in response.headers
