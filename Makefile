@@ -7,7 +7,7 @@ DEPS := $(VENV)/.deps-installed
 VENDOR := static/vendor/.installed
 CATALOGS := translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: setup run migrate test test-postgres fuzz bench serve create-admin backup clean
+.PHONY: setup run demo migrate test test-postgres fuzz bench serve create-admin backup clean
 
 setup: $(DEPS) $(VENDOR) $(CATALOGS)
 
@@ -31,6 +31,10 @@ migrate: setup
 
 run: migrate
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# DEMO-1: a separate demo instance (instance/demo/) with three months of activity, served on :5001.
+demo: setup
+	$(FLASK) demo
 
 # Production: several workers behind a reverse proxy (OPS-5).
 serve: migrate

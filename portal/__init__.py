@@ -267,10 +267,12 @@ def _register_error_pages(app):
 
 def _register_cli(app):
     from portal.cli import register
+    from portal.demo import register_cli as register_demo_cli
     from portal.messages.cli import register_cli as register_mail_cli
 
     register(app)
     register_mail_cli(app)
+    register_demo_cli(app)
 
 
 def _register_setup_token_announcement(app):
