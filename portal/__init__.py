@@ -320,7 +320,14 @@ def _missing_right_message(missing):
     from portal.auth.rights import ADMIN_RIGHT, ADMIN_RIGHT_LABEL, SHOP_RIGHTS
 
     label = _(ADMIN_RIGHT_LABEL) if missing.right == ADMIN_RIGHT else _(SHOP_RIGHTS.get(missing.right, missing.right))
-    if missing.shop is not None:
+    # A shop is named only to someone who already works in it: a forged id must not reveal
+    # the name of another shop (SEC-1).
+    from flask_login import current_user
+
+    from portal.auth.rights import rights_on
+
+    shown_shop = missing.shop is not None and current_user.is_authenticated and rights_on(current_user, missing.shop)
+    if shown_shop:
         text = _("Il vous manque le droit « %(right)s » sur la boutique « %(shop)s ».", right=label,
                  shop=missing.shop.name)
     else:

@@ -74,3 +74,11 @@ def test_onb_1_forbidden_page_names_the_missing_right_and_the_shop(client, admin
     assert "Un administrateur peut vous le donner : admin" in text
     listing = client.get("/transactions/")
     assert listing.status_code == 403 and "« Consulter »" in _text(listing)
+
+
+def test_onb_1_forbidden_page_does_not_name_a_shop_the_user_has_no_right_on(client, admin, login_as):
+    mine, other = make_shop("Ma boutique"), make_shop("Boutique secrète")
+    login_as("tresorier", rights=["pay_invoices"], shop=mine)
+    response = client.post("/reglements/lots", data={"shop": other.id, "execution_date": "2026-03-10"})
+    assert response.status_code == 403
+    assert "Boutique secrète" not in _text(response) and "Payer les factures" in _text(response)
