@@ -2,8 +2,10 @@
 supplier's evaluations with their action lists and the form of a new one, and their htmx fragments."""
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import render_template, request
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from models import EvaluationGrid
@@ -18,6 +20,13 @@ def wants_fragment():
 
 def today():
     return datetime.date.today()
+
+
+def score_text(hundredths):
+    """735 -> '7,35/10' in French, '7.35/10' in English (LOC-1); the audit log keeps scoring.format_score."""
+    if hundredths is None:
+        return ""
+    return f"{format_decimal(Decimal(hundredths).scaleb(-2), '0.00')}/10"
 
 
 @dataclass

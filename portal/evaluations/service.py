@@ -1,5 +1,6 @@
 """Supplier audit records (AP-KYS-1) in plain Python: grids and their criteria, evaluations with their
-scores, the action list, and archiving a non-compliant supplier. Every write is audited (AUDIT-1)."""
+scores, the action list, and archiving a non-compliant supplier. Every write is audited (AUDIT-1).
+No Flask here: messages are French templates marked with N_() that the views translate (LOC-3)."""
 import datetime
 import json
 from dataclasses import dataclass
@@ -10,8 +11,8 @@ from models import (EvaluationAction, EvaluationCriterion, EvaluationGrid, Evalu
                     SupplierEvaluation, User, db, utcnow)
 from portal.audit import record_action
 from portal.database import is_postgres
-from portal.evaluations.scoring import (DEFAULT_THRESHOLD, ScoringError, check_score, check_weight, format_score,
-                                        is_compliant, weighted_score)
+from portal.evaluations.scoring import (DEFAULT_THRESHOLD, MAX_WEIGHT, N_, ScoringError, check_score, check_weight,
+                                        format_score, is_compliant, weighted_score)
 from portal.suppliers.service import archive_supplier
 
 THRESHOLD_KEY = "evaluation_threshold"
@@ -19,11 +20,12 @@ GRID, EVALUATION = "evaluation_grid", "supplier_evaluation"
 
 
 class EvaluationError(ValueError):
-    """A refused change; `field` names the form field the message belongs next to, if any."""
+    """A refused change; `field` names the form field the message belongs next to, if any. `template` and
+    `params` let a view translate it: gettext(template, **params); str() is the French text."""
 
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, template, field=None, **params):
+        self.template, self.params, self.field = template, params, field
+        super().__init__(template % params if params else template)
 
 
 def _write():
@@ -63,21 +65,23 @@ def _clean_criteria(criteria):
         if not name:
             continue
         if name.casefold() in seen:
-            raise EvaluationError(f"Le critère « {name} » figure deux fois dans la grille.", field="criteria")
+            raise EvaluationError(N_("Le critère « %(name)s » figure deux fois dans la grille."), field="criteria",
+                                  name=name)
         seen.add(name.casefold())
         try:
             cleaned.append((name, check_weight(weight)))
-        except ScoringError as error:
-            raise EvaluationError(f"{name} : {error}", field="criteria") from None
+        except ScoringError:
+            raise EvaluationError(N_("%(name)s : Un poids est un entier de 1 à %(max)s."), field="criteria",
+                                  name=name, max=MAX_WEIGHT) from None
     if not cleaned:
-        raise EvaluationError("Ajoutez au moins un critère, avec son poids.", field="criteria")
+        raise EvaluationError(N_("Ajoutez au moins un critère, avec son poids."), field="criteria")
     return cleaned
 
 
 def _clean_name(name):
     name = (name or "").strip()
     if not name:
-        raise EvaluationError("Donnez un nom à la grille.", field="name")
+        raise EvaluationError(N_("Donnez un nom à la grille."), field="name")
     return name
 
 
@@ -122,9 +126,9 @@ def update_grid(grid, name, criteria, user, remote_addr=""):
             criteria = _clean_criteria(criteria)
             if criteria != [tuple(c) for c in before["criteria"]]:
                 if grid_in_use(grid):
-                    raise EvaluationError("Cette grille a déjà servi : ses critères et leurs poids ne changent plus, "
-                                          "pour que les évaluations passées restent comparables. Créez une "
-                                          "nouvelle grille.", field="criteria")
+                    raise EvaluationError(N_("Cette grille a déjà servi : ses critères et leurs poids ne changent "
+                                             "plus, pour que les évaluations passées restent comparables. Créez une "
+                                             "nouvelle grille."), field="criteria")
                 _replace_criteria(grid, criteria)
         EvaluationGrid.update(name=name).where(EvaluationGrid.id == grid.id).execute()
         grid = EvaluationGrid.get_by_id(grid.id)
@@ -172,9 +176,9 @@ class ActionInput:
 def _clean_action(action):
     description = (action.description or "").strip()
     if not description:
-        raise EvaluationError("Décrivez l'action à mener.", field="description")
+        raise EvaluationError(N_("Décrivez l'action à mener."), field="description")
     if len(description) > 300:
-        raise EvaluationError("300 caractères au plus.", field="description")
+        raise EvaluationError(N_("300 caractères au plus."), field="description")
     return description
 
 
@@ -184,14 +188,14 @@ def evaluate_supplier(supplier, grid, scores, user, *, evaluated_on=None, notes=
     score is exact in hundredths; below the threshold (or marked by hand) the supplier is non-compliant."""
     criteria = grid_criteria(grid)
     if grid.archived:
-        raise EvaluationError("Cette grille est archivée : choisissez-en une autre.", field="grid")
+        raise EvaluationError(N_("Cette grille est archivée : choisissez-en une autre."), field="grid")
     missing = [c.name for c in criteria if scores.get(c.id) is None]
     if missing:
-        raise EvaluationError("Notez chaque critère : " + ", ".join(missing) + ".", field="scores")
+        raise EvaluationError(N_("Notez chaque critère : %(criteria)s."), field="scores", criteria=", ".join(missing))
     try:
         checked = {c.id: check_score(scores[c.id]) for c in criteria}
     except ScoringError as error:
-        raise EvaluationError(str(error), field="scores") from None
+        raise EvaluationError(error.template, field="scores", **error.params) from None
     score = weighted_score([(checked[c.id], c.weight) for c in criteria])
     threshold = compliance_threshold() if threshold is None else threshold
     compliant = is_compliant(score, threshold, marked_non_compliant)
@@ -308,8 +312,8 @@ def archive_non_compliant(evaluation, user, remote_addr=""):
     archive itself is audited by portal.suppliers.service, the evaluation that caused it here."""
     evaluation = SupplierEvaluation.get_by_id(evaluation.id)
     if evaluation.compliant:
-        raise EvaluationError("Cette évaluation est conforme : archivez le fournisseur depuis sa fiche si "
-                              "vous ne travaillez plus avec lui.")
+        raise EvaluationError(N_("Cette évaluation est conforme : archivez le fournisseur depuis sa fiche si "
+                                 "vous ne travaillez plus avec lui."))
     supplier = evaluation.supplier
     if supplier.archived:
         return supplier

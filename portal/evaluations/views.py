@@ -1,12 +1,12 @@
 """Supplier audit pages (AP-KYS-1): thin views over service.py (writes and rules) and pages.py (what
 each page or htmx fragment shows). Reading needs a payables right; changing, manage_suppliers (AUTH-2)."""
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import EvaluationAction, Supplier, SupplierEvaluation, User
 from portal.evaluations import bp, pages, service
 from portal.evaluations.forms import GridForm, ThresholdForm
-from portal.evaluations.scoring import format_score
 from portal.evaluations.service import ActionInput, EvaluationError
 from portal.suppliers.access import access_required
 from portal.web import htmx_redirect
@@ -32,14 +32,19 @@ def _supplier_url(supplier, anchor=""):
     return url_for("evaluations.supplier", supplier_id=supplier.id) + anchor
 
 
+def _message(error):
+    """An EvaluationError in the user's language."""
+    return _(error.template, **error.params)
+
+
 def _field_error(form, error, default):
     target = form[error.field] if error.field and error.field in form else form[default]
-    target.errors = list(target.errors) + [str(error)]
+    target.errors = list(target.errors) + [_message(error)]
 
 
 @bp.app_template_filter("evaluation_score")
 def evaluation_score_filter(hundredths):
-    return format_score(hundredths)
+    return pages.score_text(hundredths)
 
 
 @bp.route("/")
@@ -55,7 +60,8 @@ def threshold(access):
     if not form.validate_on_submit():
         return pages.render_index(access, form, 422)
     service.save_compliance_threshold(form.hundredths, _user(), remote_addr=request.remote_addr)
-    flash(f"Seuil de conformité : {format_score(form.hundredths)}. Il vaut pour les prochaines évaluations.", "success")
+    flash(_("Seuil de conformité : %(score)s. Il vaut pour les prochaines évaluations.",
+            score=pages.score_text(form.hundredths)), "success")
     return redirect(url_for("evaluations.index"), 303)
 
 
@@ -77,7 +83,7 @@ def grid_edit(access, grid_id=None):
         except EvaluationError as error:
             _field_error(form, error, "name")
         else:
-            flash(f"Grille « {grid.name} » enregistrée.", "success")
+            flash(_("Grille « %(name)s » enregistrée.", name=grid.name), "success")
             return redirect(url_for("evaluations.index"), 303)
     return pages.render_grid_form(grid, form, access, 422 if form.errors else 200)
 
@@ -89,8 +95,9 @@ def grid_archive(grid_id, access):
     grid = pages.get_grid(grid_id) or abort(404)
     archived = request.endpoint == "evaluations.grid_archive"
     grid = service.set_grid_archived(grid, archived, _user(), request.remote_addr)
-    flash(f"Grille « {grid.name} » " + ("archivée : elle n'est plus proposée pour les évaluations."
-                                        if archived else "de nouveau proposée pour les évaluations."), "success")
+    flash(_("Grille « %(name)s » archivée : elle n'est plus proposée pour les évaluations.", name=grid.name)
+          if archived else _("Grille « %(name)s » de nouveau proposée pour les évaluations.", name=grid.name),
+          "success")
     return htmx_redirect(url_for("evaluations.index"))
 
 
@@ -127,8 +134,9 @@ def supplier(supplier_id, access):
         except EvaluationError as error:
             _field_error(form, error, "notes")
         else:
-            verdict = "conforme" if evaluation.compliant else "NON CONFORME"
-            flash(f"Évaluation enregistrée : {format_score(evaluation.score)}, {verdict}.",
+            score = pages.score_text(evaluation.score)
+            flash(_("Évaluation enregistrée : %(score)s, conforme.", score=score) if evaluation.compliant else
+                  _("Évaluation enregistrée : %(score)s, NON CONFORME.", score=score),
                   "success" if evaluation.compliant else "warning")
             return redirect(_supplier_url(supplier, f"#evaluation-{evaluation.id}"), 303)
     return pages.render_supplier(supplier, access, grid, form, 422)
@@ -144,7 +152,7 @@ def add_action(evaluation_id, access):
     service.add_action(evaluation, ActionInput(form.description.data, _owner(form.owner.data), form.due_date.data),
                        _user(), request.remote_addr)
     if not pages.wants_fragment():
-        flash("Action ajoutée.", "success")
+        flash(_("Action ajoutée."), "success")
         return redirect(_supplier_url(evaluation.supplier, f"#evaluation-{evaluation.id}"), 303)
     return pages.render_actions(evaluation, access)
 
@@ -160,7 +168,7 @@ def complete_action(action_id, access):
     action = service.set_action_done(action, done, _user(), remote_addr=request.remote_addr)
     on_index = request.form.get("contexte") == "index"
     if not pages.wants_fragment():
-        flash("Action terminée." if done else "Action rouverte.", "success")
+        flash(_("Action terminée.") if done else _("Action rouverte."), "success")
         return redirect(url_for("evaluations.index") if on_index else
                         _supplier_url(action.evaluation.supplier, f"#evaluation-{action.evaluation_id}"), 303)
     return pages.render_action_row(action, access, on_index)
@@ -173,8 +181,8 @@ def archive_supplier(evaluation_id, access):
     try:
         supplier = service.archive_non_compliant(evaluation, _user(), request.remote_addr)
     except EvaluationError as error:
-        flash(str(error), "error")
+        flash(_message(error), "error")
     else:
-        flash(f"Fournisseur « {supplier.name} » archivé : il n'apparaît plus dans les choix des acheteurs ; "
-              "sa fiche, ses factures et ses évaluations sont conservées.", "success")
+        flash(_("Fournisseur « %(name)s » archivé : il n'apparaît plus dans les choix des acheteurs ; "
+                "sa fiche, ses factures et ses évaluations sont conservées.", name=supplier.name), "success")
     return htmx_redirect(_supplier_url(evaluation.supplier))

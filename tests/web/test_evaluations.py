@@ -309,3 +309,68 @@ def test_ap_kys_1_grid_choice_swaps_the_form_alone(client, manager):
     criterion = EvaluationCriterion.get(EvaluationCriterion.grid == second)
     assert f'name="score_{criterion.id}"' in fragment and "Bilan carbone" in fragment
     assert "<html" not in fragment and first.name in fragment
+
+
+# --- Languages (LOC-1, LOC-3) ---------------------------------------------------------------------
+
+FRENCH_WORDS = ("Évaluation", "Fournisseur", "Enregistrer", "Annuler", "Critère", "Seuil", "Grille", "Archiver")
+
+
+def _english(page, user_data=()):
+    """The page, checked to be in English: none of the French words once user data is taken out."""
+    interface = page
+    for value in user_data:
+        interface = interface.replace(value, "")
+    french = [word for word in FRENCH_WORDS if word in interface]
+    assert not french, french
+    return page
+
+
+def test_loc_1_evaluation_pages_in_english_for_an_english_user(client, login_as, shop):
+    manager = login_as("anne", rights=["manage_suppliers"], shop=shop, language="en")
+    supplier = make_supplier("Acme Ltd")
+    late = make_supplier("Slow Freight", vat_number="", siren="")
+    data = [supplier.name, late.name, "Quality audit", "Quality", "Delivery"]
+    index = _english(_text(client.get("/evaluations/")), data)
+    assert "Supplier audit" in index and "No scorecards yet" in index and "Evaluate a supplier" in index
+    assert "Criteria and weights" in _english(_text(client.get("/evaluations/grilles/nouvelle")), data)
+    refused = client.post("/evaluations/grilles/nouvelle", data=_grid_form("Quality audit", [("Quality", "0")]))
+    assert refused.status_code == 422 and "A whole number from 1 to 100." in _english(_text(refused), data)
+    twice = client.post("/evaluations/grilles/nouvelle",
+                        data=_grid_form("Quality audit", [("Quality", 1), ("quality", 2)]))
+    assert twice.status_code == 422 and "“quality” appears twice in the scorecard." in _english(_text(twice), data)
+    saved = client.post("/evaluations/grilles/nouvelle",
+                        data=_grid_form("Quality audit", [("Quality", 3), ("Delivery", 1)]))
+    assert saved.status_code == 303
+    grid = EvaluationGrid.get()
+    assert "Scorecard “Quality audit” saved." in _english(_text(client.get(saved.headers["Location"])), data)
+
+    page = _english(_text(client.get(f"/evaluations/fournisseur/{supplier.id}")), data)
+    assert "New evaluation" in page and "This supplier has not been evaluated yet." in page and "— nobody —" in page
+    assert "Weight 3" in page and "compliance threshold 5.00/10" in page
+    missing = client.post(f"/evaluations/fournisseur/{supplier.id}?grille={grid.id}",
+                          data=_evaluation_form(grid, [7], **{"actions-0-due_date": "2026-12-01"}))
+    page = _english(_text(missing), data)
+    assert missing.status_code == 422 and "Score this criterion from 0 to 10." in page
+    assert "Describe the action, or clear the row." in page
+    evaluated = client.post(f"/evaluations/fournisseur/{supplier.id}?grille={grid.id}", data=_evaluation_form(
+        grid, [2, 3], **{"actions-0-description": "Audit on site", "actions-0-due_date": "2020-01-01"}))
+    assert evaluated.status_code == 303
+    page = _english(_text(client.get(evaluated.headers["Location"])), data)
+    assert "Evaluation saved: 2.25/10, NON-COMPLIANT." in page
+    assert "Evaluation dated 20/11/2026 — Quality audit" in page and "Non-compliant" in page and "Overdue" in page
+    assert "Archive this supplier" in page and "Archive “Acme Ltd”? Buyers will no longer" in page
+
+    evaluation = SupplierEvaluation.get()
+    service.evaluate_supplier(late, grid, _scores(grid, [9, 9]), manager)
+    index = _english(_text(client.get("/evaluations/")), data)
+    assert "Open actions" in index and "Latest evaluations" in index and "Scorecards" in index
+    assert "Compliant" in index and "Non-compliant" in index and "9.00/10" in index
+    threshold = client.post("/evaluations/seuil", data={"threshold": "11"})
+    assert threshold.status_code == 422 and "The threshold is a score out of 10: 10 at most." in _text(threshold)
+    action = EvaluationAction.get()
+    done = client.post(f"/evaluations/actions/{action.id}/fait", headers=HX, data={"contexte": "index"})
+    assert "Done on" in _english(_text(done), data) and "Reopen" in _text(done)
+    client.post(f"/evaluations/{evaluation.id}/archiver-fournisseur")
+    page = _english(_text(client.get(f"/evaluations/fournisseur/{supplier.id}")), data)
+    assert "Supplier “Acme Ltd” archived: buyers can no longer choose it" in page and "Archived supplier" in page
