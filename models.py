@@ -120,6 +120,12 @@ class Shop(BaseModel):
     default_capture_delay = IntegerField(default=0)
     default_network = CharField(max_length=8, default="CB")
     active = BooleanField(default=True)
+    # Payment gateway (PAY-GW-2): SIMULATOR, SIPS_TEST or SIPS_PRODUCTION. The Sips secret key is
+    # stored only encrypted with the vault key (portal.payments.gateways), never in clear.
+    gateway = CharField(max_length=16, default="SIMULATOR")
+    gateway_secret = TextField(null=True)
+    gateway_key_version = IntegerField(default=1)
+    gateway_key_saved_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "shop"
@@ -261,6 +267,9 @@ class Transaction(BaseModel):
     fraud_profile_version = IntegerField(null=True)
     # The day the batch sends it to the bank (or expires it, in validation mode).
     capture_date = DateField(null=True)
+    # Last time its state was read from the gateway (PAY-GW-1), and the gateway's own status then.
+    synced_at = DateTimeField(null=True)
+    gateway_status = CharField(max_length=24, default="")
 
     class Meta:
         table_name = "card_transaction"
@@ -289,6 +298,10 @@ class Operation(BaseModel):
     sent_at = DateTimeField(null=True)
     warning_at = DateTimeField(null=True)
     error_at = DateTimeField(null=True)
+    # Journal of what was asked of the gateway (PAY-GW-3): "" = answered, PENDING = asked and waiting,
+    # UNKNOWN = no usable answer (timeout, bad seal) until the gateway's state is read.
+    gateway_status = CharField(max_length=12, default="")
+    gateway_answer = TextField(null=True)  # the answer's fields, seal removed, for the detail page
 
     class Meta:
         table_name = "card_operation"
@@ -365,6 +378,8 @@ class Upload(BaseModel):
 
     document = ForeignKeyField(StoredDocument, on_delete="RESTRICT")
     uploaded_by = ForeignKeyField(User, on_delete="CASCADE")
+    # JSON of the e-invoice read at upload (migration 0008): the review step reads it instead of parsing again.
+    reading = TextField(null=True)
     filename = CharField(max_length=255, default="")
     created_at = DateTimeField(default=utcnow)
 
@@ -442,6 +457,8 @@ class PurchaseRequest(BaseModel):
 
     class Meta:
         table_name = "purchase_request"
+        # Issue 14 (migration 0008): the list pages and exports sort and filter on these.
+        indexes = ((("shop", "created_at"), False),)
 
 
 class PurchaseOrder(BaseModel):
@@ -456,6 +473,8 @@ class PurchaseOrder(BaseModel):
 
     class Meta:
         table_name = "purchase_order"
+        # Issue 14 (migration 0008): the list pages and exports sort and filter on these.
+        indexes = ((("shop", "created_at"), False),)
 
 
 class PurchaseLine(BaseModel):
@@ -521,7 +540,7 @@ class Invoice(BaseModel):
 
     class Meta:
         table_name = "invoice"
-        indexes = ((("supplier", "number"), True),)
+        indexes = ((("supplier", "number"), True), (("shop", "due_date"), False), (("shop", "issue_date"), False), (("shop", "status"), False), (("shop", "total_gross"), False),)
 
 
 class InvoiceLine(BaseModel):
@@ -684,6 +703,8 @@ class SupplierPayment(BaseModel):
 
     class Meta:
         table_name = "supplier_payment"
+        # Issue 14 (migration 0008): the list pages and exports sort and filter on these.
+        indexes = ((("paid_on",), False),)
 
 
 class DepositDeduction(BaseModel):
@@ -729,6 +750,8 @@ class OutgoingMail(BaseModel):
 
     class Meta:
         table_name = "outgoing_mail"
+        # Issue 14 (migration 0008): the list pages and exports sort and filter on these.
+        indexes = ((("status", "created_at"), False),)
 
 
 class EvaluationGrid(BaseModel):

@@ -108,6 +108,7 @@ ROWS = {
 ADDED = {
     3: {"vault_card": {"fingerprint": "empreinte-1"}},
     6: {"invoice": {"expense_account": "606100"}},
+    7: {"portal_user": {"session_version": 2, "totp_secret": None, "totp_enrolled_at": None}},
 }
 
 
