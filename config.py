@@ -73,6 +73,12 @@ class Config:
     # OPS-7: a batch lock older than this is taken over (its holder is presumed dead).
     RUN_LOCK_STALE_MINUTES = _env_int("RUN_LOCK_STALE_MINUTES", 720)
 
+    # PAY-GW-2: Worldline Sips Office servers and how long to wait for them.
+    SIPS_TEST_URL = _env("SIPS_TEST_URL", "https://office-server.test.sips-services.com")
+    SIPS_PRODUCTION_URL = _env("SIPS_PRODUCTION_URL", "https://office-server.sips-services.com")
+    SIPS_CONNECT_TIMEOUT = _env_int("SIPS_CONNECT_TIMEOUT", 5)
+    SIPS_READ_TIMEOUT = _env_int("SIPS_READ_TIMEOUT", 30)
+
     # AUTH-4: TOTP issuer name shown in authenticator apps.
     TOTP_ISSUER = _env("TOTP_ISSUER", "Comptoir")
     TOTP_ENFORCED = True

@@ -1,4 +1,4 @@
-"""Command-line entry points: `flask --app wsgi migrate`, `create-admin`, `remit`, `backup`,
+"""Command-line entry points: `flask --app wsgi migrate`, `create-admin`, `remit`, `sync`, `backup`,
 `restore`, `documents-to-database`, `setup-token`."""
 import datetime
 import os
@@ -58,6 +58,27 @@ def register(app):
         for done, summary in summaries.items():
             click.echo(f"{done:%d/%m/%Y} : " + ", ".join(f"{SUMMARY_LABELS[key]} {value}"
                                                           for key, value in summary.items()))
+
+    @app.cli.command("sync")
+    def sync():
+        """Refresh every non-final transaction from its gateway (PAY-GW-1); one run at a time (OPS-7)."""
+        from portal.payments.context import batch_context
+        from portal.payments.sync import SUMMARY_LABELS
+        from portal.payments.sync import sync as run_sync
+        from portal.runlock import AlreadyRunning, run_exclusively
+
+        stale_after = datetime.timedelta(minutes=current_app.config.get("RUN_LOCK_STALE_MINUTES", 12 * 60))
+        with db.connection_context():
+            try:
+                with run_exclusively("sync", stale_after=stale_after):
+                    summary = run_sync(batch_context())
+            except AlreadyRunning as running:
+                _fail(f"Une synchronisation est déjà en cours ({running.describe()}) : rien n'a été fait. "
+                      f"Relancez la commande quand elle sera terminée.")
+        click.echo("Synchronisation : " + ", ".join(f"{SUMMARY_LABELS[key]} {value}" for key, value in summary.items()))
+        if summary["unreachable"]:
+            _fail(f"{summary['unreachable']} transaction(s) n'ont pas pu être relues : passerelle injoignable. "
+                  f"Elles le seront à la prochaine synchronisation.")
 
     @app.cli.command("migrate")
     @click.option("--status", is_flag=True, help="Liste les migrations et indique si elles sont appliquées.")

@@ -46,6 +46,32 @@ class ShopForm(FlaskForm):
         choices=[("CB", "CB"), ("SCHEME", _l("Réseau international (Visa, Mastercard…)"))],
     )
 
+    # Payment gateway (PAY-GW-2). The secret key field is never filled back in: once saved, the key
+    # is only shown as "version N, saved on …".
+    gateway = SelectField(
+        _l("Passerelle de paiement"),
+        choices=[("SIMULATOR", _l("Simulateur intégré")), ("SIPS_TEST", _l("Worldline Sips — test")),
+                 ("SIPS_PRODUCTION", _l("Worldline Sips — production"))], default="SIMULATOR",
+    )
+    gateway_key_version = IntegerField(
+        _l("Version de la clé secrète"), default=1,
+        validators=[NumberRange(1, 999, _l("Un nombre entre 1 et 999, donné avec la clé par Worldline."))],
+    )
+    secret_key = PasswordField(
+        _l("Clé secrète Sips"),
+        description=_l("Laissez vide pour garder la clé enregistrée. Elle est chiffrée et ne sera plus jamais affichée."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_secret_key(self, field):
+        has_key = bool(getattr(self, "stored_secret", False))
+        if self.gateway.data != "SIMULATOR" and not field.data and not has_key:
+            raise ValidationError(_l("Saisissez la clé secrète fournie par Worldline pour utiliser Sips."))
+        if field.data and not 8 <= len(field.data) <= 200:
+            raise ValidationError(_l("La clé secrète compte de 8 à 200 caractères : copiez-la depuis l'extranet Worldline."))
+        if field.data and field.data != field.data.strip():
+            raise ValidationError(_l("La clé secrète ne commence ni ne finit par une espace : vérifiez le copier-coller."))
+
     def validate_currency(self, field):
         try:
             exponent(field.data)

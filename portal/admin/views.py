@@ -15,7 +15,8 @@ from portal.auth.decorators import admin_required
 from portal.auth.passwords import PasswordRejected
 from portal.auth.sessions import keep_current_session
 from portal.auth.views import password_error, sso_enabled
-from portal.auth.rights import SHOP_RIGHTS, rights_grid
+from portal.auth.rights import ROLE_PRESETS, SHOP_RIGHTS, rights_grid
+from portal.payments.gateways import save_gateway_settings
 from portal.web import audit
 
 AUDIT_PAGE_SIZE = 50
@@ -69,7 +70,7 @@ def edit_user(user_id=None):
             return redirect(url_for("admin.edit_user", user_id=saved.id))
     shops = list(Shop.select().order_by(Shop.name))
     return render_template(
-        "admin/user_edit.html", form=form, user=user, shops=shops, rights=SHOP_RIGHTS,
+        "admin/user_edit.html", form=form, user=user, shops=shops, rights=SHOP_RIGHTS, presets=ROLE_PRESETS,
         grid=rights_grid(user) if user else {}, totp_status=_totp_status(user) if user else None,
     ), 422 if form.errors else 200
 
@@ -102,7 +103,10 @@ def user_rights(user_id):
     shops = list(Shop.select().order_by(Shop.name))
     checked = {}
     for shop in shops:
-        checked[shop.id] = {r for r in request.form.getlist(f"shop-{shop.id}") if r in SHOP_RIGHTS}
+        preset = ROLE_PRESETS.get(request.form.get(f"preset-{shop.id}", ""))
+        # A role chosen for the shop wins over the boxes (without JavaScript they were not ticked).
+        checked[shop.id] = set(preset[1]) if preset else {r for r in request.form.getlist(f"shop-{shop.id}")
+                                                           if r in SHOP_RIGHTS}
     grant_rights(user, shops, checked, actor=_actor(), remote_addr=request.remote_addr)
     flash(_("Droits de %(name)s enregistrés.", name=user.username), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id) + "#droits", 303)
@@ -132,6 +136,7 @@ def edit_shop(shop_id=None):
         abort(404)
     form = ShopForm(obj=shop)
     form.establishment.choices = establishment_choices()
+    form.stored_secret = bool(shop and shop.gateway_secret)
     if request.method == "GET" and shop is not None:
         form.establishment.data = shop.establishment_id or 0
     if form.validate_on_submit():
@@ -147,9 +152,21 @@ def edit_shop(shop_id=None):
                 target.save()
                 audit("shop.update" if shop else "shop.create", "shop", target.id,
                       before=before, after={f: getattr(target, f) for f in fields})
+                save_gateway_settings(current_app.extensions["comptoir.gateways"].vault, target, form.gateway.data,
+                                      form.gateway_key_version.data, form.secret_key.data or "",
+                                      user=current_user._get_current_object(), remote_addr=request.remote_addr)
+                if shop is None:
+                    # ONB-1: the administrator who creates a shop works in it at once (she can take
+                    # rights off on her user page).
+                    grant_rights(current_user._get_current_object(), [target], {target.id: set(SHOP_RIGHTS)},
+                                 actor=_actor(), remote_addr=request.remote_addr)
         except IntegrityError:
             form.merchant_id.errors = [_("Une autre boutique a déjà cet identifiant commerçant.")]
         else:
+            if shop is None:
+                flash(_("Boutique %(name)s créée : vous y avez tous les droits (modifiables sur votre page "
+                        "utilisateur).", name=target.name), "success")
+                return redirect(url_for("onboarding.checklist"), 303)
             flash(_("Boutique %(name)s enregistrée.", name=target.name), "success")
             return redirect(url_for("admin.shops"))
     return render_template("admin/shop_edit.html", form=form, shop=shop), 422 if form.errors else 200

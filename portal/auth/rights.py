@@ -16,6 +16,14 @@ SHOP_RIGHTS = {
     "pay_invoices": "Payer les factures",
     "manage_axes": "Gérer les axes analytiques",
 }
+# ONB-1: role presets that fill a shop's checkboxes in one go; the boxes stay editable after.
+ROLE_PRESETS = {
+    "manager": ("Gérant", tuple(SHOP_RIGHTS)),
+    "accountant": ("Comptable", ("view", "export", "manage_suppliers", "approve_invoices", "pay_invoices",
+                                 "manage_axes")),
+    "cashier": ("Caissier", ("view", "create_payment", "validate", "cancel", "refund")),
+    "read_only": ("Lecture seule", ("view",)),
+}
 ADMIN_RIGHT = "admin_users"
 ADMIN_RIGHT_LABEL = "Administrer les utilisateurs"
 

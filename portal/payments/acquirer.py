@@ -1,15 +1,17 @@
-"""The acquirer interface (PAY-ACQ-1) and the built-in simulator, the embedded default.
+"""The gateway interface (PAY-ACQ-1, PAY-GW-1) and the built-in simulator, the embedded default.
 
-A real gateway connector implements `Acquirer` with the same vocabulary (response codes,
-AUTHOR / CAPTURE / CREDIT operations), so the rest of the portal does not change."""
+The Sips Office connector (portal.payments.sips) implements `Gateway` with the same vocabulary
+(response codes, AUTHOR / VALIDATE / CANCEL / CREDIT / DUPLICATE), so the pages do not change.
+The simulator is a gateway whose ledger is the embedded database: it remits itself every night
+(portal.payments.remittance, its nightly run) and announces its own unpaids."""
 import abc
 import datetime
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stdnum import luhn
 
-from portal.payments.cards import SIMULATOR_BINS, Expiry
+from portal.payments.cards import SIMULATOR_BINS, Expiry, detect_networks
 
 RESPONSE_CODES = {
     "00": "Autorisation acceptée",
@@ -22,6 +24,17 @@ RESPONSE_CODES = {
     "54": "Carte expirée",
     "63": "Règles de sécurité non respectées",
     "90": "Service temporairement indisponible",
+    "03": "Contrat commerçant invalide",
+    "17": "Annulation par l'acheteur",
+    "24": "Opération impossible dans l'état de la transaction",
+    "25": "Transaction inconnue de la passerelle",
+    "30": "Erreur de format de la requête",
+    "40": "Fonction non autorisée pour ce commerçant",
+    "60": "Transaction en attente",
+    "75": "Nombre de tentatives de saisie du numéro de carte dépassé",
+    "94": "Transaction en double : cette référence a déjà servi",
+    "97": "Délai dépassé, transaction refusée",
+    "99": "Problème temporaire du serveur de la passerelle",
 }
 FRAUD_CODES = {"34"}
 # Endings the simulator refuses with; any other ending is accepted (SPEC PAY-ACQ-1).
@@ -30,22 +43,6 @@ SIMULATOR_REFUSALS = ("05", "51", "54", "34", "12", "63", "90")
 
 def response_label(code):
     return RESPONSE_CODES.get(code, f"Code réponse {code}")
-
-
-@dataclass(frozen=True)
-class Authorisation:
-    accepted: bool
-    response_code: str
-    authorisation_number: str = ""
-    card_country: str = ""
-
-    @property
-    def fraud_suspected(self):
-        return self.response_code in FRAUD_CODES
-
-    @property
-    def reason(self):
-        return "" if self.accepted else response_label(self.response_code)
 
 
 @dataclass(frozen=True)
@@ -86,10 +83,104 @@ class Chargeback:
     reason: str
 
 
-class Acquirer(abc.ABC):
-    """What the portal asks of a card acquirer. The acquirer owns the card vault."""
+@dataclass(frozen=True)
+class GatewayRef:
+    """Which transaction, for the gateway: the shop's merchant id and the transaction reference."""
 
-    # How many days after a remittance the acquirer may still announce an unpaid on it.
+    merchant_id: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    """A card payment (MOTO) or a duplicate, as the portal asks it of a gateway."""
+
+    merchant_id: str
+    reference: str
+    amount: int
+    currency: str
+    capture_mode: str  # AUTO or VALIDATION
+    capture_delay: int
+    network: str
+    card_token: str
+    idempotency_key: str = ""
+    order_reference: str = ""
+    customer_code: str = ""
+    cvv: str = field(default="", repr=False)  # in memory only, for the gateway call (PAY-ACQ-2)
+
+
+@dataclass(frozen=True)
+class GatewayAnswer:
+    """What a gateway said to one request. `state` is the portal state it reports, when it says one."""
+
+    accepted: bool
+    response_code: str
+    authorisation_number: str = ""
+    card_country: str = ""
+    state: str | None = None
+    amount: int | None = None
+    fields: dict = field(default_factory=dict, compare=False)  # the answer, seal removed, for the journal
+
+    @property
+    def fraud_suspected(self):
+        return self.response_code in FRAUD_CODES
+
+    @property
+    def reason(self):
+        return "" if self.accepted else response_label(self.response_code)
+
+
+Authorisation = GatewayAnswer  # the simulator's authorisation is a gateway answer
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    operation: str
+    amount: int
+    at: datetime.datetime | None = None
+    response_code: str = ""
+
+
+@dataclass(frozen=True)
+class GatewayState:
+    """One transaction as the gateway knows it (PAY-GW-1): found or not, its state and history."""
+
+    found: bool
+    state: str | None = None  # a portal TransactionState, mapped in one place per gateway
+    gateway_status: str = ""
+    amount: int | None = None  # the amount still to be sent to the bank, or the captured amount
+    authorisation_number: str = ""
+    response_code: str = ""
+    history: tuple = ()
+    fields: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class WalletMean:
+    mean_id: str
+    brand: str
+    masked_pan: str
+    label: str = ""
+    expiry: str = ""  # MM/AA
+
+
+class GatewayUnavailable(Exception):
+    """No usable answer: unreachable, timed out, refused the connection, or a seal that does not
+    verify. `maybe_processed` is False only when the request surely never left (connection refused)."""
+
+    def __init__(self, message, maybe_processed=True):
+        super().__init__(message)
+        self.message = message
+        self.maybe_processed = maybe_processed
+
+
+class Gateway(abc.ABC):
+    """What the portal asks of a payment gateway (PAY-GW-1). The gateway holds the truth: it
+    authorises, remits every night and takes in unpaids; the portal journals what it asked and was
+    told and reads the state back. Every money operation carries the merchant's idempotency key."""
+
+    kind = "GATEWAY"
+    # How many days after a remittance the gateway may still announce an unpaid on it.
     chargeback_window_days = 120
 
     @abc.abstractmethod
@@ -105,20 +196,43 @@ class Acquirer(abc.ABC):
         """ISO country of the card's issuer (BIN lookup), for the fraud check."""
 
     @abc.abstractmethod
-    def authorise(self, token: str, amount: int, currency: str, network: str, reference: str) -> Authorisation:
-        """Ask the issuer for an authorisation (also used to duplicate from a stored card)."""
+    def pay(self, order: PaymentOrder) -> GatewayAnswer:
+        """Authorise a card payment (mail or telephone order)."""
 
     @abc.abstractmethod
-    def capture(self, items: list[BankItem], sent_at: datetime.datetime) -> list[BankReport]:
-        """Remit captured amounts to the bank."""
+    def validate(self, ref: GatewayRef, amount: int, currency: str, key: str) -> GatewayAnswer:
+        """Send a transaction in validation mode to the bank for `amount`."""
 
     @abc.abstractmethod
-    def credit(self, items: list[BankItem], sent_at: datetime.datetime) -> list[BankReport]:
-        """Send refunds to the bank."""
+    def cancel(self, ref: GatewayRef, amount: int, currency: str, key: str) -> GatewayAnswer:
+        """Lower the amount that will be sent to the bank."""
 
     @abc.abstractmethod
-    def chargebacks(self, captured: list[tuple[BankItem, datetime.date]], day: datetime.date) -> list[Chargeback]:
-        """Unpaids known on `day` for remittances made earlier (item, remittance day)."""
+    def refund(self, ref: GatewayRef, amount: int, currency: str, key: str) -> GatewayAnswer:
+        """Credit the customer after remittance."""
+
+    @abc.abstractmethod
+    def duplicate(self, source: GatewayRef, order: PaymentOrder) -> GatewayAnswer:
+        """A new transaction authorised on the card of `source`."""
+
+    @abc.abstractmethod
+    def transaction_state(self, ref: GatewayRef) -> GatewayState:
+        """Read one transaction's state and history."""
+
+    @abc.abstractmethod
+    def wallet_means(self, merchant_id: str, wallet_id: str) -> list[WalletMean]:
+        """The payment means of a wallet (PAY-WAL-1)."""
+
+    @abc.abstractmethod
+    def delete_wallet_mean(self, merchant_id: str, wallet_id: str, mean_id: str, key: str) -> GatewayAnswer:
+        """Remove one payment mean from a wallet."""
+
+    @abc.abstractmethod
+    def card_networks(self, merchant_id: str, number: str) -> tuple:
+        """Networks the card can be processed on (co-badging, PAY-ACQ-3)."""
+
+
+Acquirer = Gateway  # the first wave's name (PAY-ACQ-1)
 
 
 # --- Simulator ------------------------------------------------------------------------
@@ -162,13 +276,19 @@ def _digits(seed: str, size: int) -> str:
     return str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[-size:].zfill(size)
 
 
-class SimulatorAcquirer(Acquirer):
-    """Deterministic outcomes chosen by the card number (see README, « Cartes de test »)."""
+class SimulatorGateway(Gateway):
+    """Deterministic outcomes chosen by the card number (see README, « Cartes de test »). Its ledger
+    is the embedded database; the portal's rules run before each call, so an operation that reaches
+    it is accepted, and its nightly run (portal.payments.remittance) remits and expires."""
 
+    kind = "SIMULATOR"
     chargeback_window_days = UNPAID_AFTER_DAYS
 
     def __init__(self, vault):
         self.vault = vault
+        # token -> scenario digits (never the card number): a vault card never changes, and the nightly
+        # run asks the same cards again and again.
+        self._scenarios = {}
 
     def store_card(self, number, expiry):
         return self.vault.store(number, expiry)
@@ -180,19 +300,72 @@ class SimulatorAcquirer(Acquirer):
         number, expiry = self.vault.card(token)
         return number, expiry, number[6:8] if len(number) == 16 else "00"
 
+    def _scenario_of(self, token):
+        scenario = self._scenarios.get(token)
+        if scenario is None:
+            if len(self._scenarios) > 10_000:
+                self._scenarios.clear()
+            scenario = self._scenarios[token] = self._scenario(token)[2]
+        return scenario
+
     def card_country(self, token):
-        return "US" if self._scenario(token)[2] == FOREIGN_SCENARIO else "FR"
+        return "US" if self._scenario_of(token) == FOREIGN_SCENARIO else "FR"
 
     def authorise(self, token, amount, currency, network, reference):
         number, expiry, scenario = self._scenario(token)
         country = "US" if scenario == FOREIGN_SCENARIO else "FR"
         code = number[-2:] if number[-2:] in SIMULATOR_REFUSALS else "00"
         if code != "00":
-            return Authorisation(False, code, card_country=country)
-        return Authorisation(True, "00", _digits(f"{token}|{reference}|{amount}", 6), country)
+            return GatewayAnswer(False, code, card_country=country)
+        return GatewayAnswer(True, "00", _digits(f"{token}|{reference}|{amount}", 6), country)
+
+    # --- The gateway interface ---------------------------------------------------------------
+
+    def pay(self, order):
+        return self.authorise(order.card_token, order.amount, order.currency, order.network, order.reference)
+
+    def duplicate(self, source, order):
+        return self.pay(order)
+
+    def _accept(self, amount):
+        return GatewayAnswer(True, "00", amount=amount)
+
+    def validate(self, ref, amount, currency, key):
+        return self._accept(amount)
+
+    def cancel(self, ref, amount, currency, key):
+        return self._accept(amount)
+
+    def refund(self, ref, amount, currency, key):
+        return self._accept(amount)
+
+    def transaction_state(self, ref):
+        from models import Operation, Shop, Transaction
+
+        txn = (Transaction.select().join(Shop)
+               .where((Shop.merchant_id == ref.merchant_id) & (Transaction.reference == ref.reference)).first())
+        authors = list(txn.operations.where(Operation.kind == "AUTHOR")) if txn else []
+        if txn is None or (authors and all(op.gateway_status for op in authors)):
+            return GatewayState(found=False, response_code="25")  # never asked, or asked and not answered
+        history = tuple(HistoryEntry(op.kind, op.amount, op.at, op.response_code)
+                        for op in txn.operations.where(Operation.gateway_status == "").order_by(Operation.id))
+        return GatewayState(found=True, state=txn.state, gateway_status=txn.state,
+                            authorisation_number=txn.authorisation_number, response_code=txn.response_code,
+                            history=history)
+
+    def wallet_means(self, merchant_id, wallet_id):
+        return []  # the simulator keeps no wallets
+
+    def delete_wallet_mean(self, merchant_id, wallet_id, mean_id, key):
+        return GatewayAnswer(False, "25")
+
+    def card_networks(self, merchant_id, number):
+        return detect_networks(number)
+
+    # --- The simulator's own bank side, driven by its nightly run ---------------------------------
 
     def _report(self, item, sent_at, kind):
-        _, _, scenario = self._scenario(item.card_token)
+        scenario = self._scenario_of(item.card_token)
         number = f"{kind}{sent_at:%y%m%d}{item.key:08d}"
         if kind == "R" and scenario == CAPTURE_REFUSED_SCENARIO:
             return BankReport(item.key, False, number, "12", "Remise refusée par la banque : transaction invalide",
@@ -208,7 +381,7 @@ class SimulatorAcquirer(Acquirer):
     def chargebacks(self, captured, day):
         found = []
         for item, remitted_on in captured:
-            _, _, scenario = self._scenario(item.card_token)
+            scenario = self._scenario_of(item.card_token)
             unpaid_date = remitted_on + datetime.timedelta(days=UNPAID_AFTER_DAYS)
             if scenario == UNPAID_SCENARIO and unpaid_date <= day:
                 found.append(Chargeback(
@@ -222,3 +395,6 @@ class SimulatorAcquirer(Acquirer):
                     reason="Transaction contestée par le porteur : non autorisée",
                 ))
         return found
+
+
+SimulatorAcquirer = SimulatorGateway  # the first wave's name

@@ -1,4 +1,4 @@
-"""The PaymentContext of the running app: its acquirer, the merchant's time zone, the clock."""
+"""The PaymentContext of the running app: its simulator and per-shop gateways, the merchant's time zone, the clock."""
 from flask import current_app
 from flask_babel import get_locale
 
@@ -11,6 +11,7 @@ def payment_context(locale=None):
     locale = locale or str(get_locale() or "fr")
     return PaymentContext(
         acquirer=current_app.extensions["comptoir.acquirer"],
+        gateways=current_app.extensions["comptoir.gateways"],
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
         clock=current_app.config.get("CLOCK") or utcnow,
         format_amount=lambda minor, currency: format_money(minor, currency, locale=locale),

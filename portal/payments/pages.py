@@ -19,7 +19,8 @@ from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
 from portal.payments.lifecycle import allowed_operations
 from portal.payments.receipts import has_receipt
-from portal.payments.service import DuplicateFields, NewPayment, facts_for, generate_reference, new_idempotency_key
+from portal.payments.service import (DuplicateFields, NewPayment, awaiting_gateway, facts_for, generate_reference,
+                                     new_idempotency_key)
 
 PAGE_SIZE = 50
 OPERATION_SLUG = {Kind.VALIDATE: "valider", Kind.CANCEL: "annuler", Kind.CREDIT: "rembourser",
@@ -119,7 +120,14 @@ def detail_context(ctx, txn, user):
         "remittances": [op for op in operations if op.sent_at or op.remittance_status],
         "receipt_ops": [op for op in operations if has_receipt(op)],
         "duplicates": list(txn.duplicates.order_by(Transaction.id)),
+        **gateway_context(txn, user),
     }
+
+
+def gateway_context(txn, user, refresh=None):
+    """The gateway panel of the detail page (PAY-GW-1); `refresh` is the result of a refresh."""
+    return {"txn": txn, "awaiting": awaiting_gateway(txn), "can_refresh": "view" in rights_on(user, txn.shop),
+            "refresh_message": refresh.message if refresh else "", "refresh_ok": bool(refresh and refresh.reachable)}
 
 
 # --- Operations ---------------------------------------------------------------------------
@@ -213,6 +221,6 @@ def new_payment_from(form, shop):
         shop=shop, reference=form.reference.data.strip(), amount=form.amount.minor, currency=form.currency.data,
         capture_mode=form.capture_mode.data, capture_delay=form.capture_delay.data, network=network,
         networks=networks, masked_pan=mask(form.card_digits), expiry=form.expiry_value,
-        card_number=form.card_digits, order_reference=form.order_reference.data or "",
+        card_number=form.card_digits, cvv=form.cvv.data or "", order_reference=form.order_reference.data or "",
         customer_code=form.customer_code.data or "", free_info=form.free_info.data or "",
     )

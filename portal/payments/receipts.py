@@ -16,7 +16,7 @@ def receipt_operations(txn):
 
 
 def has_receipt(operation):
-    return operation.succeeded and (
+    return operation.succeeded and not operation.gateway_status and (
         (operation.kind == Kind.AUTHOR and operation.amount > 0) or operation.kind == Kind.CREDIT)
 
 

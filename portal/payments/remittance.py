@@ -1,14 +1,17 @@
-"""The daily remittance run (PAY-BATCH-1): authorise what falls due, expire overdue validations,
-send due captures and pending refunds to the bank, and take in the bank's unpaids.
+"""The simulator gateway's nightly run (PAY-BATCH-1, PAY-GW-1): authorise what falls due, expire
+overdue validations, send due captures and pending refunds to the bank, and take in the bank's
+unpaids — for the shops the simulator serves (a Sips shop's gateway remits itself; `flask sync`
+reads its results back).
 
 One database transaction per business day, recorded in RemittanceRun: running it again does
-nothing twice, and a run after missed days catches up day by day."""
+nothing twice, and a run after missed days catches up day by day. Transactions are processed in
+chunks of CHUNK rows in id order, so memory stays flat however many captures fall due."""
 import datetime
 import json
 
 from peewee import IntegrityError
 
-from models import Operation, RemittanceRun, Transaction, Unpaid
+from models import Operation, RemittanceRun, Shop, Transaction, Unpaid
 from portal.audit import record_action
 from portal.payments.acquirer import BankItem
 from portal.payments.lifecycle import OperationKind as Kind
@@ -27,6 +30,12 @@ SUMMARY_LABELS = {
 
 # How far back the bank may still announce an unpaid on a remittance.
 CHARGEBACK_WINDOW_DAYS = 120
+CHUNK = 1000
+SIMULATOR = "SIMULATOR"
+
+
+def _simulator_shops():
+    return Shop.select(Shop.id).where(Shop.gateway == SIMULATOR)
 
 
 def days_to_run(last_done: datetime.date | None, until: datetime.date):
@@ -81,114 +90,138 @@ def _facts_of(ctx, transactions):
 
 
 def _due(ctx, action, states, day):
-    """Transactions for which the lifecycle rule says `action` today: SQL narrows, the rule decides.
-    Returns [(transaction, facts)]."""
-    candidates = _locked_rows(Transaction.select().where(Transaction.state.in_(states)
-                                                         & (Transaction.capture_date <= day))
-                              .order_by(Transaction.id))
-    facts = _facts_of(ctx, candidates)
-    return [(txn, facts[txn.id]) for txn in candidates if due_action(facts[txn.id], day) == action]
+    """Chunks of [(transaction, facts)] for which the lifecycle rule says `action` today: SQL narrows,
+    the rule decides. Keyset pagination on the id, so a chunk's changes never hide the next one."""
+    last_id = 0
+    while True:
+        candidates = _locked_rows(
+            Transaction.select().where(Transaction.state.in_(states) & (Transaction.capture_date <= day)
+                                       & (Transaction.id > last_id) & Transaction.shop.in_(_simulator_shops()))
+            .order_by(Transaction.id).limit(CHUNK))
+        if not candidates:
+            return
+        last_id = candidates[-1].id
+        facts = _facts_of(ctx, candidates)
+        yield [(txn, facts[txn.id]) for txn in candidates if due_action(facts[txn.id], day) == action]
 
 
 def _authorise_due(ctx, day):
     """Instalments and long-delay payments: their authorisation is asked on the due day."""
     count = 0
-    for txn, _ in _due(ctx, "authorise", [State.TO_AUTHORIZE], day):
-        txn.state = State.TO_CAPTURE
-        _authorise_into(ctx, txn, None)  # a refusal sets REFUSED: never presented again
-        txn.save()
-        count += 1
+    for chunk in _due(ctx, "authorise", [State.TO_AUTHORIZE], day):
+        for txn, _ in chunk:
+            txn.state = State.TO_CAPTURE
+            _authorise_into(ctx, txn, None)  # a refusal sets REFUSED: never presented again
+            txn.save()
+            count += 1
     return count
 
 
 def _expire_overdue(ctx, day):
     count = 0
-    for txn, facts in _due(ctx, "expire", [State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day):
-        remaining = facts.remaining
-        Operation.create(transaction=txn, kind=Kind.EXPIRE, amount=remaining, at=ctx.now(),
-                         reason=f"Non validée au plus tard le {txn.capture_date:%d/%m/%Y}")
-        txn.state = State.EXPIRED
-        txn.save()
-        count += 1
+    for chunk in _due(ctx, "expire", [State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day):
+        for txn, facts in chunk:
+            Operation.create(transaction=txn, kind=Kind.EXPIRE, amount=facts.remaining, at=ctx.now(),
+                             reason=f"Non validée au plus tard le {txn.capture_date:%d/%m/%Y}")
+            txn.state = State.EXPIRED
+            txn.save()
+            count += 1
     return count
 
 
 def _send_captures(ctx, day):
-    due = _due(ctx, "capture", [State.TO_CAPTURE], day)
-    transactions = {txn.id: txn for txn, _ in due}
-    items = [BankItem(txn.id, txn.card_token, facts.remaining, txn.currency, txn.reference) for txn, facts in due]
-    sent_at = ctx.now()
-    reports = ctx.acquirer.capture(items, sent_at) if items else []
-    amounts = {item.key: item.amount for item in items}
     captured = refused = 0
-    for report in reports:
-        txn = transactions[report.key]
-        Operation.create(transaction=txn, kind=Kind.CAPTURE, amount=amounts[report.key], succeeded=report.accepted,
-                         response_code=report.response_code, reason=report.reason, at=sent_at,
-                         operation_number=report.operation_number,
-                         remittance_status="ACCEPTED" if report.accepted else "REFUSED",
-                         sent_at=sent_at, warning_at=report.warning_at, error_at=report.error_at)
-        txn.state = State.CAPTURED if report.accepted else State.CAPTURE_REFUSED
-        txn.save(only=[Transaction.state])
-        captured += report.accepted
-        refused += not report.accepted
+    sent_at = ctx.now()
+    for due in _due(ctx, "capture", [State.TO_CAPTURE], day):
+        transactions = {txn.id: txn for txn, _ in due}
+        items = [BankItem(txn.id, txn.card_token, facts.remaining, txn.currency, txn.reference) for txn, facts in due]
+        reports = ctx.acquirer.capture(items, sent_at) if items else []
+        amounts = {item.key: item.amount for item in items}
+        rows = []
+        for report in reports:
+            rows.append(dict(transaction=report.key, kind=Kind.CAPTURE, amount=amounts[report.key],
+                             succeeded=report.accepted, response_code=report.response_code, reason=report.reason,
+                             at=sent_at, operation_number=report.operation_number,
+                             remittance_status="ACCEPTED" if report.accepted else "REFUSED",
+                             sent_at=sent_at, warning_at=report.warning_at, error_at=report.error_at))
+            captured += report.accepted
+            refused += not report.accepted
+        if rows:
+            Operation.insert_many(rows).execute()
+        for state, accepted in ((State.CAPTURED, True), (State.CAPTURE_REFUSED, False)):
+            ids = [report.key for report in reports if report.accepted == accepted]
+            if ids:
+                Transaction.update(state=state).where(Transaction.id.in_(ids)).execute()
+        del transactions, items, reports, rows
     return {"captured": captured, "capture_refused": refused}
 
 
 def _send_credits(ctx):
-    pending = list(Operation.select().where((Operation.kind == Kind.CREDIT) & (Operation.remittance_status == "TO_SEND"))
-                   .order_by(Operation.id))
-    if not pending:
-        return 0
-    transactions = {txn.id: txn for txn in _locked_rows(
-        Transaction.select().where(Transaction.id.in_({op.transaction_id for op in pending})))}
-    items = [BankItem(op.id, transactions[op.transaction_id].card_token, op.amount,
-                      transactions[op.transaction_id].currency, transactions[op.transaction_id].reference)
-             for op in pending]
+    sent = 0
+    last_id = 0
     sent_at = ctx.now()
-    reports = {report.key: report for report in ctx.acquirer.credit(items, sent_at)}
-    for op in pending:
-        report = reports[op.id]
-        op.operation_number = report.operation_number
-        op.remittance_status = "ACCEPTED" if report.accepted else "REFUSED"
-        op.sent_at = sent_at
-        op.warning_at, op.error_at = report.warning_at, report.error_at
-        op.save()
-    for txn in transactions.values():
-        if txn.state == State.TO_CREDIT:
-            txn.state = State.CREDITED
-            txn.save()
-    return len(pending)
+    while True:
+        pending = list(Operation.select().join(Transaction)
+                       .where((Operation.kind == Kind.CREDIT) & (Operation.remittance_status == "TO_SEND")
+                              & (Operation.id > last_id) & Transaction.shop.in_(_simulator_shops()))
+                       .order_by(Operation.id).limit(CHUNK))
+        if not pending:
+            return sent
+        last_id = pending[-1].id
+        transactions = {txn.id: txn for txn in _locked_rows(
+            Transaction.select().where(Transaction.id.in_({op.transaction_id for op in pending})))}
+        items = [BankItem(op.id, transactions[op.transaction_id].card_token, op.amount,
+                          transactions[op.transaction_id].currency, transactions[op.transaction_id].reference)
+                 for op in pending]
+        reports = {report.key: report for report in ctx.acquirer.credit(items, sent_at)}
+        for op in pending:
+            report = reports[op.id]
+            op.operation_number = report.operation_number
+            op.remittance_status = "ACCEPTED" if report.accepted else "REFUSED"
+            op.sent_at = sent_at
+            op.warning_at, op.error_at = report.warning_at, report.error_at
+            op.save()
+        for txn in transactions.values():
+            if txn.state == State.TO_CREDIT:
+                txn.state = State.CREDITED
+                txn.save()
+        sent += len(pending)
 
 
 def _receive_chargebacks(ctx, day):
-    # Only the captures on which the acquirer may still announce an unpaid (the simulator: 3 days).
+    # Only the captures on which the simulator may still announce an unpaid (3 days).
     window = getattr(ctx.acquirer, "chargeback_window_days", CHARGEBACK_WINDOW_DAYS)
     since = datetime.datetime.combine(day - datetime.timedelta(days=window), datetime.time())
-    captures = list(
-        Operation.select(Operation, Transaction).join(Transaction)
-        .where((Operation.kind == Kind.CAPTURE) & Operation.succeeded & (Operation.sent_at >= since)
-               & (Transaction.state != State.UNPAID))
-    )
-    if not captures:
-        return 0
-    items = [(BankItem(op.id, op.transaction.card_token, op.amount, op.transaction.currency, op.transaction.reference),
-              local_date(op.sent_at, ctx.timezone)) for op in captures]
-    by_id = {op.id: op for op in captures}
     count = 0
-    for chargeback in ctx.acquirer.chargebacks(items, day):
-        op = by_id[chargeback.key]
-        txn = _locked_rows(Transaction.select().where(Transaction.id == op.transaction_id))[0]
-        if txn.state == State.UNPAID:
-            continue
-        Unpaid.create(transaction=txn, operation_number=chargeback.operation_number,
-                      operation_code=chargeback.operation_code, unpaid_date=chargeback.unpaid_date,
-                      file_number=chargeback.file_number, amount=chargeback.amount,
-                      unpaid_code=chargeback.unpaid_code, reason=chargeback.reason, received_at=ctx.now())
-        Operation.create(transaction=txn, kind=Kind.UNPAID, amount=chargeback.amount, at=ctx.now(),
-                         response_code="", reason=f"{chargeback.unpaid_code} — {chargeback.reason}",
-                         operation_number=chargeback.operation_number)
-        txn.state = State.UNPAID
-        txn.save()
-        count += 1
-    return count
+    last_id = 0
+    while True:
+        captures = list(
+            Operation.select(Operation, Transaction).join(Transaction)
+            .where((Operation.kind == Kind.CAPTURE) & Operation.succeeded & (Operation.sent_at >= since)
+                   & (Transaction.state != State.UNPAID) & (Operation.id > last_id)
+                   & Transaction.shop.in_(_simulator_shops()))
+            .order_by(Operation.id).limit(CHUNK))
+        if not captures:
+            return count
+        last_id = captures[-1].id
+        items = [(BankItem(op.id, op.transaction.card_token, op.amount, op.transaction.currency,
+                           op.transaction.reference), local_date(op.sent_at, ctx.timezone)) for op in captures]
+        by_id = {op.id: op for op in captures}
+        for chargeback in ctx.acquirer.chargebacks(items, day):
+            count += _take_unpaid(ctx, by_id[chargeback.key], chargeback)
+
+
+def _take_unpaid(ctx, op, chargeback):
+    txn = _locked_rows(Transaction.select().where(Transaction.id == op.transaction_id))[0]
+    if txn.state == State.UNPAID:
+        return 0
+    Unpaid.create(transaction=txn, operation_number=chargeback.operation_number,
+                  operation_code=chargeback.operation_code, unpaid_date=chargeback.unpaid_date,
+                  file_number=chargeback.file_number, amount=chargeback.amount,
+                  unpaid_code=chargeback.unpaid_code, reason=chargeback.reason, received_at=ctx.now())
+    Operation.create(transaction=txn, kind=Kind.UNPAID, amount=chargeback.amount, at=ctx.now(),
+                     response_code="", reason=f"{chargeback.unpaid_code} — {chargeback.reason}",
+                     operation_number=chargeback.operation_number)
+    txn.state = State.UNPAID
+    txn.save()
+    return 1

@@ -1,7 +1,15 @@
-"""Card payment operations against the database: each money check and its write happen in one
-database transaction holding a lock on the transaction row (PAY-OP-2), and every form carries
-an idempotency key so that a resubmission performs the operation once. No Flask here."""
+"""Card payment operations: the portal's rules, then the gateway, journalled (PAY-OP-2, PAY-GW-3).
+
+Each operation runs in three steps: (1) in one short database transaction holding the row lock,
+check the rules and *reserve* the operation row under the form's idempotency key (a second,
+simultaneous submission of the same form finds the key taken and asks nothing); (2) with no
+transaction open, ask the gateway; (3) in another short locked transaction, write what the
+gateway said. A reserved row counts against the balance until it is answered, so two refunds
+racing can never exceed it. No answer (timeout, bad seal): read the transaction's state from the
+gateway before deciding; if that fails too, the row stays UNKNOWN until `flask sync` or the
+detail page's refresh reads it. No Flask here."""
 import datetime
+import hashlib
 import json
 import re
 import secrets
@@ -14,6 +22,7 @@ from models import Operation, Transaction, VaultCard, db, utcnow
 from portal.audit import record_action
 from portal.database import is_postgres
 from portal.payments import fraud
+from portal.payments.acquirer import GatewayAnswer, GatewayRef, GatewayUnavailable, PaymentOrder
 from portal.payments.cards import Expiry
 from portal.payments.lifecycle import (
     OperationKind as Kind,
@@ -33,10 +42,18 @@ from portal.payments.lifecycle import (
 class PaymentContext:
     """What operations need from the running portal: the acquirer, the merchant's time zone and a clock."""
 
-    acquirer: object
+    acquirer: object  # the simulator gateway (the embedded default)
     timezone: str = "Europe/Paris"
     clock: object = utcnow  # returns naive UTC, like the stored timestamps
     format_amount: object = None  # (minor, currency) -> text, for messages
+    gateways: object = None  # portal.payments.gateways.GatewayRegistry: which gateway serves a shop
+
+    def gateway_for(self, shop):
+        if self.gateways is not None:
+            return self.gateways.for_shop(shop)
+        if (getattr(shop, "gateway", None) or "SIMULATOR") == "SIMULATOR":
+            return self.acquirer
+        raise GatewayUnavailable("Aucune passerelle configurée pour cette boutique.", maybe_processed=False)
 
     def now(self):
         return self.clock()
@@ -164,19 +181,31 @@ class NewPayment:
     customer_code: str = ""
     free_info: str = ""
     duplicated_from: object = None
+    cvv: str = field(default="", repr=False)  # in memory only, for the gateway call (PAY-ACQ-2)
 
 
-def _run_fraud_check(ctx, txn, amount):
+
+# Journal states of an operation row (Operation.gateway_status).
+ANSWERED, PENDING, UNKNOWN = "", "PENDING", "UNKNOWN"
+NOT_SENT_CODE = "90"  # "service temporarily unavailable": the request never reached the gateway
+
+
+def _gateway_ref(txn):
+    return GatewayRef(txn.shop.merchant_id, txn.reference)
+
+
+def _run_fraud_check(ctx, gateway, txn, amount):
     """Evaluate the current fraud profile and keep its result on the transaction (PAY-DET-1)."""
     profile = current_fraud_profile()
-    fingerprint = ctx.acquirer.card_fingerprint(txn.card_token)
+    fingerprint = gateway.card_fingerprint(txn.card_token)
     # The transaction being checked is already saved, so it is not counted as a previous use.
     uses_today = max(0, _card_uses_today(ctx, fingerprint, ctx.today()) - 1)
-    result = fraud.evaluate(profile, amount=amount, currency=txn.currency,
-                            card_country=ctx.acquirer.card_country(txn.card_token),
+    country = gateway.card_country(txn.card_token)
+    result = fraud.evaluate(profile, amount=amount, currency=txn.currency, card_country=country,
                             uses_today=uses_today, format_amount=ctx.fmt(txn.currency))
     txn.fraud_result = json.dumps(result.to_dict(), ensure_ascii=False)
     txn.fraud_profile_version = profile.version
+    txn.card_country = country
     if not result.passed:
         txn.state = State.FRAUD_SUSPECTED
         txn.response_code = "34"
@@ -187,30 +216,44 @@ def _fraud_refusal(result):
     return "Bloquée par le contrôle de fraude : " + "; ".join(r.label.lower() for r in result.rules if not r.passed)
 
 
-def _authorise_into(ctx, txn, user, key=None, amount=None):
-    """Fraud check, then the authorisation request; sets the state and records the AUTHOR row."""
-    amount = txn.amount if amount is None else amount
-    result = _run_fraud_check(ctx, txn, amount)
-    if not result.passed:
-        return Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=amount, succeeded=False,
-                                response_code="34", reason=_fraud_refusal(result), at=ctx.now(), user=user,
-                                idempotency_key=key)
-    answer = ctx.acquirer.authorise(txn.card_token, amount, txn.currency, txn.network, txn.reference)
-    txn.response_code = answer.response_code
-    txn.card_country = answer.card_country
-    if answer.accepted:
-        txn.authorisation_number = answer.authorisation_number
-    else:
-        txn.state = State.FRAUD_SUSPECTED if answer.fraud_suspected else State.REFUSED
-    return Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=amount, succeeded=answer.accepted,
-                            response_code=answer.response_code, reason=answer.reason, at=ctx.now(), user=user,
+def _fraud_refused_row(ctx, txn, user, key, amount, result):
+    return Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=amount, succeeded=False,
+                            response_code="34", reason=_fraud_refusal(result), at=ctx.now(), user=user,
                             idempotency_key=key)
 
 
-def _defer_authorisation(ctx, txn, user, key):
-    """Capture delay beyond an authorisation's life: only the fraud check runs now."""
-    result = _run_fraud_check(ctx, txn, txn.amount)
-    txn.card_country = ctx.acquirer.card_country(txn.card_token)
+def _apply_authorisation(txn, answer):
+    """Write an authorisation answer on the transaction; returns (accepted, reason)."""
+    txn.response_code = answer.response_code
+    if answer.card_country:
+        txn.card_country = answer.card_country
+    if answer.accepted:
+        txn.authorisation_number = answer.authorisation_number
+        if answer.state in (State.TO_VALIDATE, State.TO_CAPTURE, State.TO_AUTHORIZE, State.TO_VALIDATE_NO_AUTH):
+            txn.state = answer.state
+    else:
+        txn.state = State.FRAUD_SUSPECTED if answer.fraud_suspected else State.REFUSED
+    return answer.accepted, answer.reason
+
+
+def _authorise_into(ctx, txn, user, key=None, amount=None):
+    """Fraud check, then the authorisation on the simulator (its calls are local, so this runs inside
+    the caller's database transaction: the nightly run and validations without authorisation)."""
+    amount = txn.amount if amount is None else amount
+    gateway = ctx.acquirer
+    result = _run_fraud_check(ctx, gateway, txn, amount)
+    if not result.passed:
+        return _fraud_refused_row(ctx, txn, user, key, amount, result)
+    answer = gateway.authorise(txn.card_token, amount, txn.currency, txn.network, txn.reference)
+    accepted, reason = _apply_authorisation(txn, answer)
+    return Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=amount, succeeded=accepted,
+                            response_code=answer.response_code, reason=reason, at=ctx.now(), user=user,
+                            idempotency_key=key)
+
+
+def _defer_authorisation(ctx, gateway, txn, user, key):
+    """Simulator, capture delay beyond an authorisation's life: only the fraud check runs now."""
+    result = _run_fraud_check(ctx, gateway, txn, txn.amount)
     Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=0, succeeded=result.passed,
                      response_code="" if result.passed else "34",
                      reason="Autorisation demandée le jour de l'envoi en banque" if result.passed
@@ -245,20 +288,65 @@ def _replay_of(key, kind, transaction_id=None):
     return replay
 
 
+# --- Asking the gateway (PAY-GW-3) -------------------------------------------------------------------
+
+
+@dataclass
+class GatewayResult:
+    """What came back from one request: an answer, a state read after no answer, or nothing."""
+
+    answer: object = None  # GatewayAnswer
+    state: object = None  # GatewayState, read after a timeout or a bad seal
+    not_sent: bool = False  # surely never reached the gateway
+    message: str = ""  # why there was no answer, in French
+
+
+def ask_gateway(gateway, ref, request):
+    """Call `request()`; without an answer, read the transaction's state before deciding anything."""
+    try:
+        return GatewayResult(answer=request())
+    except GatewayUnavailable as unavailable:
+        if not unavailable.maybe_processed:
+            return GatewayResult(not_sent=True, message=unavailable.message)
+        try:
+            return GatewayResult(state=gateway.transaction_state(ref), message=unavailable.message)
+        except GatewayUnavailable:
+            return GatewayResult(message=unavailable.message)
+
+
+def _unknown_message(message):
+    return (f"{message} L'opération n'est pas perdue : son résultat sera relu auprès de la passerelle "
+            f"(bouton « Actualiser depuis la passerelle » ou synchronisation automatique). "
+            f"Ne la recommencez pas.")
+
+
+def _not_sent_message(message):
+    return f"{message} Rien n'a été envoyé à la passerelle : aucun débit n'a eu lieu."
+
+
+# --- Creating a payment (PAY-NEW-1) ---------------------------------------------------------
+
+
 def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=""):
     """Create and authorise a transaction; a second call with the same key returns the first one.
-    Raises DuplicateReference, or IdempotencyMismatch for a key spent on another operation."""
+    Raises DuplicateReference, IdempotencyMismatch for a key spent on another operation, or
+    GatewayUnavailable when the shop's gateway cannot be used at all (nothing is recorded then)."""
     replay = _replay_of(idempotency_key, Kind.AUTHOR)
     if replay is not None:
         return replay.transaction
+    gateway = ctx.gateway_for(payment.shop)
     now = ctx.now()
     state = initial_state(payment.capture_mode, payment.capture_delay)
+    simulator = gateway is ctx.acquirer
     try:
         with money_transaction():
+            replay = _replay_of(idempotency_key, Kind.AUTHOR)  # again, now that writes are serialised
+            if replay is not None:
+                return replay.transaction
             if reference_taken(payment.shop, payment.reference):
                 raise DuplicateReference(payment.reference)
             if payment.card_token is None:
-                payment.card_token = ctx.acquirer.store_card(payment.card_number, payment.expiry)
+                payment.card_token = gateway.store_card(payment.card_number, payment.expiry)
             txn = Transaction.create(
                 shop=payment.shop, reference=payment.reference, amount=payment.amount, currency=payment.currency,
                 capture_mode=payment.capture_mode, capture_delay=payment.capture_delay, state=state,
@@ -269,15 +357,23 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
                 free_info=payment.free_info, duplicated_from=payment.duplicated_from,
                 capture_date=capture_date_for(local_date(now, ctx.timezone), payment.capture_delay),
             )
-            if state in (State.TO_VALIDATE, State.TO_CAPTURE):
-                _authorise_into(ctx, txn, user, idempotency_key)
+            reserved = None
+            if simulator and state not in (State.TO_VALIDATE, State.TO_CAPTURE):
+                _defer_authorisation(ctx, gateway, txn, user, idempotency_key)
             else:
-                _defer_authorisation(ctx, txn, user, idempotency_key)
+                result = _run_fraud_check(ctx, gateway, txn, txn.amount)
+                if not result.passed:
+                    _fraud_refused_row(ctx, txn, user, idempotency_key, txn.amount, result)
+                else:
+                    # The reservation: this key is now spent, before anything is asked of the gateway.
+                    reserved = Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=txn.amount,
+                                                succeeded=False, gateway_status=PENDING, at=now, user=user,
+                                                idempotency_key=idempotency_key,
+                                                reason="Demande d'autorisation envoyée à la passerelle")
             txn.save()
             record_action("payment.create", "transaction", txn.id, user=user, remote_addr=remote_addr,
                           after={"reference": txn.reference, "amount": txn.amount, "currency": txn.currency,
-                                 "state": txn.state, "card": txn.masked_pan})
-            return txn
+                                 "state": txn.state, "card": txn.masked_pan, "gateway": gateway.kind})
     except IntegrityError:
         replay = _replay_of(idempotency_key, Kind.AUTHOR)
         if replay is not None:  # the same form was submitted twice at once
@@ -285,12 +381,72 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
         if reference_taken(payment.shop, payment.reference):  # two forms with one reference at once
             raise DuplicateReference(payment.reference) from None
         raise
+    if reserved is None:
+        return txn
+    order = PaymentOrder(
+        merchant_id=payment.shop.merchant_id, reference=txn.reference, amount=txn.amount, currency=txn.currency,
+        capture_mode=txn.capture_mode, capture_delay=txn.capture_delay, network=txn.network,
+        card_token=txn.card_token, idempotency_key=idempotency_key or "", order_reference=txn.order_reference,
+        customer_code=txn.customer_code, cvv=payment.cvv)
+    if payment.duplicated_from is not None:
+        source = _gateway_ref(payment.duplicated_from)
+        result = ask_gateway(gateway, _gateway_ref(txn), lambda: gateway.duplicate(source, order))
+    else:
+        result = ask_gateway(gateway, _gateway_ref(txn), lambda: gateway.pay(order))
+    with money_transaction():
+        txn = _locked(txn.id)
+        settle_authorisation(ctx, txn, Operation.get_by_id(reserved.id), result)
+        txn.save()
+    return txn
+
+
+def settle_authorisation(ctx, txn, operation, result):
+    """Write the outcome of an AUTHOR request (answer, state read, or nothing) on its reserved row."""
+    answer = result.answer
+    if answer is None and result.state is not None and result.state.found:
+        state = result.state
+        refused = state.state in (State.REFUSED, State.FRAUD_SUSPECTED)
+        answer = GatewayAnswer(not refused, state.response_code or ("05" if refused else "00"),
+                               state.authorisation_number, state=state.state, fields=state.fields)
+        txn.gateway_status = state.gateway_status
+        txn.synced_at = ctx.now()
+    if answer is not None:
+        accepted, reason = _apply_authorisation(txn, answer)
+        operation.succeeded = accepted
+        operation.response_code = answer.response_code
+        operation.reason = reason
+        operation.gateway_status = ANSWERED
+        operation.gateway_answer = json.dumps(answer.fields, ensure_ascii=False, default=str) if answer.fields else None
+    elif result.not_sent:
+        operation.succeeded = False
+        operation.response_code = NOT_SENT_CODE
+        operation.reason = _not_sent_message(result.message)[:255]
+        operation.gateway_status = ANSWERED
+        txn.state = State.REFUSED
+        txn.response_code = NOT_SENT_CODE
+    else:
+        operation.gateway_status = UNKNOWN
+        operation.reason = _unknown_message(result.message)[:255]
+    operation.save()
 
 
 def _replayed(key):
     if not key:
         return None
     return Operation.get_or_none(Operation.idempotency_key == key)
+
+
+def lost_answer(txn):
+    """An operation whose answer was lost (UNKNOWN), or an authorisation still in flight: until the
+    gateway's state is read, no other operation starts on this transaction. Other operations in
+    flight do not block: their reserved rows already count against the balance."""
+    return txn.operations.where((Operation.gateway_status == UNKNOWN)
+                                | ((Operation.kind == Kind.AUTHOR) & (Operation.gateway_status == PENDING))).first()
+
+
+def awaiting_gateway(txn):
+    """The operation of this transaction still waiting for the gateway's answer, if any."""
+    return txn.operations.where(Operation.gateway_status.in_([PENDING, UNKNOWN])).order_by(Operation.id).first()
 
 
 # --- Operations on a transaction (PAY-VAL-1, PAY-CAN-1, PAY-REF-1, PAY-DUP-1) ----------------------
@@ -323,44 +479,183 @@ def perform_operation(ctx, transaction_id, kind, amount, user, rights, idempoten
             if replay is not None:
                 return _replay_outcome(kind, txn, replay)
             facts = facts_for(txn, ctx.timezone)
-            before = {"state": txn.state, "remaining": facts.remaining, "refundable": facts.refundable}
             check_operation(kind, facts, amount, rights, ctx.today(), ctx.fmt(txn.currency))
-            outcome = _APPLY[kind](ctx, txn, facts, amount, user, idempotency_key, duplicate)
+            try:
+                gateway = ctx.gateway_for(txn.shop)
+            except GatewayUnavailable as unavailable:
+                return OperationOutcome(kind, txn, False, unavailable.message, amount, reason="gateway_unavailable")
+            if lost_answer(txn) is not None:
+                raise OperationRefused("gateway_pending", "Une opération attend encore la réponse de la passerelle : "
+                                       "actualisez la transaction depuis la passerelle avant d'en faire une autre.")
+            before = {"state": txn.state, "remaining": facts.remaining, "refundable": facts.refundable}
+            reservation = _RESERVE[kind](ctx, gateway, txn, facts, amount, user, idempotency_key, duplicate)
             txn.save()
-            after_facts = facts_for(Transaction.get_by_id(txn.id), ctx.timezone)
-            record_action(f"payment.{kind.lower()}", "transaction", txn.id, user=user, remote_addr=remote_addr,
-                          before=before,
-                          after={"state": txn.state, "amount": amount, "succeeded": outcome.succeeded,
-                                 "remaining": after_facts.remaining, "refundable": after_facts.refundable})
-            return outcome
+            if isinstance(reservation, OperationOutcome):  # decided without the gateway
+                _audit_operation(ctx, kind, txn, amount, reservation.succeeded, before, user, remote_addr)
+                return reservation
     except OperationRefused as refused:
         txn = Transaction.get_by_id(transaction_id)
         with db.atomic():
             record_action(f"payment.{kind.lower()}.refused", "transaction", transaction_id, user=user,
                           remote_addr=remote_addr, after={"amount": amount, "reason": refused.message})
         return OperationOutcome(kind, txn, False, refused.message, amount, reason=refused.reason)
+    result = _ASK[kind](ctx, gateway, txn, facts, amount, user, idempotency_key, duplicate)
+    with money_transaction():
+        txn = _locked(transaction_id)
+        operation = Operation.get_by_id(reservation.id)
+        outcome = _settle(ctx, gateway, kind, txn, facts, operation, result)
+        txn.save()
+        _audit_operation(ctx, kind, txn, amount, outcome.succeeded, before, user, remote_addr)
+    return outcome
+
+
+def _audit_operation(ctx, kind, txn, amount, succeeded, before, user, remote_addr):
+    after_facts = facts_for(Transaction.get_by_id(txn.id), ctx.timezone)
+    record_action(f"payment.{kind.lower()}", "transaction", txn.id, user=user, remote_addr=remote_addr,
+                  before=before,
+                  after={"state": txn.state, "amount": amount, "succeeded": succeeded,
+                         "remaining": after_facts.remaining, "refundable": after_facts.refundable})
 
 
 def _replay_outcome(kind, txn, operation):
     new_txn = None
-    if kind == Kind.DUPLICATE:
+    if kind == Kind.DUPLICATE and "#" in operation.reason:
         new_txn = Transaction.get_or_none(Transaction.id == int(operation.reason.rsplit("#", 1)[-1]))
+    if operation.gateway_status in (PENDING, UNKNOWN):
+        return OperationOutcome(kind, txn, False, "Opération déjà demandée (formulaire envoyé deux fois) : elle attend "
+                                "la réponse de la passerelle et ne sera pas envoyée une seconde fois.",
+                                operation.amount, operation, new_txn, replayed=True, reason="gateway_unknown")
     return OperationOutcome(kind, txn, operation.succeeded, "Opération déjà enregistrée (formulaire envoyé deux fois).",
                             operation.amount, operation, new_txn, replayed=True)
 
 
-def _validate(ctx, txn, facts, amount, user, key, _):
-    if txn.state == State.TO_VALIDATE_NO_AUTH:
-        # No authorisation yet: it is requested now, for the validated amount.
+def _reserve(ctx, txn, kind, amount, user, key, **fields):
+    """The operation row, written before the gateway is asked: it counts against the balance."""
+    return Operation.create(transaction=txn, kind=kind, amount=amount, user=user, at=ctx.now(),
+                            idempotency_key=key, succeeded=True, gateway_status=PENDING, **fields)
+
+
+def _reserve_validate(ctx, gateway, txn, facts, amount, user, key, _):
+    if txn.state == State.TO_VALIDATE_NO_AUTH and gateway is ctx.acquirer:
+        # No authorisation yet: the simulator is asked now, for the validated amount (a local call).
         author = _authorise_into(ctx, txn, user, amount=amount)
         if not author.succeeded:
             return OperationOutcome(Kind.VALIDATE, txn, False,
                                     f"Validation impossible : autorisation refusée ({author.reason}).", amount, author)
-    operation = Operation.create(transaction=txn, kind=Kind.VALIDATE, amount=amount, user=user, at=ctx.now(),
-                                 idempotency_key=key, response_code="00")
+    return _reserve(ctx, txn, Kind.VALIDATE, amount, user, key)
+
+
+def _reserve_cancel(ctx, gateway, txn, facts, amount, user, key, _):
+    return _reserve(ctx, txn, Kind.CANCEL, amount, user, key)
+
+
+def _reserve_refund(ctx, gateway, txn, facts, amount, user, key, _):
+    return _reserve(ctx, txn, Kind.CREDIT, amount, user, key)
+
+
+def _reserve_duplicate(ctx, gateway, txn, facts, amount, user, key, fields):
+    if reference_taken(txn.shop, fields.reference):
+        raise OperationRefused("invalid_reference", f"La référence « {fields.reference} » existe déjà dans cette boutique.")
+    return _reserve(ctx, txn, Kind.DUPLICATE, amount, user, key, reason="Duplication demandée à la passerelle")
+
+
+def _ask_cash(method):
+    def ask(ctx, gateway, txn, facts, amount, user, key, _):
+        ref = _gateway_ref(txn)
+        return ask_gateway(gateway, ref, lambda: getattr(gateway, method)(ref, amount, txn.currency, key))
+    return ask
+
+
+def _ask_duplicate(ctx, gateway, txn, facts, amount, user, key, fields: "DuplicateFields"):
+    """A duplicate is a new payment on the stored card: create_payment reserves and asks it."""
+    networks = tuple(txn.networks.split(","))
+    payment = NewPayment(
+        shop=txn.shop, reference=fields.reference, amount=amount, currency=txn.currency,
+        capture_mode=fields.capture_mode, capture_delay=fields.capture_delay,
+        network=fields.network if fields.network in networks else txn.network, networks=networks,
+        masked_pan=txn.masked_pan, expiry=Expiry(txn.card_expiry_year, txn.card_expiry_month),
+        card_token=txn.card_token, order_reference=fields.order_reference, customer_code=fields.customer_code,
+        free_info=fields.free_info, duplicated_from=txn,
+    )
+    derived_key = "dup-" + hashlib.sha256((key or secrets.token_hex(16)).encode()).hexdigest()[:40]
+    try:
+        return GatewayResult(answer=create_payment(ctx, payment, user, derived_key))
+    except DuplicateReference:
+        return GatewayResult(not_sent=True, message=f"La référence « {fields.reference} » existe déjà dans cette boutique.")
+
+
+def _operation_visible(kind, state, facts, amount):
+    """After no answer: does the gateway's state show our operation (True), show it did not happen
+    (False), or not say (None)? Only clear cases decide; the others stay UNKNOWN for the sync."""
+    if not state.found or state.state is None:
+        return None
+    if kind == Kind.VALIDATE:
+        if state.state in (State.TO_CAPTURE, State.CAPTURED):
+            return True
+        if state.state in (State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH):
+            return False
+    if kind == Kind.CANCEL and state.amount is not None:
+        if state.amount == facts.remaining - amount:
+            return True
+        if state.amount == facts.remaining:
+            return False
+    if kind == Kind.CREDIT and state.history:
+        credited = sum(entry.amount for entry in state.history if entry.operation in ("CREDIT", "REFUND"))
+        if credited == facts.balances.credited + amount:
+            return True
+        if credited == facts.balances.credited:
+            return False
+    return None
+
+
+def _settle(ctx, gateway, kind, txn, facts, operation, result):
+    """Phase 3: write what the gateway said on the reserved row and the transaction."""
+    amount = operation.amount
+    if kind == Kind.DUPLICATE:
+        return _settle_duplicate(ctx, txn, operation, result)
+    if result.answer is not None:
+        answer = result.answer
+        operation.gateway_answer = json.dumps(answer.fields, ensure_ascii=False, default=str) if answer.fields else None
+        operation.response_code = answer.response_code
+        operation.gateway_status = ANSWERED
+        if not answer.accepted:
+            operation.succeeded = False
+            operation.reason = f"Refusée par la passerelle : {answer.reason}"[:255]
+            operation.save()
+            return OperationOutcome(kind, txn, False, f"Opération refusée par la passerelle : {answer.reason}.", amount,
+                                    operation, reason="gateway_refused")
+        done = True
+    elif result.not_sent:
+        operation.succeeded = False
+        operation.gateway_status = ANSWERED
+        operation.response_code = NOT_SENT_CODE
+        operation.reason = _not_sent_message(result.message)[:255]
+        operation.save()
+        return OperationOutcome(kind, txn, False, _not_sent_message(result.message), amount, operation,
+                                reason="gateway_unavailable")
+    else:
+        done = _operation_visible(kind, result.state, facts, amount) if result.state is not None else None
+        if done is None:
+            operation.gateway_status = UNKNOWN
+            operation.reason = _unknown_message(result.message)[:255]
+            operation.save()
+            return OperationOutcome(kind, txn, False, _unknown_message(result.message), amount, operation,
+                                    reason="gateway_unknown")
+        operation.gateway_status = ANSWERED
+        if not done:
+            operation.succeeded = False
+            operation.reason = "Non effectuée : la passerelle ne l'a pas reçue (vérifié après l'absence de réponse)."
+            operation.save()
+            return OperationOutcome(kind, txn, False, operation.reason, amount, operation, reason="gateway_unavailable")
+    operation.save()
+    return _APPLY[kind](ctx, gateway, txn, facts, operation)
+
+
+def _apply_validate(ctx, gateway, txn, facts, operation):
+    amount = operation.amount
     rest = facts.remaining - amount
     if rest > 0:
-        Operation.create(transaction=txn, kind=Kind.CANCEL, amount=rest, user=user, at=ctx.now(),
+        Operation.create(transaction=txn, kind=Kind.CANCEL, amount=rest, user=operation.user, at=ctx.now(),
                          reason="Solde annulé automatiquement par la validation partielle")
     txn.state = State.TO_CAPTURE
     txn.capture_date = ctx.today()  # the validated amount leaves the day of validation
@@ -370,9 +665,8 @@ def _validate(ctx, txn, facts, amount, user, key, _):
     return OperationOutcome(Kind.VALIDATE, txn, True, message, amount, operation)
 
 
-def _cancel(ctx, txn, facts, amount, user, key, _):
-    operation = Operation.create(transaction=txn, kind=Kind.CANCEL, amount=amount, user=user, at=ctx.now(),
-                                 idempotency_key=key, response_code="00")
+def _apply_cancel(ctx, gateway, txn, facts, operation):
+    amount = operation.amount
     txn.state = state_after_cancel(facts, amount)
     left = facts.remaining - amount
     message = ("Transaction entièrement annulée." if left == 0
@@ -381,14 +675,42 @@ def _cancel(ctx, txn, facts, amount, user, key, _):
     return OperationOutcome(Kind.CANCEL, txn, True, message, amount, operation)
 
 
-def _refund(ctx, txn, facts, amount, user, key, _):
-    operation = Operation.create(transaction=txn, kind=Kind.CREDIT, amount=amount, user=user, at=ctx.now(),
-                                 idempotency_key=key, remittance_status="TO_SEND")
+def _apply_refund(ctx, gateway, txn, facts, operation):
+    amount = operation.amount
+    if gateway is ctx.acquirer:
+        operation.remittance_status = "TO_SEND"  # the simulator's nightly run sends it
+        operation.save()
     txn.state = State.TO_CREDIT
     left = facts.refundable - amount
     return OperationOutcome(Kind.CREDIT, txn, True,
                             f"Remboursement enregistré, envoyé en banque ce soir. Reste remboursable : "
                             f"{ctx.fmt(txn.currency)(left)}.", amount, operation)
+
+
+def _settle_duplicate(ctx, txn, operation, result):
+    new_txn = result.answer
+    if new_txn is None:
+        operation.succeeded = False
+        operation.gateway_status = ANSWERED
+        operation.reason = result.message[:255]
+        operation.save()
+        return OperationOutcome(Kind.DUPLICATE, txn, False, result.message, operation.amount, operation,
+                                reason="invalid_reference")
+    author = awaiting_gateway(new_txn)
+    accepted = new_txn.state not in (State.REFUSED, State.FRAUD_SUSPECTED) and author is None
+    operation.succeeded = accepted
+    operation.gateway_status = ANSWERED
+    operation.response_code = new_txn.response_code
+    operation.reason = f"Nouvelle transaction {new_txn.reference} #{new_txn.id}"
+    operation.save()
+    if author is not None:
+        message = f"Transaction dupliquée : {new_txn.reference}. " + _unknown_message("La passerelle n'a pas répondu.")
+    elif accepted:
+        message = f"Transaction dupliquée : {new_txn.reference}, {State(new_txn.state).label.lower()}."
+    else:
+        first = new_txn.operations.order_by(Operation.id).first()
+        message = f"Duplication refusée par la banque : {first.reason if first else ''}."
+    return OperationOutcome(Kind.DUPLICATE, txn, accepted, message, operation.amount, operation, new_txn)
 
 
 @dataclass
@@ -402,27 +724,8 @@ class DuplicateFields:
     network: str = ""
 
 
-def _duplicate(ctx, txn, facts, amount, user, key, fields: DuplicateFields):
-    if reference_taken(txn.shop, fields.reference):
-        raise OperationRefused("invalid_reference", f"La référence « {fields.reference} » existe déjà dans cette boutique.")
-    networks = tuple(txn.networks.split(","))
-    payment = NewPayment(
-        shop=txn.shop, reference=fields.reference, amount=amount, currency=txn.currency,
-        capture_mode=fields.capture_mode, capture_delay=fields.capture_delay,
-        network=fields.network if fields.network in networks else txn.network, networks=networks,
-        masked_pan=txn.masked_pan, expiry=Expiry(txn.card_expiry_year, txn.card_expiry_month),
-        card_token=txn.card_token, order_reference=fields.order_reference, customer_code=fields.customer_code,
-        free_info=fields.free_info, duplicated_from=txn,
-    )
-    # Same database transaction: the new payment and the DUPLICATE row land together.
-    new_txn = create_payment(ctx, payment, user, None)
-    accepted = new_txn.state not in (State.REFUSED, State.FRAUD_SUSPECTED)
-    operation = Operation.create(transaction=txn, kind=Kind.DUPLICATE, amount=amount, user=user, at=ctx.now(),
-                                 idempotency_key=key, succeeded=accepted, response_code=new_txn.response_code,
-                                 reason=f"Nouvelle transaction {new_txn.reference} #{new_txn.id}")
-    message = (f"Transaction dupliquée : {new_txn.reference}, {State(new_txn.state).label.lower()}."
-               if accepted else f"Duplication refusée par la banque : {new_txn.operations[0].reason}.")
-    return OperationOutcome(Kind.DUPLICATE, txn, accepted, message, amount, operation, new_txn)
-
-
-_APPLY = {Kind.VALIDATE: _validate, Kind.CANCEL: _cancel, Kind.CREDIT: _refund, Kind.DUPLICATE: _duplicate}
+_RESERVE = {Kind.VALIDATE: _reserve_validate, Kind.CANCEL: _reserve_cancel, Kind.CREDIT: _reserve_refund,
+            Kind.DUPLICATE: _reserve_duplicate}
+_ASK = {Kind.VALIDATE: _ask_cash("validate"), Kind.CANCEL: _ask_cash("cancel"), Kind.CREDIT: _ask_cash("refund"),
+        Kind.DUPLICATE: _ask_duplicate}
+_APPLY = {Kind.VALIDATE: _apply_validate, Kind.CANCEL: _apply_cancel, Kind.CREDIT: _apply_refund}

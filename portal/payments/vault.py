@@ -68,6 +68,16 @@ class CardVault:
             raise VaultError("la clé du coffre ne déchiffre pas cette carte (clé remplacée ?)")
         return number, Expiry(row.expiry_year, row.expiry_month)
 
+    def encrypt_secret(self, text: str) -> str:
+        """A gateway secret key, encrypted with the vault key (PAY-GW-2): the database never holds it in clear."""
+        return self._fernet.encrypt(text.encode()).decode()
+
+    def decrypt_secret(self, ciphertext: str) -> str:
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise VaultError("la clé du coffre ne déchiffre pas la clé secrète de la passerelle (clé remplacée ?)")
+
     def fingerprint_of_token(self, token: str) -> str:
         row = VaultCard.get_or_none(VaultCard.token == token)
         return row.fingerprint if row else ""

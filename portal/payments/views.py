@@ -1,10 +1,10 @@
 """Card payment pages: thin views over service.py (writes) and lifecycle.py (rules)."""
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from models import Operation, Shop, Transaction
 from portal.auth.decorators import require_right, right_required
-from portal.auth.rights import rights_on, shops_with_right
+from portal.auth.rights import has_right, rights_on, shops_with_right
 from portal.payments import bp, pages
 from portal.payments.acquirer import SCENARIOS, simulator_test_cards
 from portal.payments.cards import NETWORK_LABELS
@@ -12,8 +12,11 @@ from portal.payments.context import payment_context
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState
 from portal.payments.receipts import LAYOUTS, has_receipt, receipt_document
+from portal.payments.acquirer import GatewayUnavailable
+from portal.payments.gateways import GATEWAY_LABELS
 from portal.payments.service import (DuplicateReference, IdempotencyMismatch, create_payment, perform_operation,
                                      usable_idempotency_key)
+from portal.payments.sync import refresh_transaction
 
 OPERATION_SLUGS = {"valider": Kind.VALIDATE, "annuler": Kind.CANCEL, "rembourser": Kind.CREDIT,
                    "dupliquer": Kind.DUPLICATE}
@@ -23,6 +26,8 @@ def _transaction(transaction_id, right="view"):
     txn = Transaction.get_or_none(Transaction.id == transaction_id)
     if txn is None:
         abort(404)
+    if not has_right(current_user, "view", txn.shop):
+        abort(403)  # a plain refusal: the page must not name a shop the user cannot see (SEC-1)
     require_right(right, txn.shop)
     return txn
 
@@ -80,8 +85,25 @@ def operation(transaction_id, slug):
         form.reference.errors.append(outcome.message)
         return pages.render_operation(ctx, kind, txn, view, form=form, status=422)
     view = pages.transaction_view(ctx, outcome.transaction, rights_on(current_user, txn.shop))
-    return pages.render_operation(ctx, kind, outcome.transaction, view, outcome=outcome,
-                                  status=200 if outcome.succeeded else 409)
+    status = 200 if outcome.succeeded else 503 if outcome.reason == "gateway_unavailable" else 409
+    return pages.render_operation(ctx, kind, outcome.transaction, view, outcome=outcome, status=status)
+
+
+@bp.route("/<int:transaction_id>/actualiser", methods=["POST"])
+@login_required
+def refresh(transaction_id):
+    """Read this transaction's state from its gateway now (PAY-GW-1)."""
+    txn = _transaction(transaction_id)
+    ctx = payment_context()
+    result = refresh_transaction(ctx, txn.id, user=current_user._get_current_object(), remote_addr=request.remote_addr)
+    if request.headers.get("HX-Request") != "true":
+        flash(result.message, "success" if result.reachable else "error")
+        return redirect(url_for("payments.detail", transaction_id=txn.id), 303)
+    context = pages.detail_context(ctx, result.transaction, current_user)
+    context.update(pages.gateway_context(result.transaction, current_user, refresh=result))
+    response = make_response(render_template("payments/_refresh.html", **context), 200 if result.reachable else 503)
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -100,6 +122,9 @@ def new_payment():
     except DuplicateReference:
         form.reference.errors.append("Cette référence existe déjà dans cette boutique : choisissez-en une autre.")
         return render_template("payments/new.html", form=form, **pages.card_choice(form)), 422
+    except GatewayUnavailable as unavailable:
+        form.reference.errors.append(unavailable.message + " Aucun paiement n'a été enregistré ni débité.")
+        return render_template("payments/new.html", form=form, **pages.card_choice(form)), 503
     except IdempotencyMismatch as mismatch:
         form.idempotency_key.data = usable_idempotency_key(None)
         form.reference.errors.append(mismatch.message)
@@ -143,6 +168,11 @@ def test_cards():
 @bp.app_template_global()
 def state_label(state):
     return TransactionState(state).label
+
+
+@bp.app_template_global()
+def gateway_label(kind):
+    return GATEWAY_LABELS.get(kind or "SIMULATOR", kind)
 
 
 @bp.app_template_global()

@@ -34,3 +34,15 @@ document.addEventListener("htmx:responseError", function (event) {
   box.textContent = message;
   flashes.appendChild(box);
 });
+
+// ONB-1: a role preset ticks the shop's boxes at once (without JavaScript the server applies it).
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("select[data-preset-for]");
+  if (!select) return;
+  var option = select.options[select.selectedIndex];
+  if (!option || !option.dataset.rights) return;
+  var wanted = option.dataset.rights.split(" ");
+  document.querySelectorAll('input[type=checkbox][name="' + select.dataset.presetFor + '"]').forEach(function (box) {
+    box.checked = wanted.indexOf(box.value) !== -1;
+  });
+});

@@ -88,7 +88,7 @@ def test_admin_shop_merchant_id_is_15_digits(client, admin):
                                                          "currency": "EURO"})
     assert "Devise inconnue" in bad_currency.get_data(as_text=True)
     ok = client.post("/admin/shops/new", data={**data, "merchant_id": "123456789012345"})
-    assert ok.status_code == 302
+    assert ok.status_code == 303 and ok.headers["Location"].endswith("/premiers-pas")
     duplicate = client.post("/admin/shops/new", data={**data, "merchant_id": "123456789012345"})
     assert duplicate.status_code == 422
     assert "déjà cet identifiant" in duplicate.get_data(as_text=True)

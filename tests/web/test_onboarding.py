@@ -82,3 +82,38 @@ def test_onb_1_forbidden_page_does_not_name_a_shop_the_user_has_no_right_on(clie
     response = client.post("/reglements/lots", data={"shop": other.id, "execution_date": "2026-03-10"})
     assert response.status_code == 403
     assert "Boutique secrète" not in _text(response) and "Payer les factures" in _text(response)
+
+
+def test_onb_1_the_administrator_works_in_the_shops_she_creates(client, admin):
+    from models import Shop, ShopRight
+    from portal.auth.rights import SHOP_RIGHTS
+
+    client.login("admin")
+    response = client.post("/admin/shops/new", data={
+        "name": "Épicerie du port", "merchant_id": "123456789012345", "establishment": 0, "currency": "EUR",
+        "default_capture_mode": "AUTO", "default_capture_delay": 0, "default_network": "CB",
+        "gateway": "SIMULATOR", "gateway_key_version": 1})
+    assert response.status_code == 303, _text(response)[:2000]
+    shop = Shop.get()
+    assert {row.right for row in ShopRight.select().where((ShopRight.user == admin) & (ShopRight.shop == shop))} \
+        == set(SHOP_RIGHTS)
+    assert client.get("/transactions/").status_code == 200, "no 403 on the way to the first payment"
+    assert client.get("/transactions/nouveau").status_code == 200
+
+
+def test_onb_1_role_presets_fill_a_shops_rights(client, admin):
+    from models import ShopRight
+    from portal.auth.rights import ROLE_PRESETS
+
+    shop, other = make_shop("Épicerie"), make_shop("Halles")
+    cashier = make_user("caissier")
+    client.login("admin")
+    page = _text(client.get(f"/admin/users/{cashier.id}"))
+    assert "Gérant" in page and "Caissier" in page and "Lecture seule" in page
+    response = client.post(f"/admin/users/{cashier.id}/rights", data={
+        f"preset-{shop.id}": "cashier", f"shop-{shop.id}": ["manage_axes"],
+        f"preset-{other.id}": "", f"shop-{other.id}": ["view"]})
+    assert response.status_code == 303
+    held = lambda s: {r.right for r in ShopRight.select().where((ShopRight.user == cashier) & (ShopRight.shop == s))}
+    assert held(shop) == set(ROLE_PRESETS["cashier"][1]), "the preset wins over the boxes"
+    assert held(other) == {"view"}
