@@ -44,6 +44,9 @@ SQLite gets no ANALYZE because the app never runs one.
 """
 import argparse
 import contextlib
+import csv
+import io
+import itertools
 import datetime
 import json
 import math
@@ -57,6 +60,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 import zoneinfo
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -624,6 +628,527 @@ def bench_remittance(app, clock, rec, info, reps, deadline):
     return {"due_captures": len(due), "pending_credits": len(credits), "summary": summary}
 
 
+# === Supplier invoices and payables (issue 14) ===============================================
+# 100,000 supplier invoices (BENCH_INVOICES) with lines, VAT breakdown, approval events,
+# allocations, payments, deposits, credit notes and some reverse charge; orders, requests and mail.
+# Each page and export is timed through the test client (median, p95), its peak memory taken
+# with tracemalloc in a separate run (tracemalloc slows Python down), and set next to its floor:
+# the raw SQL it needs (plus the CSV write for an export), measured in the same run.
+
+DEFAULT_INVOICES = 100_000
+QUICK_INVOICES = 5_000
+AP_USER = "compta"
+AP_RIGHTS = ["view", "export", "manage_suppliers", "approve_invoices", "pay_invoices", "manage_axes"]
+AP_TODAY = datetime.date(2026, 3, 10)
+AP_YEARS = 2
+EU_SUPPLIERS = [("DE", "DE136695976"), ("BE", "BE0403170701"), ("IT", "IT00743110157"), ("ES", "ESB58378431")]
+SUPPLIER_IBAN = "FR7630006000011234567890189"
+AP_STATUSES = [("PAID", 70), ("APPROVED", 13), ("PARTIALLY_PAID", 3), ("RECEIVED", 5), ("IN_HAND", 3),
+               ("DISPUTED", 2), ("SUSPENDED", 2), ("REFUSED", 2)]
+SEPA_BATCH = 2000
+
+
+def _insert(model, fields, rows, size=None):
+    """Bulk insert in chunks under SQLite's parameter limit."""
+    size = size or max(1, 30000 // len(fields))
+    inserter = BulkInsert(model, fields, size)
+    for chunk in chunked(rows, size):
+        inserter.execute(list(chunk))
+
+
+def _fix_ap_sequences(models):
+    if not is_postgres():
+        return
+    for model in models:
+        table = model._meta.table_name
+        db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                       f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+
+
+def seed_payables(total, rng):
+    """Bulk-insert the supplier side; returns what the scenarios need."""
+    from models import (Allocation, AnalyticAxis, AnalyticValue, Invoice, InvoiceEvent, InvoiceLine, InvoiceVat,
+                        OutgoingMail, PurchaseLine, PurchaseOrder, PurchaseRequest, Setting, Supplier,
+                        SupplierPayment)
+    started = time.perf_counter()
+    shop = make_shop("Comptoir Fournisseurs")
+    user = make_user(AP_USER, rights={shop: AP_RIGHTS}, is_admin=True)
+    Setting.create(key="company", value=json.dumps({"name": "Comptoir SAS", "siren": "732829320",
+                                                    "iban": "FR7630004000031234567890143", "bic": "BNPAFRPP"}))
+    suppliers = max(50, total // 100)
+    now = datetime.datetime(2026, 3, 10, 12, 0)
+    supplier_rows = []
+    eu = set(rng.sample(range(1, suppliers + 1), max(2, suppliers // 20)))
+    for sid in range(1, suppliers + 1):
+        country, vat = rng.choice(EU_SUPPLIERS) if sid in eu else ("FR", "")
+        supplier_rows.append((sid, f"Fournisseur {sid:05d} {rng.choice(['SARL', 'SAS', 'GmbH', 'SA'])}", country,
+                              vat, f"Ville {sid % 97}", 30, SUPPLIER_IBAN, "BNPAFRPP", False, now))
+    with db.atomic():
+        _insert(Supplier, [Supplier.id, Supplier.name, Supplier.country, Supplier.vat_number, Supplier.city,
+                           Supplier.payment_terms_days, Supplier.iban, Supplier.bic, Supplier.archived,
+                           Supplier.created_at], supplier_rows)
+        axis = AnalyticAxis.create(name="Centre de coût", position=1)
+        values = [AnalyticValue.create(axis=axis, name=name, code=name[:3].upper())
+                  for name in ("Commercial", "Atelier", "Logistique", "Direction", "Boutique", "Marketing")]
+    statuses, weights = zip(*AP_STATUSES)
+    booked = {"APPROVED", "PARTIALLY_PAID", "PAID"}
+    inv_rows, line_rows, vat_rows, event_rows, alloc_rows, pay_rows = [], [], [], [], [], []
+    ids = {"line": 1, "vat": 1, "event": 1, "alloc": 1, "pay": 1}
+    days = AP_YEARS * 365
+
+    def flush():
+        with db.atomic():
+            _insert(Invoice, INV_FIELDS, inv_rows)
+            _insert(InvoiceLine, LINE_FIELDS, line_rows)
+            _insert(InvoiceVat, VAT_FIELDS, vat_rows)
+            _insert(InvoiceEvent, EVENT_FIELDS, event_rows)
+            _insert(Allocation, ALLOC_FIELDS, alloc_rows)
+            _insert(SupplierPayment, PAY_FIELDS, pay_rows)
+        for rows in (inv_rows, line_rows, vat_rows, event_rows, alloc_rows, pay_rows):
+            rows.clear()
+
+    INV_FIELDS = [Invoice.id, Invoice.shop, Invoice.supplier, Invoice.number, Invoice.kind, Invoice.issue_date,
+                  Invoice.due_date, Invoice.currency, Invoice.total_net, Invoice.total_vat, Invoice.total_gross,
+                  Invoice.status, Invoice.source, Invoice.created_by, Invoice.created_at]
+    LINE_FIELDS = [InvoiceLine.id, InvoiceLine.invoice, InvoiceLine.position, InvoiceLine.description,
+                   InvoiceLine.quantity_milli, InvoiceLine.unit_price, InvoiceLine.vat_rate, InvoiceLine.net_amount]
+    VAT_FIELDS = [InvoiceVat.id, InvoiceVat.invoice, InvoiceVat.rate, InvoiceVat.base, InvoiceVat.amount]
+    EVENT_FIELDS = [InvoiceEvent.id, InvoiceEvent.invoice, InvoiceEvent.at, InvoiceEvent.user, InvoiceEvent.action,
+                    InvoiceEvent.from_status, InvoiceEvent.to_status]
+    ALLOC_FIELDS = [Allocation.id, Allocation.invoice, Allocation.value, Allocation.amount, Allocation.created_by,
+                    Allocation.created_at]
+    PAY_FIELDS = [SupplierPayment.id, SupplierPayment.invoice, SupplierPayment.amount, SupplierPayment.paid_on,
+                  SupplierPayment.method, SupplierPayment.iban, SupplierPayment.bic, SupplierPayment.reference,
+                  SupplierPayment.created_by, SupplierPayment.created_at]
+    counts = {"reverse_charge": 0}
+    for invoice_id in range(1, total + 1):
+        # Ids follow the issue date, as in production.
+        issue = AP_TODAY - datetime.timedelta(days=days - (invoice_id * days) // (total + 1))
+        sid = rng.randint(1, suppliers)
+        reverse = sid in eu
+        counts["reverse_charge"] += reverse
+        status = rng.choices(statuses, weights)[0]
+        kind = "INVOICE"
+        r = rng.random()
+        if r < 0.04:
+            kind = "CREDIT_NOTE"
+            status = "APPROVED" if status != "REFUSED" else status
+        elif r < 0.06:
+            kind, status = "DEPOSIT", "PAID"
+        if issue > AP_TODAY - datetime.timedelta(days=45) and status == "PAID" and rng.random() < 0.7:
+            status = "APPROVED"  # recent invoices are mostly still to pay
+        nets = [max(100, int(rng.lognormvariate(math.log(20000), 1.0))) for _ in range(2)]
+        rate = 0 if reverse else 2000
+        vat = sum(net * rate // 10000 for net in nets)
+        net = sum(nets)
+        gross = net + vat
+        due = issue + datetime.timedelta(days=30)
+        created = datetime.datetime.combine(issue, datetime.time(9)) + datetime.timedelta(days=1)
+        inv_rows.append((invoice_id, shop.id, sid, f"F{invoice_id:07d}", kind, issue, due, "EUR", net, vat, gross,
+                         status, "MANUAL", user.id, created))
+        for position, line_net in enumerate(nets, start=1):
+            line_rows.append((ids["line"], invoice_id, position, f"Article {position} de la facture", 1000,
+                              line_net, rate, line_net))
+            ids["line"] += 1
+        vat_rows.append((ids["vat"], invoice_id, rate, net, vat))
+        ids["vat"] += 1
+        if status in booked:
+            event_rows.append((ids["event"], invoice_id, created + datetime.timedelta(hours=2), user.id, "approve",
+                               "IN_HAND", "APPROVED"))
+            ids["event"] += 1
+        split = rng.random() < 0.3
+        first = net // 2 if split else net
+        alloc_rows.append((ids["alloc"], invoice_id, rng.choice(values).id, first, user.id, created))
+        ids["alloc"] += 1
+        if split:
+            alloc_rows.append((ids["alloc"], invoice_id, rng.choice(values).id, net - first, user.id, created))
+            ids["alloc"] += 1
+        if kind != "CREDIT_NOTE" and status in ("PAID", "PARTIALLY_PAID"):
+            amount = gross if status == "PAID" else gross // 2
+            paid_on = min(due, AP_TODAY)
+            pay_rows.append((ids["pay"], invoice_id, amount, paid_on, "TRANSFER", SUPPLIER_IBAN, "BNPAFRPP",
+                             f"VIR-{invoice_id}", user.id, datetime.datetime.combine(paid_on, datetime.time(10))))
+            ids["pay"] += 1
+        if len(inv_rows) >= 5000:
+            flush()
+    flush()
+    # Purchasing and mail, at the scale of the invoices.
+    orders, requests_, mails = max(100, total // 30), max(100, total // 50), max(200, total // 5)
+    with db.atomic():
+        _insert(PurchaseRequest, [PurchaseRequest.id, PurchaseRequest.shop, PurchaseRequest.number,
+                                  PurchaseRequest.title, PurchaseRequest.currency, PurchaseRequest.status,
+                                  PurchaseRequest.requested_by, PurchaseRequest.created_at],
+                [(n, shop.id, f"DA-B-{n:06d}", f"Demande {n}", "EUR", rng.choice(["OPEN", "ORDERED"]), user.id,
+                  now - datetime.timedelta(hours=n)) for n in range(1, requests_ + 1)])
+        _insert(PurchaseOrder, [PurchaseOrder.id, PurchaseOrder.shop, PurchaseOrder.number, PurchaseOrder.supplier,
+                                PurchaseOrder.currency, PurchaseOrder.created_by, PurchaseOrder.created_at],
+                [(n, shop.id, f"BC-B-{n:06d}", rng.randint(1, suppliers), "EUR", user.id,
+                  now - datetime.timedelta(hours=n)) for n in range(1, orders + 1)])
+        line_id = itertools.count(1)
+        _insert(PurchaseLine, [PurchaseLine.id, PurchaseLine.request, PurchaseLine.order, PurchaseLine.position,
+                               PurchaseLine.description, PurchaseLine.quantity_milli, PurchaseLine.unit_price,
+                               PurchaseLine.vat_rate],
+                [(next(line_id), None, n, p, f"Article {p}", 2000, rng.randint(500, 50000), 2000)
+                 for n in range(1, orders + 1) for p in (1, 2)]
+                + [(next(line_id), n, None, 1, "Article", 1000, rng.randint(500, 50000), 2000)
+                   for n in range(1, requests_ + 1)])
+        _insert(OutgoingMail, [OutgoingMail.id, OutgoingMail.to, OutgoingMail.subject, OutgoingMail.body,
+                               OutgoingMail.invoice, OutgoingMail.status, OutgoingMail.attempts,
+                               OutgoingMail.last_error, OutgoingMail.next_attempt_at, OutgoingMail.sent_at,
+                               OutgoingMail.created_at],
+                [(n, "compta@fournisseur.example", f"Facture F{n:07d} : approuvée", "Bonjour,\n…", n,
+                  "SENT" if n % 50 else ("FAILED" if n % 100 else "PENDING"), 0 if n % 50 else 10,
+                  "" if n % 50 else "550 refusé", now - datetime.timedelta(minutes=n),
+                  now - datetime.timedelta(minutes=n) if n % 50 else None, now - datetime.timedelta(minutes=n))
+                 for n in range(1, mails + 1)])
+    _fix_ap_sequences([Supplier, Invoice, InvoiceLine, InvoiceVat, InvoiceEvent, Allocation, SupplierPayment,
+                       PurchaseRequest, PurchaseOrder, PurchaseLine, OutgoingMail])
+    if is_postgres():
+        db.execute_sql("ANALYZE")
+    return {"shop": shop, "user": user, "invoices": total, "suppliers": suppliers, "orders": orders,
+            "requests": requests_, "mails": mails, "reverse_charge_invoices": counts["reverse_charge"],
+            "lines": ids["line"] - 1, "allocations": ids["alloc"] - 1, "payments": ids["pay"] - 1,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+# --- Measuring a page or an export next to its floor ------------------------------------------
+
+
+def _drain(response):
+    """Read a (streamed) body chunk by chunk without keeping it: the size in bytes."""
+    size = 0
+    for chunk in response.response:
+        size += len(chunk)
+    response.close()
+    return size
+
+
+class Floors:
+    """Raw-SQL floors: what the page or the export needs from the database, run straight through
+    the driver (plus the CSV write into a discarding sink for an export)."""
+
+    def __init__(self, shop_id):
+        self.shop = shop_id
+
+    @staticmethod
+    def fetch(sql, params=()):
+        return db.execute_sql(sql, params).fetchall()
+
+    @staticmethod
+    def write_csv(cursor):
+        sink = io.StringIO()
+        writer = csv.writer(sink, delimiter=";", lineterminator="\r\n")
+        rows = 0
+        while True:
+            batch = cursor.fetchmany(1000)
+            if not batch:
+                break
+            writer.writerows(batch)
+            rows += len(batch)
+            sink.seek(0)
+            sink.truncate()
+        return rows
+
+
+PAYABLE_SQL = ("'APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID'")
+OUTSTANDING_SQL = """
+    SELECT i.id, i.number, i.kind, i.status, i.due_date, i.currency, i.total_gross, s.name, s.iban,
+           COALESCE((SELECT SUM(p.amount) FROM supplier_payment p WHERE p.invoice_id = i.id), 0)
+           + COALESCE((SELECT SUM(d.amount) FROM deposit_deduction d WHERE d.invoice_id = i.id), 0) AS settled
+    FROM invoice i JOIN supplier s ON s.id = i.supplier_id
+    WHERE i.shop_id = %(p)s AND i.status IN ({payable}) AND i.kind <> 'CREDIT_NOTE'
+      AND i.total_gross > COALESCE((SELECT SUM(p.amount) FROM supplier_payment p WHERE p.invoice_id = i.id), 0)
+           + COALESCE((SELECT SUM(d.amount) FROM deposit_deduction d WHERE d.invoice_id = i.id), 0)
+"""
+
+
+def _sql(text):
+    """%(p)s placeholders in the floor queries, for both drivers."""
+    return text.replace("%(p)s", "%s" if is_postgres() else "?")
+
+
+def floor_queries(shop_id, period):
+    """{name: callable} of the raw floors, keyed like the scenarios."""
+    p = _sql("%(p)s")
+    outstanding = _sql(OUTSTANDING_SQL.format(payable=PAYABLE_SQL))
+    candidates = _sql(f"""SELECT i.total_gross AS gross,
+        COALESCE((SELECT SUM(p.amount) FROM supplier_payment p WHERE p.invoice_id = i.id), 0)
+        + COALESCE((SELECT SUM(d.amount) FROM deposit_deduction d WHERE d.invoice_id = i.id), 0) AS settled
+        FROM invoice i WHERE i.shop_id = %(p)s AND i.status IN ({PAYABLE_SQL}) AND i.kind <> 'CREDIT_NOTE'""")
+    start, end = period
+
+    def invoices_first():
+        Floors.fetch(f"SELECT i.*, s.name FROM invoice i JOIN supplier s ON s.id = i.supplier_id "
+                     f"WHERE i.shop_id = {p} ORDER BY i.due_date, i.id DESC LIMIT 50", (shop_id,))
+        Floors.fetch(f"SELECT COUNT(*) FROM invoice i WHERE i.shop_id = {p}", (shop_id,))
+
+    def invoices_last():
+        count = Floors.fetch(f"SELECT COUNT(*) FROM invoice i WHERE i.shop_id = {p}", (shop_id,))[0][0]
+        # The last page read from the other end, as a hand-written query would.
+        last = count - (count - 1) // 50 * 50
+        Floors.fetch(f"SELECT i.*, s.name FROM invoice i JOIN supplier s ON s.id = i.supplier_id "
+                     f"WHERE i.shop_id = {p} ORDER BY i.due_date DESC, i.id LIMIT {last}", (shop_id,))
+
+    def to_pay(offset_last=False):
+        def run():
+            count, total = Floors.fetch(f"SELECT COUNT(*), SUM(gross - settled) FROM ({candidates}) t "
+                                        f"WHERE gross > settled", (shop_id,))[0]
+            if offset_last:
+                last = (count or 0) - ((count or 1) - 1) // 50 * 50
+                Floors.fetch(f"{outstanding} ORDER BY i.due_date DESC, i.id DESC LIMIT {last}", (shop_id,))
+            else:
+                Floors.fetch(f"{outstanding} ORDER BY i.due_date, i.id LIMIT 50", (shop_id,))
+        return run
+
+    def suppliers():
+        Floors.fetch("SELECT * FROM supplier WHERE archived = %s ORDER BY name, id LIMIT 50"
+                     .replace("%s", "%s" if is_postgres() else "?"), (False,))
+        Floors.fetch("SELECT COUNT(*) FROM supplier WHERE archived = %s".replace("%s", "%s" if is_postgres() else "?"),
+                     (False,))
+
+    def purchasing():
+        Floors.fetch(f"SELECT o.*, s.name, (SELECT SUM(l.quantity_milli * l.unit_price) FROM purchase_line l "
+                     f"WHERE l.order_id = o.id) FROM purchase_order o JOIN supplier s ON s.id = o.supplier_id "
+                     f"WHERE o.shop_id = {p} ORDER BY o.created_at DESC, o.id DESC LIMIT 50", (shop_id,))
+        Floors.fetch(f"SELECT r.*, (SELECT SUM(l.quantity_milli * l.unit_price) FROM purchase_line l "
+                     f"WHERE l.request_id = r.id) FROM purchase_request r "
+                     f"WHERE r.shop_id = {p} ORDER BY r.created_at DESC, r.id DESC LIMIT 50", (shop_id,))
+
+    def mail_queue():
+        Floors.fetch("SELECT status, COUNT(*) FROM outgoing_mail GROUP BY status")
+        for status, order in (("FAILED", "created_at DESC"), ("PENDING", "next_attempt_at"),
+                              ("SENT", "sent_at DESC")):
+            Floors.fetch(f"SELECT * FROM outgoing_mail WHERE status = '{status}' ORDER BY {order}, id LIMIT 50")
+
+    dates = (start, end)
+    ph = "%s" if is_postgres() else "?"
+
+    def export(sql, params):
+        def run():
+            cursor = db.execute_sql(sql, params)
+            Floors.write_csv(cursor)
+        return run
+
+    booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
+    allocation_sql = (f"SELECT i.issue_date, s.name, i.number, x.name, v.name, a.amount, i.currency "
+                      f"FROM allocation a JOIN invoice i ON i.id = a.invoice_id JOIN supplier s ON s.id = i.supplier_id "
+                      f"JOIN analytic_value v ON v.id = a.value_id JOIN analytic_axis x ON x.id = v.axis_id "
+                      f"WHERE i.shop_id = {ph} ORDER BY i.issue_date, i.id, x.position, a.id")
+    spend_sql = (f"SELECT i.issue_date, s.name, i.number, i.kind, i.total_net, i.total_vat, i.total_gross, "
+                 f"i.currency, i.status, i.due_date FROM invoice i JOIN supplier s ON s.id = i.supplier_id "
+                 f"WHERE i.shop_id = {ph} AND i.currency = 'EUR' ORDER BY i.issue_date, i.id")
+    entries_sql = (f"SELECT i.*, s.name, s.country, s.vat_number FROM invoice i JOIN supplier s ON s.id = i.supplier_id "
+                   f"WHERE i.shop_id = {ph} AND i.currency = 'EUR' AND i.issue_date BETWEEN {ph} AND {ph} "
+                   f"AND i.status IN {booked} ORDER BY i.issue_date, i.id")
+    payments_sql = (f"SELECT p.*, i.number, s.name FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+                    f"JOIN supplier s ON s.id = i.supplier_id WHERE i.shop_id = {ph} AND i.currency = 'EUR' "
+                    f"AND p.paid_on BETWEEN {ph} AND {ph} ORDER BY p.paid_on, p.id")
+
+    def entries():
+        export(entries_sql, (shop_id, *dates))()
+        export(payments_sql, (shop_id, *dates))()
+
+    analytic_sql = (f"SELECT i.issue_date, i.number, i.kind, s.name, x.name, v.code, v.name, a.amount, i.currency, "
+                    f"a.percent FROM allocation a JOIN invoice i ON i.id = a.invoice_id "
+                    f"JOIN supplier s ON s.id = i.supplier_id JOIN analytic_value v ON v.id = a.value_id "
+                    f"JOIN analytic_axis x ON x.id = v.axis_id LEFT JOIN invoice_line l ON l.id = a.invoice_line_id "
+                    f"WHERE i.shop_id = {ph} AND i.issue_date BETWEEN {ph} AND {ph} AND i.status IN {booked} "
+                    f"ORDER BY i.issue_date, i.id, x.position, x.name, a.id")
+
+    def accounting_page():
+        Floors.fetch(f"SELECT i.kind, COUNT(*), SUM(i.total_gross) FROM invoice i WHERE i.shop_id = {ph} "
+                     f"AND i.currency = 'EUR' AND i.issue_date BETWEEN {ph} AND {ph} AND i.status IN {booked} "
+                     f"GROUP BY i.kind", (shop_id, *dates))
+        Floors.fetch(f"SELECT COUNT(*), SUM(p.amount) FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+                     f"WHERE i.shop_id = {ph} AND i.currency = 'EUR' AND p.paid_on BETWEEN {ph} AND {ph}",
+                     (shop_id, *dates))
+
+    return {
+        "invoices": invoices_first, "invoices_last": invoices_last, "to_pay": to_pay(), "to_pay_last": to_pay(True),
+        "suppliers": suppliers, "purchasing": purchasing, "mail_queue": mail_queue,
+        "allocation_csv": export(allocation_sql, (shop_id,)), "spend_csv": export(spend_sql, (shop_id,)),
+        "entries_csv": entries, "fec": entries, "analytic_csv": export(analytic_sql, (shop_id, *dates)),
+        "accounting_page": accounting_page,
+    }
+
+
+def _stats(values):
+    values = sorted(values)
+    return statistics.median(values), percentile(values, 95)
+
+
+def measure(counter, name, run, floor, reps, budget):
+    """Time `run` (a request) `reps` times, or fewer when one run exceeds `budget` seconds; one more
+    run under tracemalloc for the peak memory; the floor the same number of times."""
+    times, queries = [], []
+    start = time.perf_counter()
+    for index in range(reps + 1):
+        before_queries = counter.count
+        began = time.perf_counter()
+        run()
+        elapsed = (time.perf_counter() - began) * 1000
+        if index == 0 and elapsed < 2000:
+            continue  # warm-up (template compilation, caches), unless it is already slow
+        times.append(elapsed)
+        queries.append(counter.count - before_queries)
+        if len(times) >= 2 and time.perf_counter() - start > budget:
+            break
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    run()
+    peak = (tracemalloc.get_traced_memory()[1] - base) / 1e6
+    tracemalloc.stop()
+    floor_times = []
+    if floor is not None:
+        floor()
+        for _ in range(max(3, len(times))):
+            began = time.perf_counter()
+            floor()
+            floor_times.append((time.perf_counter() - began) * 1000)
+    median, p95 = _stats(times)
+    row = {"operation": name, "n": len(times), "median_ms": round(median, 1), "p95_ms": round(p95, 1),
+           "queries": int(statistics.median(queries)), "peak_mb": round(peak, 1)}
+    if floor_times:
+        floor_median, floor_p95 = _stats(floor_times)
+        row.update(floor_median_ms=round(floor_median, 1), floor_p95_ms=round(floor_p95, 1),
+                   ratio=round(median / floor_median, 2) if floor_median else None)
+    print(f"  {name}: median {row['median_ms']} ms, p95 {row['p95_ms']} ms, {row['queries']} queries, "
+          f"peak {row['peak_mb']} MB" + (f", floor {row['floor_median_ms']} ms, ratio {row['ratio']}"
+                                         if floor_times else ""), flush=True)
+    return row
+
+
+def bench_payables(app, info, reps):
+    from models import Invoice, PaymentBatch
+    counter = QueryCounter(db.obj)
+    client = app.test_client()
+    expect(client.post("/login", data={"username": AP_USER, "password": PASSWORD}), 302, "login compta")
+    shop_id = info["shop"].id
+    period = (datetime.date(AP_TODAY.year - 1, 1, 1), datetime.date(AP_TODAY.year - 1, 12, 31))
+    floors = floor_queries(shop_id, period)
+    rows = []
+
+    def page(url, marker=None):
+        def run():
+            response = expect(client.get(url), 200, url)
+            if marker:
+                assert marker in response.get_data(as_text=True), f"{url}: {marker!r} missing"
+        return run
+
+    def download(url):
+        def run():
+            response = client.get(url, buffered=False)
+            if response.status_code != 200:
+                expect(response, 200, url)
+            assert _drain(response) > 100, url
+        return run
+
+    budget = 25
+    count = Invoice.select().where(Invoice.shop == shop_id).count()
+    last = max(1, -(-count // 50))
+    year = f"du={period[0].isoformat()}&au={period[1].isoformat()}&boutique={shop_id}"
+    scenarios = [
+        ("GET /factures/ (page 1)", page("/factures/", "inv-row-"), floors["invoices"]),
+        (f"GET /factures/?page={last} (last)", page(f"/factures/?page={last}", "inv-row-"), floors["invoices_last"]),
+        ("GET /factures/?tri=montant&ordre=desc", page("/factures/?tri=montant&ordre=desc", "inv-row-"),
+         floors["invoices"]),
+        ("GET /reglements/ (page 1)", page(f"/reglements/?boutique={shop_id}", "amount-"), floors["to_pay"]),
+        ("GET /reglements/ (last page)", page(f"/reglements/?boutique={shop_id}&page=100000", "amount-"),
+         floors["to_pay_last"]),
+        ("GET /fournisseurs/", page("/fournisseurs/"), floors["suppliers"]),
+        ("GET /achats/", page("/achats/"), floors["purchasing"]),
+        ("GET /messages/file", page("/messages/file"), floors["mail_queue"]),
+        ("GET /comptabilite/ (summary)", page(f"/comptabilite/?{year}"), floors["accounting_page"]),
+        ("GET /ventilation/export.csv", download("/ventilation/export.csv"), floors["allocation_csv"]),
+        ("GET /rapports/depenses.csv", download("/rapports/depenses.csv"), floors["spend_csv"]),
+        ("GET /comptabilite/ecritures.csv", download(f"/comptabilite/ecritures.csv?{year}"), floors["entries_csv"]),
+        ("GET /comptabilite/fec", download(f"/comptabilite/fec?{year}&encodage=utf-8"), floors["fec"]),
+        ("GET /comptabilite/analytique.csv", download(f"/comptabilite/analytique.csv?{year}"), floors["analytic_csv"]),
+    ]
+    for name, run, floor in scenarios:
+        rows.append(measure(counter, name, run, floor, reps, budget))
+    rows.append(bench_sepa(client, counter, info, max(2, reps // 5)))
+    batch = PaymentBatch.select().order_by(PaymentBatch.id.desc()).first()
+    if batch is not None:
+        def read_blob():
+            Floors.fetch(_sql("SELECT data FROM document_blob b JOIN stored_document d ON d.sha256 = b.sha256 "
+                              "WHERE d.id = %(p)s"), (batch.document_id,))
+        rows.append(measure(counter, f"GET /reglements/lots/<id>.xml ({batch.count} transfers)",
+                            download(f"/reglements/lots/{batch.id}.xml"), None, reps, budget))
+    return rows
+
+
+def bench_sepa(client, counter, info, reps):
+    """POST /reglements/lots with 2,000 approved invoices (each repetition pays other invoices)."""
+    from models import Invoice
+    from portal.payables import sepa
+    shop_id = info["shop"].id
+    approved = [row.id for row in Invoice.select(Invoice.id).where(
+        (Invoice.shop == shop_id) & (Invoice.status == "APPROVED") & (Invoice.kind == "INVOICE")
+        & (Invoice.currency == "EUR")).order_by(Invoice.id)]
+    reps = min(reps, len(approved) // SEPA_BATCH)
+    if reps < 1:
+        return {"operation": "POST /reglements/lots", "n": 0, "median_ms": 0, "p95_ms": 0, "queries": 0,
+                "peak_mb": 0}
+    gross = {row.id: row.total_gross for row in Invoice.select(Invoice.id, Invoice.total_gross)
+             .where(Invoice.id.in_(approved[:SEPA_BATCH * reps]))}
+    chunks = [approved[n * SEPA_BATCH:(n + 1) * SEPA_BATCH] for n in range(reps)]
+    times, queries, floor_times = [], [], []
+    peak = None
+    for index, ids in enumerate(chunks):
+        data = {"shop": str(shop_id), "execution_date": AP_TODAY.isoformat() if False else datetime.date.today().isoformat(),
+                "idempotency_key": secrets.token_urlsafe(24)[:32], "invoice": [str(i) for i in ids]}
+        data.update({f"amount-{i}": f"{gross[i] // 100},{gross[i] % 100:02d}" for i in ids})
+        traced = index == len(chunks) - 1 and len(chunks) > 1
+        if traced:
+            tracemalloc.start()
+            base = tracemalloc.get_traced_memory()[0]
+        before = counter.count
+        began = time.perf_counter()
+        response = client.post("/reglements/lots", data=data)
+        elapsed = (time.perf_counter() - began) * 1000
+        if traced:
+            peak = (tracemalloc.get_traced_memory()[1] - base) / 1e6
+            tracemalloc.stop()
+        else:
+            times.append(elapsed)
+            queries.append(counter.count - before)
+        expect(response, 303, "SEPA batch")
+        # Floor: read the invoices with their suppliers and balances, and write the XML file.
+        began = time.perf_counter()
+        placeholders = ", ".join(["%s" if is_postgres() else "?"] * len(ids))
+        rows = Floors.fetch(f"SELECT i.id, i.number, i.total_gross, s.name, s.iban, s.bic FROM invoice i "
+                            f"JOIN supplier s ON s.id = i.supplier_id WHERE i.id IN ({placeholders})", ids)
+        sepa.transfer_file(sepa.Debtor("Comptoir SAS", "FR7630004000031234567890143"),
+                           [sepa.Transfer(name, iban, bic, gross_, f"F-{i}", f"Facture {number}")
+                            for i, number, gross_, name, iban, bic in rows], datetime.date.today())
+        floor_times.append((time.perf_counter() - began) * 1000)
+    median, p95 = _stats(times)
+    floor_median, floor_p95 = _stats(floor_times)
+    row = {"operation": f"POST /reglements/lots ({SEPA_BATCH} invoices)", "n": len(times),
+           "median_ms": round(median, 1), "p95_ms": round(p95, 1), "queries": int(statistics.median(queries)),
+           "peak_mb": round(peak, 1) if peak is not None else None, "floor_median_ms": round(floor_median, 1),
+           "floor_p95_ms": round(floor_p95, 1), "ratio": round(median / floor_median, 2)}
+    print(f"  {row['operation']}: median {row['median_ms']} ms, {row['queries']} queries, peak {row['peak_mb']} MB, "
+          f"floor {row['floor_median_ms']} ms", flush=True)
+    return row
+
+
+def print_payables(rows):
+    print()
+    header = (f"{'page / export':<44}  {'n':>3}  {'median':>8}  {'p95':>8}  {'queries':>7}  {'peak MB':>7}  "
+              f"{'floor med':>9}  {'ratio':>6}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        floor = row.get("floor_median_ms")
+        print(f"{row['operation']:<44}  {row['n']:>3}  {row['median_ms']:>8.1f}  {row['p95_ms']:>8.1f}  "
+              f"{row['queries']:>7}  {(row['peak_mb'] if row['peak_mb'] is not None else float('nan')):>7.1f}  "
+              f"{(floor if floor is not None else float('nan')):>9.1f}  "
+              f"{(row.get('ratio') if row.get('ratio') is not None else float('nan')):>6.2f}")
+
+
 # --- Main --------------------------------------------------------------------------------------
 
 
@@ -638,6 +1163,10 @@ def parse_args():
                         help=f"smoke run: {QUICK_TRANSACTIONS:,} transactions and fewer repetitions")
     parser.add_argument("--seed", type=int, default=20260310, help="random seed")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="JSON results file")
+    parser.add_argument("--invoices", type=int, default=None,
+                        help=f"supplier invoices (default $BENCH_INVOICES or {DEFAULT_INVOICES:,})")
+    parser.add_argument("--only", choices=("all", "cards", "payables"), default="all",
+                        help="measure only the card payments or only the supplier side")
     return parser.parse_args()
 
 
@@ -664,10 +1193,13 @@ def print_report(report):
 def main():
     args = parse_args()
     total = args.transactions or (QUICK_TRANSACTIONS if args.quick else DEFAULT_TRANSACTIONS)
+    invoices = args.invoices or int(os.environ.get("BENCH_INVOICES") or 0) or (
+        QUICK_INVOICES if args.quick else DEFAULT_INVOICES)
     today_count = args.today if args.today is not None else max(200, min(2000, total // 100))
-    reps = {"list": 10, "detail": 12, "refund": 10, "receipts": 3, "cached": 3, "new": 8, "remit": 3} \
+    reps = {"list": 10, "detail": 12, "refund": 10, "receipts": 3, "cached": 3, "new": 8, "remit": 3, "ap": 5} \
         if args.quick else {"list": 30, "detail": 40, "refund": 25, "receipts": 6, "cached": 5, "new": 20,
-                            "remit": 5}
+                            "remit": 5, "ap": 15}
+    cards, payables = args.only in ("all", "cards"), args.only in ("all", "payables")
     rng = random.Random(args.seed)
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
@@ -681,40 +1213,48 @@ def main():
             reset_postgres()
         apply_migrations()
         db.connect(reuse_if_open=True)
-        print(f"seeding {total:,} transactions + {today_count:,} today on {'PostgreSQL' if is_postgres() else 'SQLite'}…",
-              flush=True)
-        info = seed(app, clock, total, today_count, rng)
-        print(f"seeded in {info['seconds']} s; measuring…", flush=True)
-
-        rec = Recorder(QueryCounter(db.obj))
-        client = app.test_client()
-        expect(client.post("/login", data={"username": USERNAME, "password": PASSWORD}), 302, "login")
-        bench_lists(client, rec, info, reps["list"])
-        bench_detail(client, rec, info, reps["detail"], rng)
-        bench_refund(client, rec, info, reps["refund"], rng)
-        bench_receipts(client, rec, info, reps["receipts"], reps["cached"], rng)
-        bench_new_payment(client, rec, reps["new"])
-        remittance = bench_remittance(app, clock, rec, info, reps["remit"], started + TIME_BUDGET)
-
-        report = {
-            "database": "postgresql" if is_postgres() else "sqlite",
-            "database_url": safe_url(url),
-            "seed": {
+        report = {"database": "postgresql" if is_postgres() else "sqlite", "database_url": safe_url(url),
+                  "results": [], "payables": [], "python": platform.python_version(), "output": str(args.output)}
+        if cards:
+            print(f"seeding {total:,} transactions + {today_count:,} today on "
+                  f"{'PostgreSQL' if is_postgres() else 'SQLite'}…", flush=True)
+            info = seed(app, clock, total, today_count, rng)
+            print(f"seeded in {info['seconds']} s; measuring…", flush=True)
+        else:
+            make_user("admin", is_admin=True)
+        if payables:
+            print(f"seeding {invoices:,} supplier invoices…", flush=True)
+            ap_info = seed_payables(invoices, random.Random(args.seed + 1))
+            print(f"seeded in {ap_info['seconds']} s: {ap_info}", flush=True)
+            report["payables_seed"] = {k: v for k, v in ap_info.items() if k not in ("shop", "user")}
+            report["payables"] = bench_payables(app, ap_info, reps["ap"])
+        if cards:
+            rec = Recorder(QueryCounter(db.obj))
+            client = app.test_client()
+            expect(client.post("/login", data={"username": USERNAME, "password": PASSWORD}), 302, "login")
+            bench_lists(client, rec, info, reps["list"])
+            bench_detail(client, rec, info, reps["detail"], rng)
+            bench_refund(client, rec, info, reps["refund"], rng)
+            bench_receipts(client, rec, info, reps["receipts"], reps["cached"], rng)
+            bench_new_payment(client, rec, reps["new"])
+            remittance = bench_remittance(app, clock, rec, info, reps["remit"], time.perf_counter() + TIME_BUDGET)
+            report["seed"] = {
                 "transactions": info["transactions"], "today": info["today_count"],
                 "operations": info["operations"], "states": info["states"], "seconds": info["seconds"],
                 "busiest_day": info["busiest_day"].isoformat(), "busiest_day_count": info["busiest_day_count"],
                 "clock_now_utc": NOW.isoformat(), "due_captures": remittance["due_captures"],
                 "pending_credits": remittance["pending_credits"], "remittance_summary": remittance["summary"],
-            },
-            "results": rec.rows(),
-            "python": platform.python_version(),
-            "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "output": str(args.output),
-        }
+            }
+            report["results"] = rec.rows()
+        report["generated_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         report["total_seconds"] = round(time.perf_counter() - started, 1)
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-        print_report(report)
+        args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+        if cards:
+            print_report(report)
+        if payables:
+            print(f"\nSupplier side — {report['database']}: {report['payables_seed']}")
+            print_payables(report["payables"])
     finally:
         if not db.is_closed():
             db.close()

@@ -6,6 +6,7 @@ from peewee import JOIN
 from models import AnalyticAxis, AnalyticValue, Allocation, Invoice, InvoiceLine, Supplier
 from portal.accounting.fec import BOOKED_STATUSES, KIND_LABELS, csv_stream, fec_amount
 from portal.allocation.visibility import visible_value_ids
+from portal.invoices.paging import keyset_chunks
 
 COLUMNS = ("Date facture", "N° facture", "Type", "Fournisseur", "Compte auxiliaire", "Compte de charges", "Axe",
            "Code", "Valeur", "Ligne de facture", "Montant HT", "Devise", "Pourcentage")
@@ -45,21 +46,50 @@ def _value_paths(ids):
     return {value_id: path(value) for value_id, value in values.items()}
 
 
+def _chunked_allocations(period, shop_ids, value_ids, size=1000):
+    """(invoice, allocation) tuples of the period's booked invoices on the visible values, in the
+    order of allocations(): a thousand invoices at a time by keyset with their allocation lines in
+    one query per chunk, read as plain tuples (issue 14: flat memory, no model instance per row).
+    invoice: (id, issue_date, number, kind, supplier_id, supplier name, expense account, currency);
+    allocation: (id, value id, amount, percent, axis position, axis name, value code, value name,
+    line position, line description)."""
+    if not value_ids or not shop_ids:
+        return
+    value_ids = set(value_ids)
+    invoices = (Invoice.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.kind, Invoice.supplier,
+                               Supplier.name, Invoice.expense_account, Invoice.currency).join(Supplier)
+                .where(Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
+                       & Invoice.status.in_(list(BOOKED_STATUSES))).tuples())
+    for chunk in keyset_chunks(invoices, [Invoice.issue_date, Invoice.id], size, key=lambda row: (row[1], row[0])):
+        rank = {invoice[0]: (position, invoice) for position, invoice in enumerate(chunk)}
+        rows = (Allocation.select(Allocation.invoice, Allocation.id, Allocation.value, Allocation.amount,
+                                  Allocation.percent, AnalyticAxis.position, AnalyticAxis.name, AnalyticValue.code,
+                                  AnalyticValue.name, InvoiceLine.position, InvoiceLine.description)
+                .join(AnalyticValue).join(AnalyticAxis)
+                .switch(Allocation).join(InvoiceLine, JOIN.LEFT_OUTER, on=Allocation.invoice_line)
+                .where(Allocation.invoice.in_(list(rank))).tuples())
+        # Visible values (ALLOC-3) kept here: in the query they would make the database scan every
+        # allocation of those values instead of the chunk's invoices.
+        visible = [row for row in rows if row[2] in value_ids]
+        for row in sorted(visible, key=lambda a: (rank[a[0]][0], a[5], a[6], a[1])):
+            yield rank[row[0]][1], row[1:]
+
+
 def analytic_rows(period, shop_ids, user, config, codes=None):
     """The CSV rows for `user`; a credit note's allocation counts negative."""
     codes = codes or {}
     value_ids = visible_value_ids(user)
     paths = _value_paths(value_ids)
-    for allocation in allocations(period, shop_ids, value_ids).iterator():
-        invoice, value = allocation.invoice, allocation.value
-        sign = -1 if invoice.kind == "CREDIT_NOTE" else 1
-        code = codes.get(invoice.supplier_id)
-        line = allocation.invoice_line if allocation.invoice_line_id else None
-        yield [invoice.issue_date.strftime("%d/%m/%Y"), invoice.number, KIND_LABELS[invoice.kind], invoice.supplier.name,
-               config.suppliers + code if code else "", config.expense_account_of(invoice.expense_account),
-               value.axis.name, value.code, paths.get(value.id, value.name),
-               f"{line.position} {line.description}" if line else "",
-               fec_amount(sign * allocation.amount, invoice.currency), invoice.currency, _percent(allocation.percent)]
+    for invoice, allocation in _chunked_allocations(period, shop_ids, value_ids):
+        _, issued, number, kind, supplier_id, supplier_name, expense_account, currency = invoice
+        _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text = allocation
+        sign = -1 if kind == "CREDIT_NOTE" else 1
+        code = codes.get(supplier_id)
+        yield [issued.strftime("%d/%m/%Y"), number, KIND_LABELS[kind], supplier_name,
+               config.suppliers + code if code else "", config.expense_account_of(expense_account),
+               axis_name, value_code, paths.get(value_id, value_name),
+               f"{line_position} {line_text}" if line_position is not None else "",
+               fec_amount(sign * amount, currency), currency, _percent(percent)]
 
 
 def analytic_chunks(rows):

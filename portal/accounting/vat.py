@@ -2,6 +2,7 @@
 detected from the supplier's country and VAT number, with the VAT due (4452) and the deductible
 VAT (445662) computed at the French rate of each line. Plain Python, exact integers."""
 import enum
+import functools
 from dataclasses import dataclass
 
 from stdnum.eu import vat as stdnum_vat
@@ -50,8 +51,10 @@ class VatTreatment:
         return self.regime == VatRegime.REVERSE_CHARGE
 
 
+@functools.lru_cache(maxsize=4096)
 def regime_for(country, vat_number):
-    """The regime of a supplier; an EU supplier needs a VAT number that passes its check."""
+    """The regime of a supplier; an EU supplier needs a VAT number that passes its check. Cached: the
+    checksum is the slow part of booking a period's invoices (issue 14), and the answer never changes."""
     country = (country or "").strip().upper()
     if country in HOME_COUNTRIES or not country:
         return VatRegime.DOMESTIC
@@ -111,15 +114,50 @@ def vat_treatment(country, vat_number, lines, invoice_vat, default_rate=DEFAULT_
                         non_deductible_vat=invoice_vat)
 
 
-def invoice_vat_treatment(invoice, default_rate=DEFAULT_FRENCH_RATE):
+def invoice_vat_treatment(invoice, default_rate=DEFAULT_FRENCH_RATE, lines=None, breakdown=None):
     """vat_treatment() for an Invoice row: the bases of its lines, else of its VAT breakdown, else its
-    total net — the first that adds up to the total net (document-level discounts change the bases)."""
+    total net — the first that adds up to the total net (document-level discounts change the bases).
+    `lines` ((net, rate) pairs) and `breakdown` ((base, rate) pairs), when given, were read for many
+    invoices at once (treatments_for): nothing is read here then."""
     supplier = invoice.supplier
     if regime_for(supplier.country, supplier.vat_number) != VatRegime.REVERSE_CHARGE:
         return vat_treatment(supplier.country, supplier.vat_number, [], invoice.total_vat, default_rate)
-    lines = [(line.net_amount, line.vat_rate) for line in invoice.lines]
+    if lines is None:
+        lines = [(line.net_amount, line.vat_rate) for line in invoice.lines]
     if sum(net for net, _ in lines) != invoice.total_net:
-        lines = [(row.base, row.rate) for row in invoice.vat_breakdown]
+        if breakdown is None:
+            breakdown = [(row.base, row.rate) for row in invoice.vat_breakdown]
+        lines = list(breakdown)
         if sum(base for base, _ in lines) != invoice.total_net:
             lines = [(invoice.total_net, 0)]
     return vat_treatment(supplier.country, supplier.vat_number, lines, invoice.total_vat, default_rate)
+
+
+def treatments_for(invoices, default_rate=DEFAULT_FRENCH_RATE):
+    """{invoice id: VatTreatment} of many invoices (with their supplier joined): the lines and VAT
+    breakdowns of the reverse-charged ones in two queries, whatever their number (issue 14)."""
+    from models import InvoiceLine, InvoiceVat
+
+    regimes = {}
+    reverse = []
+    for invoice in invoices:
+        key = (invoice.supplier.country, invoice.supplier.vat_number)
+        if key not in regimes:
+            regimes[key] = regime_for(*key)
+        if regimes[key] == VatRegime.REVERSE_CHARGE:
+            reverse.append(invoice.id)
+    lines, breakdown = {}, {}
+    if reverse:
+        for invoice_id, net, rate in (InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.net_amount, InvoiceLine.vat_rate)
+                                      .where(InvoiceLine.invoice.in_(reverse)).order_by(InvoiceLine.id).tuples()):
+            lines.setdefault(invoice_id, []).append((net, rate))
+        # The VAT breakdown only of those whose lines do not add up to the total net (a discount).
+        nets = {invoice.id: invoice.total_net for invoice in invoices}
+        uneven = [i for i in reverse if sum(net for net, _ in lines.get(i, [])) != nets[i]]
+        if uneven:
+            for invoice_id, base, rate in (InvoiceVat.select(InvoiceVat.invoice, InvoiceVat.base, InvoiceVat.rate)
+                                           .where(InvoiceVat.invoice.in_(uneven)).order_by(InvoiceVat.id).tuples()):
+                breakdown.setdefault(invoice_id, []).append((base, rate))
+    return {invoice.id: invoice_vat_treatment(invoice, default_rate, lines.get(invoice.id, []),
+                                              breakdown.get(invoice.id, []))
+            for invoice in invoices}

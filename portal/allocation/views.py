@@ -4,7 +4,7 @@ import csv
 import datetime
 import io
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import login_required
 
 from models import AnalyticAccess, Invoice
@@ -15,6 +15,7 @@ from portal.allocation.forms import AxisForm, GrantForm, ValueForm
 from portal.allocation.rules import format_percent
 from portal.allocation.visibility import visible_axes, visible_value_ids
 from portal.exports import spreadsheet_safe
+from portal.accounting.fec import fec_amount as amount_text
 from portal.money import format_amount_input
 from portal.numbers import is_ascii_digits
 
@@ -262,17 +263,27 @@ def report(access):
 @bp.route("/export.csv")
 @axes_access_required("can_export")
 def export(access):
-    rows = service.allocation_export_rows(_user(), [shop.id for shop in export_shops(_user())], _report_filters())
+    chunks = service.allocation_export_chunks(_user(), [shop.id for shop in export_shops(_user())],
+                                              _report_filters())
+    return Response(stream_with_context(_export_lines(chunks)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="ventilation-analytique.csv"'})
+
+
+def _export_lines(chunks):
+    """The CSV, written and sent a chunk of rows at a time (issue 14: never the whole file in memory)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads the file as UTF-8 only with the BOM
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Date de facture", "Fournisseur", "N° de facture", "Axe", "Valeur", "Montant HT ventilé",
                      "Devise"])
-    for row in rows:
-        writer.writerow([row.issue_date.strftime("%d/%m/%Y"), _cell(row.supplier), _cell(row.number), _cell(row.axis),
-                         _cell(row.path), format_amount_input(row.amount, row.currency), row.currency])
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="ventilation-analytique.csv"'})
+    for rows in chunks:
+        writer.writerows([row.issue_date.strftime("%d/%m/%Y"), _cell(row.supplier), _cell(row.number),
+                          _cell(row.axis), _cell(row.path), amount_text(row.amount, row.currency), row.currency]
+                         for row in rows)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 _cell = spreadsheet_safe

@@ -10,6 +10,7 @@ from models import Invoice, InvoiceEvent, InvoiceLine, PurchaseLine, PurchaseReq
 from portal.auth.rights import PAYABLES_RIGHTS, rights_on, shops_with_any_right
 from portal.invoices.lifecycle import InvoiceStatus, available_actions
 from portal.invoices.service import current_tolerances, discrepancies, spend_by_request
+from portal.invoices.paging import Order, page_of, requested_page, sort_choice
 from portal.money import MoneyError, parse_amount
 from portal.purchasing.service import received_by_line
 
@@ -45,37 +46,38 @@ def _amount(name, errors):
 def invoice_listing(shops):
     """Filters: supplier, status, due date range, PO, amount range, with discrepancies; any column sorts."""
     args, errors = request.args, {}
-    query = (Invoice.select(Invoice, Supplier).join(Supplier)
-             .where(Invoice.shop.in_([shop.id for shop in shops])))
+    where = Invoice.shop.in_([shop.id for shop in shops])
     if args.get("fournisseur", type=int):
-        query = query.where(Invoice.supplier == args.get("fournisseur", type=int))
+        where &= Invoice.supplier == args.get("fournisseur", type=int)
     if args.get("statut") in InvoiceStatus.__members__:
-        query = query.where(Invoice.status == args["statut"])
+        where &= Invoice.status == args["statut"]
     if _date("du"):
-        query = query.where(Invoice.due_date >= _date("du"))
+        where &= Invoice.due_date >= _date("du")
     if _date("au"):
-        query = query.where(Invoice.due_date <= _date("au"))
+        where &= Invoice.due_date <= _date("au")
     if args.get("commande", "").strip():
-        query = query.where(fn.UPPER(Invoice.po_reference).contains(args["commande"].strip().upper()))
+        where &= fn.UPPER(Invoice.po_reference).contains(args["commande"].strip().upper())
     minimum, maximum = _amount("min", errors), _amount("max", errors)
     if minimum is not None:
-        query = query.where(Invoice.total_gross >= minimum)
+        where &= Invoice.total_gross >= minimum
     if maximum is not None:
-        query = query.where(Invoice.total_gross <= maximum)
+        where &= Invoice.total_gross <= maximum
     if args.get("ecarts"):
-        query = query.where(Invoice.discrepancy_count > 0)
-    sort = args.get("tri") if args.get("tri") in SORTS else "echeance"
-    descending = args.get("ordre") == "desc"
-    column = SORTS[sort]
-    query = query.order_by(column.desc() if descending else column.asc(), Invoice.id.desc())
-    total = query.count()
-    page = max(1, args.get("page", 1, type=int))
-    invoices = list(query.paginate(page, PAGE_SIZE))
+        where &= Invoice.discrepancy_count > 0
+    query = Invoice.select(Invoice, Supplier).join(Supplier).where(where)
+    sort, descending = sort_choice(args, SORTS, "echeance")
+    # Counted without the join: the supplier is only needed for the rows shown.
+    total = Invoice.select(fn.COUNT(Invoice.id)).where(where).scalar()
+    ordering = [Order(SORTS[sort], descending), Order(Invoice.id, True)]
+    listing_page = page_of(query, ordering, requested_page(args), total, PAGE_SIZE)
     rights = {shop.id: rights_on(current_user, shop) for shop in shops}
-    return {"invoices": invoices, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+    return {"invoices": listing_page.rows, "total": total, "page": listing_page.number, "pages": listing_page.pages,
+            "listing_page": listing_page, "args": {**args.to_dict(), "page": listing_page.number},
             "sort": sort, "descending": descending, "errors": errors, "rights": rights,
             "actions_of": lambda invoice: available_actions(invoice.status, rights[invoice.shop_id]),
-            "suppliers": Supplier.select().order_by(Supplier.name), "statuses": list(InvoiceStatus),
+            # (id, name) only: a merchant may have a thousand suppliers in this filter.
+            "suppliers": list(Supplier.select(Supplier.id, Supplier.name).order_by(Supplier.name, Supplier.id).tuples()),
+            "chosen_supplier": args.get("fournisseur", type=int), "statuses": list(InvoiceStatus),
             "today": datetime.date.today()}
 
 

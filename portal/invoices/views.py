@@ -9,6 +9,7 @@ from portal.documents import document_store
 from portal.invoices import bp, pages
 from portal.invoices.einvoice import EInvoiceError, NoEInvoiceInPdf, read_einvoice
 from portal.invoices.forms import ActionForm, EInvoiceReviewForm, InvoiceForm, TolerancesForm, UploadForm
+from portal.invoices.reading import dump_reading, load_reading
 from portal.invoices.intake import data_from_einvoice, data_from_form, media_type_of
 from portal.invoices.lifecycle import ACTIONS, InvoiceStatus, TransitionRefused
 from portal.invoices.matching import Tolerances
@@ -16,6 +17,7 @@ from portal.invoices.service import (DuplicateInvoice, ShareRefused, apply_actio
                                      create_supplier_from_einvoice, current_tolerances, duplicate_of, find_order,
                                      find_supplier, save_tolerances, set_request_shares, store_upload)
 from portal.money import MoneyError, format_amount_input, parse_amount
+from portal.numbers import parse_id
 from portal.purchasing.views import supplier_choices
 
 
@@ -33,9 +35,8 @@ def _invoice(invoice_id):
 def _own_upload(upload_id):
     """SEC-1: an upload is seen only by the user who put it in, until it is part of an invoice
     (then the invoice's shop rights apply). Another user's upload is answered as missing."""
-    try:
-        upload_id = int(upload_id)
-    except (TypeError, ValueError):
+    upload_id = parse_id(upload_id)  # SEC-2: an id too large for the database is no upload either
+    if upload_id is None:
         abort(404)
     upload = Upload.get_or_none((Upload.id == upload_id) & (Upload.uploaded_by == current_user.id))
     return upload or abort(404)
@@ -101,13 +102,24 @@ def upload():
     upload = store_upload(_store(), data, media_type_of(data, filename), filename,
                           current_user._get_current_object())
     try:
-        read_einvoice(data, filename)
+        einvoice = read_einvoice(data, filename)
     except EInvoiceError as error:
         if isinstance(error, NoEInvoiceInPdf):
             flash("Ce PDF n'est pas une facture électronique : saisissez la facture, le PDF y est joint.", "warning")
             return redirect(url_for("invoices.new_invoice", depot=upload.id), 303)
         return render_template("invoices/upload.html", form=form, error=str(error), upload=upload), 422
+    # Parsed once: the review and the save read this (issue 14).
+    Upload.update(reading=dump_reading(einvoice)).where(Upload.id == upload.id).execute()
     return redirect(url_for("invoices.review", upload_id=upload.id), 303)
+
+
+def _reading(upload):
+    """The e-invoice read at upload; an older upload without a reading is parsed now, once."""
+    einvoice = load_reading(upload.reading)
+    if einvoice is None:
+        einvoice = read_einvoice(_store().read(upload.document))
+        Upload.update(reading=dump_reading(einvoice)).where(Upload.id == upload.id).execute()
+    return einvoice
 
 
 @bp.route("/deposer/<int:upload_id>/verifier", methods=["GET", "POST"])
@@ -117,7 +129,7 @@ def review(upload_id):
     upload = _own_upload(upload_id)
     document = upload.document
     try:
-        einvoice = read_einvoice(_store().read(document))
+        einvoice = _reading(upload)
     except EInvoiceError as error:
         return render_template("invoices/upload.html", form=UploadForm(), error=str(error), upload=upload), 422
     supplier = find_supplier(einvoice.seller_vat_number, einvoice.seller_siret_or_siren)

@@ -13,6 +13,7 @@ from portal.messages.thread import (DIRECTION_LABELS, mail_contacts, may_use_thr
 
 STATUS_LABELS = {queue.PENDING: "En attente", queue.SENT: "Envoyé", queue.FAILED: "En échec"}
 STATUS_TONES = {queue.PENDING: "warn", queue.SENT: "ok", queue.FAILED: "danger"}
+QUEUE_PAGE_ARGS = {"failed": "page_echec", "waiting": "page_attente", "sent": "page_envoyes"}
 
 
 def wants_fragment():
@@ -93,7 +94,14 @@ def render_posted(invoice, message, template, notice):
 def queue_page(user):
     """The mail queue for the person running the server. A mail about an invoice of a shop the
     reader holds no payables right on shows its recipient and delivery state, not its subject (SEC-1)."""
+    from portal.invoices.paging import requested_page
+
     readable_shops = {shop.id for shop in shops_with_any_right(user, PAYABLES_RIGHTS)}
-    return {"counts": queue.status_counts(), "failed": queue.failed_mails(), "waiting": queue.waiting_mails(),
-            "sent": queue.recent_sent(), "status_labels": STATUS_LABELS, "status_tones": STATUS_TONES,
+    counts = queue.status_counts()
+    args = request.args.to_dict()
+    # Each part of the queue has its own page (issue 14): the totals come from the counts above.
+    parts = {name: queue.mails_page(status, requested_page(args, QUEUE_PAGE_ARGS[name]), counts[status])
+             for name, status in (("failed", queue.FAILED), ("waiting", queue.PENDING), ("sent", queue.SENT))}
+    return {"counts": counts, **{name: part.rows for name, part in parts.items()}, "parts": parts,
+            "page_args": QUEUE_PAGE_ARGS, "args": args, "status_labels": STATUS_LABELS, "status_tones": STATUS_TONES,
             "readable_shops": readable_shops}

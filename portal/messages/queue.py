@@ -263,20 +263,33 @@ def _with_shop():
     return OutgoingMail.select(OutgoingMail, Invoice.id, Invoice.shop).join(Invoice, JOIN.LEFT_OUTER)
 
 
+# How each part of the queue page is sorted: (column, descending).
+QUEUE_ORDER = {
+    FAILED: ((OutgoingMail.created_at, True), (OutgoingMail.id, True)),
+    PENDING: ((OutgoingMail.next_attempt_at, False), (OutgoingMail.id, False)),  # the next to be tried first
+    SENT: ((OutgoingMail.sent_at, True), (OutgoingMail.id, True)),
+}
+
+
+def mails_page(status, number, total, size=50):
+    """One page of the mails in `status` (`total` of them, from status_counts()): one query."""
+    from portal.invoices.paging import Order, page_of
+
+    return page_of(_with_shop().where(OutgoingMail.status == status),
+                   [Order(column, descending) for column, descending in QUEUE_ORDER[status]], number, total, size)
+
+
 def failed_mails(limit=100):
-    return list(_with_shop().where(OutgoingMail.status == FAILED)
-                .order_by(OutgoingMail.created_at.desc(), OutgoingMail.id.desc()).limit(limit))
+    return mails_page(FAILED, 1, limit, limit).rows
 
 
 def waiting_mails(limit=100):
     """Pending mails, the next to be tried first."""
-    return list(_with_shop().where(OutgoingMail.status == PENDING)
-                .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit))
+    return mails_page(PENDING, 1, limit, limit).rows
 
 
 def recent_sent(limit=20):
-    return list(_with_shop().where(OutgoingMail.status == SENT)
-                .order_by(OutgoingMail.sent_at.desc(), OutgoingMail.id.desc()).limit(limit))
+    return mails_page(SENT, 1, limit, limit).rows
 
 
 def invoice_mails(invoice):

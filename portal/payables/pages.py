@@ -10,6 +10,7 @@ from portal.auth.rights import PAYABLES_RIGHTS, rights_on, shops_with_any_right
 from portal.money import format_amount_input
 from portal.payables import service
 from portal.payables.balances import METHODS, payable_refusal
+from portal.invoices.paging import requested_page, sort_choice
 from portal.payables.forms import BatchForm, DeductionForm, PaymentForm
 from portal.suppliers.service import pending_bank_change
 
@@ -78,9 +79,19 @@ def chosen_shop(shops):
     return shops[0]
 
 
+def list_args(shop):
+    """The list's page and sort, from the query string or (after the batch form) the posted form."""
+    values = request.values
+    sort, descending = sort_choice(values, service.TO_PAY_SORTS, "echeance")
+    return {"boutique": shop.id, "tri": sort, "ordre": "desc" if descending else "asc",
+            "page": requested_page(values)}
+
+
 def to_pay(shop, *, form=None, posted=None, line_errors=None, errors=None, created=None):
-    """The list of invoices to pay in `shop`, the batch form and its outcome."""
-    rows = service.invoices_to_pay([shop])
+    """One page of the invoices to pay in `shop`, the batch form and its outcome."""
+    args = list_args(shop)
+    listing = service.invoices_to_pay_page([shop], args["page"], args["tri"], args["ordre"] == "desc")
+    rows = listing.rows
     can_batch = "pay_invoices" in rights_on(current_user, shop)
     if form is None:
         form = BatchForm(formdata=None)
@@ -89,12 +100,15 @@ def to_pay(shop, *, form=None, posted=None, line_errors=None, errors=None, creat
     if created is not None or not form.idempotency_key.data:
         form.idempotency_key.data = service.new_idempotency_key()
     return {
-        "shop": shop, "rows": rows, "can_batch": can_batch, "batch_form": form,
-        "pending_ids": service.pending_bank_supplier_ids({invoice.supplier_id for invoice, _ in rows}),
+        "shop": shop, "rows": rows, "listing": listing, "args": {**args, "page": listing.number},
+        "sort": args["tri"], "descending": args["ordre"] == "desc", "can_batch": can_batch, "batch_form": form,
+        "pending_ids": listing.pending_supplier_ids,
         "posted": posted, "line_errors": line_errors or {}, "errors": errors or [], "created": created,
         "company": service.company_details(), "today": datetime.date.today(),
     }
 
 
 def batches(shop):
-    return {"batches": service.recent_batches([shop]), "shop": shop}
+    page = service.batches_page([shop], requested_page(request.args, "page_lots"))
+    args = {key: value for key, value in request.args.items() if key != "page_lots"}
+    return {"batches": page.rows, "batches_page": page, "batches_args": {**args, "boutique": shop.id}, "shop": shop}

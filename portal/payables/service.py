@@ -7,13 +7,14 @@ import datetime
 import json
 from dataclasses import asdict, dataclass
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, SQL, IntegrityError, fn
 
-from models import (BankDetailsChange, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch, Setting,
-                    Supplier, SupplierPayment, db)
-from portal.audit import record_action
+from models import (AuditRecord, BankDetailsChange, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch, Setting,
+                    Supplier, SupplierPayment, User, db)
+from portal.audit import _dump, record_action
 from portal.database import is_postgres
 from portal.invoices.lifecycle import InvoiceStatus
+from portal.invoices.paging import Order, page_of
 from portal.money import format_money
 from portal.payables import sepa
 from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balance, InvoiceFacts, PaymentRefused,
@@ -100,6 +101,17 @@ def facts_for(invoice):
     deducted_elsewhere = deducted_from_deposit(invoice) if invoice.kind == "DEPOSIT" else 0
     return InvoiceFacts(invoice.id, invoice.kind, invoice.status, invoice.currency, invoice.supplier_id,
                         invoice.shop_id, invoice_balance(invoice), deducted_elsewhere)
+
+
+def facts_of_many(invoices):
+    """{invoice id: InvoiceFacts} of many invoices in at most three queries (a batch of 2,000 too)."""
+    invoices = list(invoices)
+    balances = balances_for(invoices)
+    deposits = [invoice.id for invoice in invoices if invoice.kind == "DEPOSIT"]
+    elsewhere = _sums(DepositDeduction, DepositDeduction.deposit, deposits)
+    return {invoice.id: InvoiceFacts(invoice.id, invoice.kind, invoice.status, invoice.currency, invoice.supplier_id,
+                                     invoice.shop_id, balances[invoice.id], elsewhere.get(invoice.id, 0))
+            for invoice in invoices}
 
 
 # --- Locks, status, bank details ------------------------------------------------------------------
@@ -253,11 +265,14 @@ def _batch_key(idempotency_key, invoice_id):
 
 
 def _batch_replay(idempotency_key, invoice_ids):
-    for invoice_id in invoice_ids:
-        payment = _replayed(_batch_key(idempotency_key, invoice_id))
-        if payment is not None and payment.batch_id:
-            return PaymentBatch.get_by_id(payment.batch_id)
-    return None
+    """The batch an earlier submission of the same form created, in one query."""
+    keys = [_batch_key(idempotency_key, invoice_id) for invoice_id in invoice_ids]
+    if not idempotency_key or not keys:
+        return None
+    payment = (SupplierPayment.select(SupplierPayment.batch).where(SupplierPayment.idempotency_key.in_(keys)
+                                                                   & SupplierPayment.batch.is_null(False))
+               .limit(1).first())
+    return PaymentBatch.get_by_id(payment.batch_id) if payment is not None else None
 
 
 def _debtor():
@@ -270,31 +285,91 @@ def _debtor():
 
 def _batch_lines(shop, items, locked):
     """(invoice, amount, iban, bic, balance before) of each line, or BatchRefused with the reason of
-    every bad line."""
+    every bad line. The facts and the suppliers of every line are read at once (constant queries)."""
     errors, lines = [], []
+    mine = [invoice for invoice in locked.values() if invoice.shop_id == shop.id]
+    facts = facts_of_many(mine)
+    suppliers = {supplier.id: supplier for supplier in
+                 Supplier.select().where(Supplier.id.in_(list({invoice.supplier_id for invoice in mine}) or [0]))}
     for invoice_id, amount in items:
         invoice = locked.get(invoice_id)
         if invoice is None or invoice.shop_id != shop.id:
             errors.append(f"Facture #{invoice_id} introuvable dans la boutique {shop.name}.")
             continue
-        label = f"Facture n° {invoice.number} ({invoice.supplier.name})"
-        facts = facts_for(invoice)
+        supplier = suppliers[invoice.supplier_id]
+        invoice.supplier = supplier  # no query per line for its name
+        label = f"Facture n° {invoice.number} ({supplier.name})"
         try:
-            check_batch_line(facts, amount, label)
-            iban, bic = approved_bank_details(invoice.supplier_id)
+            check_batch_line(facts[invoice.id], amount, label)
+            if not supplier.iban:
+                raise PaymentRefused(missing_iban_message(supplier), "method")
         except PaymentRefused as refused:
             errors.append(refused.message if refused.message.startswith(label) else f"{label} : {refused.message}")
             continue
-        lines.append((invoice, amount, iban, bic, facts.balance))
+        lines.append((invoice, amount, supplier.iban, supplier.bic, facts[invoice.id].balance))
     if errors:
         raise BatchRefused(errors)
     return lines
 
 
+def _audit_rows(user, remote_addr, records):
+    """AuditRecord rows for insert_many: the same content record_action() writes, one query per
+    thousand records instead of one per record."""
+    actor = user.username if user is not None else "système"
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    return [{"at": now, "user": user, "actor": actor, "action": action, "target_type": target_type,
+             "target_id": str(target_id), "before": _dump(before), "after": _dump(after),
+             "remote_addr": remote_addr or ""} for action, target_type, target_id, before, after in records]
+
+
+def _insert_all(model, rows, size=1000):
+    for start in range(0, len(rows), size):
+        model.insert_many(rows[start:start + size]).execute()
+
+
+def _write_batch_payments(batch, lines, transfers, user, idempotency_key, remote_addr):
+    """One payment per line, its audit record and the status it leads to (PARTIALLY_PAID or PAID),
+    with the same history and audit as a single payment, written in bulk."""
+    execution_date, message_id = batch.execution_date, batch.message_id
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    _insert_all(SupplierPayment, [
+        {"invoice": invoice.id, "created_by": user, "amount": amount, "paid_on": execution_date, "method": TRANSFER,
+         "batch": batch.id, "iban": iban, "bic": bic, "reference": transfer.end_to_end_id,
+         "idempotency_key": _batch_key(idempotency_key, invoice.id), "created_at": now}
+        for (invoice, amount, iban, bic, _), transfer in zip(lines, transfers)])
+    payment_ids = dict(SupplierPayment.select(SupplierPayment.invoice, SupplierPayment.id)
+                       .where(SupplierPayment.batch == batch.id).tuples())
+    audits, events, moved = [], [], {}
+    for (invoice, amount, iban, bic, before), transfer in zip(lines, transfers):
+        balance = before.after_payment(amount)
+        audits.append(("invoice.payment", "invoice", invoice.id, {"outstanding": before.outstanding},
+                       {"payment_id": payment_ids[invoice.id], "amount": amount, "currency": invoice.currency,
+                        "paid_on": execution_date, "method": TRANSFER, "iban": iban, "bic": bic,
+                        "reference": transfer.end_to_end_id, "batch": message_id,
+                        "outstanding": balance.outstanding}))
+        target = status_after(invoice.status, balance)
+        if target == invoice.status:
+            continue
+        note = (f"Virement SEPA de {_fmt(amount, invoice.currency)} (lot {message_id}, exécution le "
+                f"{execution_date:%d/%m/%Y}) ; reste à payer {_fmt(balance.outstanding, invoice.currency)}.")
+        action = "pay" if target == InvoiceStatus.PAID else "pay_partially"
+        moved.setdefault(target, []).append(invoice.id)
+        events.append({"invoice": invoice.id, "user": user, "action": action, "from_status": invoice.status,
+                       "to_status": target, "reason": note, "at": now})
+        audits.append((f"invoice.{action}", "invoice", invoice.id, {"status": invoice.status},
+                       {"status": str(target), "reason": note}))
+        invoice.status = target
+    for target, ids in moved.items():
+        Invoice.update(status=target).where(Invoice.id.in_(ids)).execute()
+    _insert_all(InvoiceEvent, events)
+    _insert_all(AuditRecord, _audit_rows(user, remote_addr, audits))
+
+
 def create_batch(shop, items, execution_date, user, store, idempotency_key=None, today=None, remote_addr=""):
     """One SEPA credit transfer file for `items` [(invoice id, amount)], stored (DOC-1), with one
     TRANSFER payment per invoice linked to the batch, all in one locked transaction; refused as a
-    whole (BatchRefused, nothing written) if any line breaks a rule."""
+    whole (BatchRefused, nothing written) if any line breaks a rule. The number of queries does not
+    grow with the number of invoices (bulk reads and inserts, a thousand rows a statement)."""
     items = [(int(invoice_id), amount) for invoice_id, amount in items]
     if not items:
         raise BatchRefused(["Cochez au moins une facture à payer."])
@@ -324,12 +399,7 @@ def create_batch(shop, items, execution_date, user, store, idempotency_key=None,
         total = sum(line[1] for line in lines)
         batch = PaymentBatch.create(shop=shop, message_id=message_id, execution_date=execution_date, total=total,
                                     count=len(lines), document=document, created_by=user)
-        for (invoice, amount, iban, bic, before), transfer in zip(lines, transfers):
-            note = (f"Virement SEPA de {_fmt(amount, invoice.currency)} (lot {message_id}, "
-                    f"exécution le {execution_date:%d/%m/%Y})")
-            _write_payment(invoice, before, user, note, remote_addr, amount=amount,
-                           paid_on=execution_date, method=TRANSFER, batch=batch, iban=iban, bic=bic,
-                           reference=transfer.end_to_end_id, idempotency_key=_batch_key(idempotency_key, invoice.id))
+        _write_batch_payments(batch, lines, transfers, user, idempotency_key, remote_addr)
         record_action("payment_batch.create", "payment_batch", batch.id, user=user, remote_addr=remote_addr,
                       after={"message_id": message_id, "shop": shop.id, "execution_date": execution_date,
                              "total": total, "count": len(lines), "sha256": document.sha256,
@@ -340,26 +410,74 @@ def create_batch(shop, items, execution_date, user, store, idempotency_key=None,
 # --- What the pages list --------------------------------------------------------------------------
 
 
-def invoices_to_pay(shops):
-    """Approved or partially paid invoices (credit notes excepted) with something left to pay, by due date."""
-    query = (Invoice.select(Invoice, Supplier).join(Supplier)
-             .where(Invoice.shop.in_([shop.id for shop in shops]) & Invoice.status.in_(list(PAYABLE_STATUSES))
-                    & (Invoice.kind != "CREDIT_NOTE"))
-             .order_by(Invoice.due_date.asc(nulls="LAST"), Invoice.id))
-    invoices = list(query)
-    balances = balances_for(invoices)
-    return [(invoice, balances[invoice.id]) for invoice in invoices if balances[invoice.id].outstanding > 0]
+def _settled_sql():
+    """What is settled on an invoice (payments + deposit deductions), as a correlated subquery the
+    list sorts and filters on, read through the invoice foreign-key indexes."""
+    paid = (SupplierPayment.select(fn.COALESCE(fn.SUM(SupplierPayment.amount), 0))
+            .where(SupplierPayment.invoice == Invoice.id))
+    deducted = (DepositDeduction.select(fn.COALESCE(fn.SUM(DepositDeduction.amount), 0))
+                .where(DepositDeduction.invoice == Invoice.id))
+    return fn.COALESCE(paid, 0) + fn.COALESCE(deducted, 0)
 
 
-def pending_bank_supplier_ids(supplier_ids):
-    from portal.suppliers.service import pending_supplier_ids
+TO_PAY_SORTS = {
+    "echeance": lambda settled: [Order(Invoice.due_date, nulls="LAST")],
+    "fournisseur": lambda settled: [Order(Supplier.name)],
+    "facture": lambda settled: [Order(Invoice.number)],
+    "montant": lambda settled: [Order(Invoice.total_gross)],
+    "reste": lambda settled: [Order(Invoice.total_gross - settled)],
+}
 
-    return pending_supplier_ids(set(supplier_ids))
+
+def _to_pay_candidates(shops, supplier_id=None):
+    where = (Invoice.shop.in_([shop.id for shop in shops]) & Invoice.status.in_(list(PAYABLE_STATUSES))
+             & (Invoice.kind != "CREDIT_NOTE"))
+    if supplier_id:
+        where &= Invoice.supplier == supplier_id
+    return where
 
 
-def recent_batches(shops, limit=50):
-    return list(PaymentBatch.select().where(PaymentBatch.shop.in_([shop.id for shop in shops]))
-                .order_by(PaymentBatch.created_at.desc(), PaymentBatch.id.desc()).limit(limit))
+def _to_pay_query(shops, supplier_id=None):
+    settled = _settled_sql()
+    return _to_pay_candidates(shops, supplier_id) & (Invoice.total_gross > settled), settled
+
+
+def invoices_to_pay_page(shops, page=1, sort="echeance", descending=False, supplier_id=None):
+    """One page of the approved or partially paid invoices (credit notes excepted) with something left
+    to pay, with the number and the outstanding total of all of them: three queries whatever their number."""
+    where, settled = _to_pay_query(shops, supplier_id)
+    # The settled amount computed once per candidate invoice (a derived table), then counted and summed.
+    candidates = (Invoice.select(Invoice.total_gross.alias("gross"), settled.alias("settled"))
+                  .where(_to_pay_candidates(shops, supplier_id)).alias("candidates"))
+    count, outstanding = (Invoice.select(fn.COUNT(SQL("*")), fn.COALESCE(fn.SUM(candidates.c.gross - candidates.c.settled), 0))
+                          .from_(candidates).where(candidates.c.gross > candidates.c.settled).tuples().get())
+    ordering = TO_PAY_SORTS.get(sort, TO_PAY_SORTS["echeance"])(settled)
+    ordering = [Order(o.expression, descending, o.nulls) for o in ordering] + [Order(Invoice.id, descending)]
+    # Whether the supplier's bank details wait for a second approval, read in the same query.
+    pending = fn.EXISTS(BankDetailsChange.select(BankDetailsChange.id).where(
+        (BankDetailsChange.supplier == Invoice.supplier) & (BankDetailsChange.status == "PENDING")))
+    query = (Invoice.select(Invoice, Supplier, settled.alias("settled_amount"),
+                            _deducted_sql().alias("deducted_amount"), pending.alias("bank_change_pending"))
+             .join(Supplier).where(where))
+    result = page_of(query, ordering, page, int(count or 0))
+    result.pending_supplier_ids = {invoice.supplier_id for invoice in result.rows if invoice.bank_change_pending}
+    result.rows = [(invoice, Balance(invoice.total_gross, int(invoice.settled_amount) - int(invoice.deducted_amount),
+                                     int(invoice.deducted_amount))) for invoice in result.rows]
+    result.outstanding = int(outstanding or 0)
+    return result
+
+
+def _deducted_sql():
+    return fn.COALESCE(DepositDeduction.select(fn.COALESCE(fn.SUM(DepositDeduction.amount), 0))
+                       .where(DepositDeduction.invoice == Invoice.id), 0)
+
+
+def batches_page(shops, number, size=20):
+    """One page of the shops' batches, newest first, with who created them: two queries."""
+    where = PaymentBatch.shop.in_([shop.id for shop in shops])
+    total = PaymentBatch.select(fn.COUNT(PaymentBatch.id)).where(where).scalar()
+    query = PaymentBatch.select(PaymentBatch, User).join(User, JOIN.LEFT_OUTER, on=PaymentBatch.created_by).where(where)
+    return page_of(query, [Order(PaymentBatch.created_at, True), Order(PaymentBatch.id, True)], number, total, size)
 
 
 def invoice_payments(invoice):

@@ -113,8 +113,11 @@ def record_delivery(order, received: dict, user, received_on, reference=""):
 
 def order_status(order):
     """« Non reçue », « Reçue partiellement », « Reçue » from what the delivery notes say."""
-    received = received_by_line(order)
-    ordered = {line.id: line.quantity_milli for line in order.lines}
+    return reception_status({line.id: line.quantity_milli for line in order.lines}, received_by_line(order))
+
+
+def reception_status(ordered, received):
+    """The reception state from {line id: quantity ordered} and {line id: quantity received}."""
     if not any(received.values()):
         return "NOT_RECEIVED"
     if all(received.get(line_id, 0) >= quantity for line_id, quantity in ordered.items()):

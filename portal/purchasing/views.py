@@ -51,14 +51,16 @@ def _prepare(form, shops, supplier_label):
 @login_required
 def index():
     shops = _visible_shops()
+    # Imported here: the listing reads portal.invoices (paging), whose views import this module.
+    from portal.purchasing import listing
+
     shop_ids = [s.id for s in shops]
-    orders = (PurchaseOrder.select().where(PurchaseOrder.shop.in_(shop_ids))
-              .order_by(PurchaseOrder.created_at.desc()).limit(100))
-    requests = (PurchaseRequest.select().where(PurchaseRequest.shop.in_(shop_ids))
-                .order_by(PurchaseRequest.created_at.desc()).limit(100))
-    return render_template("purchasing/index.html", orders=orders, requests=requests,
+    (orders, order_sort, order_desc), (requests, request_sort, request_desc) = \
+        listing.purchasing_lists(shop_ids, request.args)
+    return render_template("purchasing/index.html", orders=orders, requests=requests, args=request.args.to_dict(),
+                           order_sort=(order_sort, order_desc), request_sort=(request_sort, request_desc),
                            can_buy=bool(shops_with_right(current_user, "manage_suppliers")),
-                           status_of=order_status, status_labels=ORDER_STATUS_LABELS, totals_of=document_totals)
+                           status_labels=ORDER_STATUS_LABELS)
 
 
 @bp.route("/demandes/nouvelle", methods=["GET", "POST"])

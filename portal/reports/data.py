@@ -1,8 +1,11 @@
 """What the reports read: outstanding payables, expected card remittances, spend by supplier and
 month — always within the user's shops (spend by analytic value: portal.allocation.service)."""
+import datetime
+
 from peewee import JOIN, SQL, Case, fn
 
 from models import DepositDeduction, Invoice, Operation, Supplier, SupplierPayment, Transaction
+from portal.database import is_postgres
 from portal.invoices.lifecycle import InvoiceStatus as S
 from portal.payments.lifecycle import OperationKind, TransactionState
 
@@ -84,20 +87,41 @@ def spend_by_supplier(shop_ids, currency, args):
 
 
 def spend_by_month(shop_ids, currency, args):
-    invoices = spend_filters(Invoice.select(Invoice.issue_date, Invoice.total_net, Invoice.kind)
-                             .where(Invoice.shop.in_(shop_ids) & Invoice.status.in_(SPENT)
-                                    & (Invoice.currency == currency)), args)
-    months = {}
-    for invoice in invoices:
-        key = invoice.issue_date.replace(day=1)
-        sign = -1 if invoice.kind == "CREDIT_NOTE" else 1
-        months[key] = months.get(key, 0) + sign * invoice.total_net
-    return sorted(months.items())
+    """[(first day of the month, net spend)], summed by the database (issue 14)."""
+    month = (fn.to_char(Invoice.issue_date, "YYYY-MM") if is_postgres()
+             else fn.strftime("%Y-%m", Invoice.issue_date))
+    query = spend_filters(Invoice.select(month.alias("month"), _signed_net().alias("total"))
+                          .where(Invoice.shop.in_(shop_ids) & Invoice.status.in_(SPENT)
+                                 & (Invoice.currency == currency)), args)
+    rows = query.group_by(month).order_by(month).tuples()
+    return [(datetime.date(int(key[:4]), int(key[5:7]), 1), int(total or 0)) for key, total in rows]
 
 
-def overdue(shop_ids, currency, today):
-    return [(invoice, left) for invoice, left in outstanding_payables(shop_ids, currency)
-            if invoice.due_date and invoice.due_date < today]
+def overdue(shop_ids, currency, today, limit=None):
+    """[(invoice, outstanding)] of the invoices past their due date, the most overdue first; with
+    `limit`, only that many are read (issue 14), see overdue_totals() for all of them."""
+    where, left = _overdue_where(shop_ids, currency, today)
+    query = (Invoice.select(Invoice, Supplier, left.alias("left")).join(Supplier).where(where)
+             .order_by(Invoice.due_date, Invoice.id))
+    if limit:
+        query = query.limit(limit)
+    return [(invoice, int(invoice.left)) for invoice in query]
+
+
+def overdue_totals(shop_ids, currency, today):
+    """(number, outstanding total) of the overdue invoices, in one aggregate query."""
+    where, left = _overdue_where(shop_ids, currency, today)
+    count, total = Invoice.select(fn.COUNT(Invoice.id), fn.SUM(left)).where(where).tuples().get()
+    return int(count or 0), int(total or 0)
+
+
+def _overdue_where(shop_ids, currency, today):
+    paid = SupplierPayment.select(fn.SUM(SupplierPayment.amount)).where(SupplierPayment.invoice == Invoice.id)
+    deducted = DepositDeduction.select(fn.SUM(DepositDeduction.amount)).where(DepositDeduction.invoice == Invoice.id)
+    left = Invoice.total_gross - fn.COALESCE(paid, 0) - fn.COALESCE(deducted, 0)
+    where = (Invoice.shop.in_(shop_ids) & Invoice.status.in_(PAYABLE) & (Invoice.kind != "CREDIT_NOTE")
+             & (Invoice.currency == currency) & (Invoice.due_date < today) & (left > 0))
+    return where, left
 
 
 def invoices_for_export(shop_ids, currency, args):

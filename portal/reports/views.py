@@ -3,18 +3,21 @@ import csv
 import datetime
 import io
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from models import Supplier
+from models import Invoice, Supplier
+from portal.accounting.fec import fec_amount as amount_text
 from portal.allocation.service import spend_by_value
 from portal.auth.rights import PAYABLES_RIGHTS, shops_with_any_right, shops_with_right
 from portal.exports import spreadsheet_safe_row
+from portal.invoices.paging import keyset_chunks
 from portal.money import format_amount_input
 from portal.reports import bp, data
 from portal.reports.timeline import build_timeline, chart_geometry
 
 PERIODS = {"week": ("Semaines", 13), "month": ("Mois", 12)}
+OVERDUE_SHOWN = 20  # the most overdue; the count and the total cover them all
 
 
 def _shops():
@@ -73,7 +76,8 @@ def dashboard():
         currency=currency, by_supplier=by_supplier, by_month=by_month,
         by_value=[(row.axis.name, row.path, row.amount)
                   for row in spend_by_value(current_user, {**args, "shop_ids": shop_ids}) if row.currency == currency],
-        overdue=data.overdue(shop_ids, currency, datetime.date.today()),
+        overdue=data.overdue(shop_ids, currency, datetime.date.today(), limit=OVERDUE_SHOWN),
+        overdue_totals=data.overdue_totals(shop_ids, currency, datetime.date.today()),
         largest_supplier=max([total for _, total, _ in by_supplier] + [1]),
         largest_month=max([total for _, total in by_month] + [1]),
     )
@@ -89,19 +93,24 @@ def dashboard_export():
         abort(403)
 
     def rows():
+        # Read a thousand invoices at a time by keyset and written a chunk at a time (issue 14);
+        # amounts formatted from the integer (fec_amount gives format_amount_input's text, far faster).
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(["Date", "Fournisseur", "Numéro", "Type", "HT", "TVA", "TTC", "Devise", "Statut", "Échéance"])
         yield "\ufeff" + buffer.getvalue()
-        for invoice in data.invoices_for_export(shop_ids, "EUR", args).iterator():
+        query = data.invoices_for_export(shop_ids, "EUR", args).order_by().select(
+            Invoice.id, Invoice.issue_date, Supplier.name, Invoice.number, Invoice.kind, Invoice.total_net,
+            Invoice.total_vat, Invoice.total_gross, Invoice.currency, Invoice.status, Invoice.due_date).tuples()
+        for chunk in keyset_chunks(query, [Invoice.issue_date, Invoice.id], key=lambda row: (row[1], row[0])):
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow(spreadsheet_safe_row([invoice.issue_date.strftime("%d/%m/%Y"), invoice.supplier.name, invoice.number,
-                             invoice.kind, format_amount_input(invoice.total_net, invoice.currency),
-                             format_amount_input(invoice.total_vat, invoice.currency),
-                             format_amount_input(invoice.total_gross, invoice.currency), invoice.currency,
-                             invoice.status, invoice.due_date.strftime("%d/%m/%Y") if invoice.due_date else ""]))
+            writer.writerows(spreadsheet_safe_row([
+                issued.strftime("%d/%m/%Y"), supplier, number, kind, amount_text(net, currency),
+                amount_text(vat, currency), amount_text(gross, currency), currency, status,
+                due.strftime("%d/%m/%Y") if due else ""])
+                for _, issued, supplier, number, kind, net, vat, gross, currency, status, due in chunk)
             yield buffer.getvalue()
 
-    return Response(rows(), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="depenses.csv"'})

@@ -3,6 +3,7 @@ rows and forms, history), each rendered as a full page or as the part an htmx re
 from dataclasses import dataclass, field
 
 from flask import render_template, request
+from peewee import fn
 
 from models import Supplier
 from portal.suppliers import service
@@ -39,15 +40,27 @@ def wants_fragment():
 # --- List -----------------------------------------------------------------------------------
 
 
+SORTS = {"nom": Supplier.name, "siret": Supplier.siret, "tva": Supplier.vat_number, "ville": Supplier.city,
+         "pays": Supplier.country, "delai": Supplier.payment_terms_days, "etat": Supplier.archived}
+
+
 def listing(args):
+    """One page of the search, sorted by any column: three queries whatever the number of suppliers."""
+    from portal.invoices.paging import Order, page_of, requested_page, sort_choice
+
     text = args.get("q", "").strip()
     include_archived = args.get("archives") == "1"
-    page = max(1, args.get("page", 1, type=int))
-    query = service.search_suppliers(text, include_archived)
-    total = query.count()
-    suppliers = list(query.paginate(page, PAGE_SIZE))
-    return {"q": text, "include_archived": include_archived, "page": page, "total": total,
-            "pages": max(1, -(-total // PAGE_SIZE)), "suppliers": suppliers,
+    sort, descending = sort_choice(args, SORTS, "nom")
+    query = service.search_suppliers(text, include_archived).order_by()
+    total = query.select(fn.COUNT(Supplier.id)).scalar()
+    page = page_of(query, [Order(SORTS[sort], descending), Order(Supplier.id, descending)], requested_page(args),
+                   total, PAGE_SIZE)
+    suppliers = page.rows
+    link_args = {"q": text or None, "archives": "1" if include_archived else None, "tri": sort,
+                 "ordre": "desc" if descending else "asc"}
+    return {"q": text, "include_archived": include_archived, "page": page.number, "total": total,
+            "pages": page.pages, "suppliers": suppliers, "listing_page": page, "sort": sort, "descending": descending,
+            "args": {key: value for key, value in link_args.items() if value is not None},
             "pending_ids": service.pending_supplier_ids([s.id for s in suppliers])}
 
 

@@ -253,3 +253,41 @@ def test_invoice_list_filters_and_sorting(client, login_as, shop):
     page = _text(client.get("/factures/?tri=montant&ordre=desc"))
     assert page.index(">M-2</a>") < page.index(">D-1</a>") < page.index(">M-1</a>")
     assert "Montant minimum" in _text(client.get("/factures/?min=abc"))
+
+
+def test_issue_14_an_e_invoice_is_parsed_once_from_upload_to_save(client, login_as, shop, monkeypatch):
+    """Upload, review (GET and a refused POST) and save read the stored reading: one parse in all."""
+    import portal.invoices.views as views
+
+    login_as("compta", rights=ALL, shop=shop)
+    supplier = make_supplier()
+    order = _ordered_and_received(shop, supplier)
+    calls = []
+    real = views.read_einvoice
+    monkeypatch.setattr(views, "read_einvoice", lambda *args: calls.append(1) or real(*args))
+    response = _upload(client, facturx_pdf(paper_invoice_data(order.number)), "facture.pdf")
+    assert response.status_code == 303, _text(response)
+    upload = Upload.get()
+    assert '"number": "FA-2026-0100"' in upload.reading
+    assert "FA-2026-0100" in _text(client.get(response.headers["Location"]))
+    assert client.post(response.headers["Location"], data={"shop": "", "supplier": supplier.id}).status_code == 422
+    saved = client.post(response.headers["Location"], data={"shop": shop.id, "supplier": supplier.id,
+                                                             "po_reference": order.number})
+    assert saved.status_code == 303
+    assert Invoice.get().total_gross == 15000 and Invoice.get().einvoice_profile == "EN 16931"
+    assert len(calls) == 1
+
+
+def test_issue_14_an_upload_without_a_reading_is_read_then_kept(client, login_as, shop, monkeypatch):
+    """An upload from before the reading was kept (migration 0008) is parsed at its review, once."""
+    import portal.invoices.views as views
+
+    login_as("compta", rights=ALL, shop=shop)
+    response = _upload(client, facturx_pdf(paper_invoice_data("")), "facture.pdf")
+    Upload.update(reading=None).execute()
+    calls = []
+    real = views.read_einvoice
+    monkeypatch.setattr(views, "read_einvoice", lambda *args: calls.append(1) or real(*args))
+    for _ in range(2):
+        assert "FA-2026-0100" in _text(client.get(response.headers["Location"]))
+    assert len(calls) == 1 and Upload.get().reading

@@ -103,3 +103,31 @@ def test_auth_2_purchasing_needs_a_payables_right(client, login_as, shop):
     login_as("caisse", rights=["view"], shop=shop)
     assert client.get("/achats/").status_code == 403
     assert client.get("/achats/commandes/nouvelle").status_code == 403
+
+
+def test_issue_14_order_list_shows_totals_reception_and_invoices_page_by_page(client, login_as, shop):
+    """The list reads the page's lines, receptions and invoice counts at once, sorts and pages."""
+    from models import Invoice
+    from portal.purchasing.service import record_delivery
+
+    login_as("acheteur", rights=BUYER, shop=shop)
+    supplier = make_supplier()
+    orders = [make_order(shop, supplier, lines=((10000, 1250, 2000), (2000, 500, 550))) for _ in range(55)]
+    first, second = orders[0], orders[1]
+    lines = list(first.lines.order_by(PurchaseLine.position))
+    record_delivery(first, {lines[0].id: 10000, lines[1].id: 2000}, None, datetime.date.today())
+    record_delivery(second, {second.lines.order_by(PurchaseLine.position).first().id: 4000}, None,
+                    datetime.date.today())
+    Invoice.create(shop=shop, supplier=supplier, number="F-9", issue_date=datetime.date.today(), total_net=1,
+                   total_vat=0, total_gross=1, status="RECEIVED", order=first)
+    page = html_module.unescape(client.get("/achats/?tri_bc=numero").get_data(as_text=True))
+    assert "55 bons de commande." in page and "Page 1 sur 2" in page
+    row = page[page.index(first.number):].split("</tr>")[0]
+    # 10 × 12,50 € + 2 × 5,00 € HT = 135,00 €; VAT 25,00 + 0,55 € -> 160,55 € TTC
+    assert "160,55" in row and "Reçue" in row and "<td>1</td>" in row
+    row = page[page.index(second.number):].split("</tr>")[0]
+    assert "Reçue partiellement" in row and "<td>0</td>" in row
+    last = html_module.unescape(client.get("/achats/?tri_bc=numero&page_bc=2").get_data(as_text=True))
+    assert orders[-1].number in last and first.number not in last and "Page 2 sur 2" in last
+    descending = client.get("/achats/?tri_bc=numero&ordre=desc").get_data(as_text=True)
+    assert descending.index(orders[-1].number) < descending.index(orders[-2].number)

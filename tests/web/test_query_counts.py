@@ -1,0 +1,189 @@
+"""Issue 14: every list page and every export runs the same number of SQL queries with 10 rows as
+with 200 (prefetched or joined related rows, balances and totals by aggregate queries, exports read
+by chunks). Counts the statements through the database's execute_sql; no timing here."""
+import contextlib
+import datetime
+
+import pytest
+
+from models import (Allocation, AnalyticAxis, AnalyticValue, Invoice, InvoiceEvent, InvoiceLine, InvoiceVat,
+                    OutgoingMail, PaymentBatch, PurchaseLine, PurchaseOrder, PurchaseRequest, Supplier,
+                    SupplierPayment, db)
+from portal.payables.service import CompanyDetails, save_company_details
+from tests.factories import make_user
+
+TODAY = datetime.date.today()
+YEAR = f"du={TODAY.year - 1}-01-01&au={TODAY.year}-12-31"
+RIGHTS = ["view", "export", "manage_suppliers", "approve_invoices", "pay_invoices", "manage_axes"]
+
+
+@contextlib.contextmanager
+def counting():
+    """Yields a one-item list holding the number of statements run inside the block."""
+    database = db.obj
+    original = database.execute_sql
+    count = [0]
+
+    def counted(sql, params=None, *args, **kwargs):
+        count[0] += 1
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = counted
+    try:
+        yield count
+    finally:
+        del database.execute_sql
+
+
+class World:
+    """A shop with `add(n)` more invoices of every kind the pages show (bulk inserts)."""
+
+    def __init__(self, shop, user):
+        self.shop, self.user, self.added = shop, user, 0
+        self.french = Supplier.create(name="Papeterie Martin", iban="FR7630006000011234567890189", bic="BNPAFRPP")
+        self.german = Supplier.create(name="Bürobedarf GmbH", country="DE", vat_number="DE136695976",
+                                      iban="DE89370400440532013000")
+        axis = AnalyticAxis.create(name="Centre de coût")
+        self.values = [AnalyticValue.create(axis=axis, name=name) for name in ("Atelier", "Boutique")]
+
+    def add(self, count, status="APPROVED"):
+        for n in range(self.added, self.added + count):
+            supplier = self.german if n % 5 == 0 else self.french
+            rate = 0 if supplier is self.german else 2000
+            net, vat = 10000 + n, (10000 + n) * rate // 10000
+            invoice = Invoice.create(shop=self.shop, supplier=supplier, number=f"F-{n:04d}", kind="INVOICE",
+                                     issue_date=TODAY - datetime.timedelta(days=40 + n % 30),
+                                     due_date=TODAY + datetime.timedelta(days=n % 20), total_net=net,
+                                     total_vat=vat, total_gross=net + vat,
+                                     status="PAID" if n % 3 == 0 else status)
+            InvoiceLine.insert_many([{"invoice": invoice, "position": p, "description": "Article",
+                                      "quantity_milli": 1000, "unit_price": part, "vat_rate": rate,
+                                      "net_amount": part} for p, part in ((1, net // 2), (2, net - net // 2))]).execute()
+            InvoiceVat.create(invoice=invoice, rate=rate, base=net, amount=vat)
+            InvoiceEvent.create(invoice=invoice, action="approve", from_status="IN_HAND", to_status="APPROVED")
+            Allocation.create(invoice=invoice, value=self.values[n % 2], amount=net)
+            SupplierPayment.create(invoice=invoice, amount=(net + vat) if n % 3 == 0 else 100,
+                                   paid_on=TODAY - datetime.timedelta(days=5), method="TRANSFER")
+            order = PurchaseOrder.create(shop=self.shop, number=f"BC-T-{n:04d}", supplier=supplier)
+            PurchaseLine.create(order=order, position=1, description="Article", quantity_milli=1000,
+                                unit_price=500, vat_rate=2000)
+            request = PurchaseRequest.create(shop=self.shop, number=f"DA-T-{n:04d}", title=f"Demande {n}")
+            PurchaseLine.create(request=request, position=1, description="Article", quantity_milli=1000,
+                                unit_price=500, vat_rate=2000)
+            OutgoingMail.create(to="a@b.example", subject=f"Facture {n}", body="…", invoice=invoice,
+                                status=("SENT", "PENDING", "FAILED")[n % 3])
+        self.added += count
+
+
+@pytest.fixture
+def world(app, client, admin, shop):
+    user = make_user("compta", rights={shop: RIGHTS}, is_admin=True)
+    save_company_details(CompanyDetails("Comptoir SARL", "552100554", "FR7630004000031234567890143", "BNPAFRPPXXX"),
+                         None)
+    assert client.login("compta").status_code == 302
+    return World(shop, user)
+
+
+def _get(client, url):
+    response = client.get(url, buffered=True)
+    assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:500])
+    return response.get_data(as_text=True)
+
+
+PAGES = [
+    "/factures/", "/factures/?tri=montant&ordre=desc", "/factures/?page=3", "/reglements/",
+    "/reglements/?tri=reste&ordre=desc", "/reglements/?page=3", "/fournisseurs/", "/achats/",
+    "/achats/?tri_bc=fournisseur&page_da=2", "/messages/file", f"/comptabilite/?{YEAR}", "/rapports/depenses",
+    "/fournisseurs/?tri=ville&ordre=desc", "/messages/file?page_envoyes=2",
+]
+EXPORTS = [
+    "/ventilation/export.csv", "/rapports/depenses.csv", f"/comptabilite/ecritures.csv?{YEAR}",
+    f"/comptabilite/fec?{YEAR}", f"/comptabilite/analytique.csv?{YEAR}",
+]
+
+
+@pytest.mark.parametrize("url", PAGES + EXPORTS)
+def test_issue_14_queries_do_not_grow_with_rows(client, world, url):
+    world.add(10)
+    _get(client, url)  # warm: first-request setup queries (settings, supplier codes) out of the count
+    with counting() as small:
+        _get(client, url)
+    world.add(190)
+    _get(client, url)
+    with counting() as large:
+        body = _get(client, url)
+    assert small[0] == large[0], f"{url}: {small[0]} queries with 10 rows, {large[0]} with 200"
+    assert large[0] <= 20, f"{url}: {large[0]} queries"
+    if "reglements" in url and "page=3" not in url:
+        assert body.count('name="invoice"') == 50  # a page, not every invoice
+
+
+def test_issue_14_to_pay_shows_totals_and_pages(client, world):
+    world.add(120)
+    body = _get(client, "/reglements/")
+    outstanding = [invoice for invoice in Invoice.select().where(Invoice.status == "APPROVED")]
+    assert f"{len(outstanding)} factures à payer" in body
+    assert "Page 1 sur 2" in body
+    last = _get(client, "/reglements/?page=99")
+    assert "Page 2 sur 2" in last and last.count('name="invoice"') == len(outstanding) - 50
+
+
+def _batch(client, world, ids):
+    data = {"shop": str(world.shop.id), "execution_date": TODAY.isoformat(),
+            "idempotency_key": f"cle-de-test-{len(ids):04d}-abcdef", "invoice": [str(i) for i in ids]}
+    data.update({f"amount-{i}": "1,00" for i in ids})
+    with counting() as count:
+        response = client.post("/reglements/lots", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:1000]
+    return count[0]
+
+
+def test_issue_14_sepa_batch_queries_do_not_grow_with_invoices(client, world):
+    world.add(330)
+    approved = [i.id for i in Invoice.select(Invoice.id).where(Invoice.status == "APPROVED").order_by(Invoice.id)]
+    assert len(approved) >= 210
+    small = _batch(client, world, approved[:10])
+    large = _batch(client, world, approved[10:210])
+    assert small == large, f"SEPA batch: {small} queries for 10 invoices, {large} for 200"
+    batch = PaymentBatch.select().order_by(PaymentBatch.id.desc()).get()
+    assert batch.count == 200 and SupplierPayment.select().where(SupplierPayment.batch == batch).count() == 200
+    assert Invoice.get_by_id(approved[10]).status == "PARTIALLY_PAID"
+    with counting() as small_file:
+        _get(client, f"/reglements/lots/{batch.id - 1}.xml")
+    with counting() as large_file:
+        _get(client, f"/reglements/lots/{batch.id}.xml")
+    assert small_file[0] == large_file[0]
+
+
+def test_issue_14_summary_from_aggregates_equals_the_entries(world):
+    """The accounting page's summary (aggregate queries) says what the file holds (every entry built)."""
+    from models import DepositDeduction
+    from portal.accounting.accounts import current_accounts
+    from portal.accounting.fec import Period, summarise, summarise_by_entries
+
+    world.add(60)
+    spanish = Supplier.create(name="Sin NIF SL", country="ES", vat_number="")
+    swiss = Supplier.create(name="Uhren AG", country="CH")
+    day = TODAY - datetime.timedelta(days=50)
+    for n, (supplier, kind, gross, vat, status) in enumerate([
+            (spanish, "INVOICE", 12000, 2000, "APPROVED"), (swiss, "INVOICE", 5000, 0, "PAID"),
+            (world.french, "CREDIT_NOTE", 2400, 400, "APPROVED"), (world.german, "CREDIT_NOTE", 1000, 0, "APPROVED"),
+            (world.french, "INVOICE", 0, 0, "APPROVED"), (world.french, "DEPOSIT", 3000, 500, "PAID"),
+            (world.german, "DEPOSIT", 2000, 0, "PAID"), (world.french, "INVOICE", -500, -100, "APPROVED")]):
+        Invoice.create(shop=world.shop, supplier=supplier, number=f"X-{n}", kind=kind, issue_date=day,
+                       total_net=gross - vat, total_vat=vat, total_gross=gross, status=status)
+    # A reverse-charged invoice with a document-level discount: its VAT breakdown holds the bases.
+    discounted = Invoice.create(shop=world.shop, supplier=world.german, number="X-9", issue_date=day, total_net=900,
+                                total_vat=0, total_gross=900, status="APPROVED")
+    InvoiceLine.create(invoice=discounted, position=1, description="Remise", quantity_milli=1000, unit_price=1000,
+                       vat_rate=0, net_amount=1000)
+    InvoiceVat.create(invoice=discounted, rate=550, base=900, amount=0)
+    deposit = Invoice.get(Invoice.number == "X-5")
+    balance = Invoice.get(Invoice.number == "F-0001")
+    DepositDeduction.create(invoice=balance, deposit=deposit, amount=1500)
+    SupplierPayment.create(invoice=balance, amount=-200, paid_on=TODAY - datetime.timedelta(days=3), method="OTHER")
+    period = Period(TODAY - datetime.timedelta(days=400), TODAY)
+    config = current_accounts()
+    expected = summarise_by_entries(period, [world.shop.id], config)
+    assert expected.reverse_charge_count and set(expected.by_kind) == {"INVOICE", "CREDIT_NOTE", "DEPOSIT", "PAYMENT"}
+    assert vars(summarise(period, [world.shop.id], config)) == vars(expected)
