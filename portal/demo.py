@@ -248,5 +248,87 @@ def register_cli(app):
 
 
 def _demo_payments(app):
-    """Card payments need the payment context of the demo app (its simulator and clock)."""
-    return None
+    """Card payments need the demo app's simulator; they are made day after day on a clock that
+    walks the three months, with the nightly remittance run each evening."""
+    return lambda shops, user, start, today: demo_payments(app, shops, user, start, today)
+
+
+class _WalkingClock:
+    def __init__(self):
+        self.now = None
+
+    def __call__(self):
+        return self.now
+
+
+def demo_payments(app, shops, user, start, today):
+    """A few card payments a day per shop on the simulator's test cards: accepted, refused by the
+    issuer, in validation mode (validated, partly validated or cancelled), refunded, duplicated,
+    refused at remittance, and unpaid after remittance."""
+    from portal.money import format_money
+    from portal.payments.acquirer import simulator_card
+    from portal.payments.cards import Expiry, detect_networks, mask
+    from portal.payments.lifecycle import OperationKind as Kind
+    from portal.payments.remittance import remit
+    from portal.payments.service import (DuplicateFields, NewPayment, PaymentContext, create_payment,
+                                         new_idempotency_key, perform_operation)
+
+    clock = _WalkingClock()
+    ctx = PaymentContext(acquirer=app.extensions["comptoir.acquirer"], gateways=app.extensions.get("comptoir.gateways"),
+                         timezone=app.config["BABEL_DEFAULT_TIMEZONE"], clock=clock,
+                         format_amount=lambda minor, currency: format_money(minor, currency, locale="fr"))
+    rights = set(SHOP_RIGHTS)
+    cards = [simulator_card("430000"), simulator_card("520000"), simulator_card("410000"),
+             simulator_card("430000", response_code="05"), simulator_card("430000", response_code="51"),
+             simulator_card("520000", scenario="22"), simulator_card("520000", scenario="11"),
+             simulator_card("340000")]
+    day, number = start, 0
+    while day <= today:
+        clock.now = datetime.datetime.combine(day, datetime.time(9, 30))
+        for shop in shops:
+            for slot in range(2):
+                number += 1
+                card = cards[number % len(cards)]
+                networks = detect_networks(card)
+                validation = number % 6 == 0
+                amount = 1500 + (number * 739) % 18000
+                txn = create_payment(ctx, NewPayment(
+                    shop=shop, reference=f"D{day:%y%m%d}{shop.id}{slot}", amount=amount, currency="EUR",
+                    capture_mode="VALIDATION" if validation else "AUTO", capture_delay=3 if validation else 0,
+                    network=networks[0], networks=networks, masked_pan=mask(card),
+                    expiry=Expiry(today.year + 2, 12), card_number=card, cvv="1234" if "AMEX" in networks else "123",
+                    order_reference=f"CMD-{number:05d}", customer_code=f"C{number % 40:03d}"),
+                    user, new_idempotency_key())
+                clock.now += datetime.timedelta(minutes=20)
+                _operate(ctx, txn, number, validation, amount, user, rights, perform_operation, Kind,
+                         DuplicateFields, new_idempotency_key)
+        clock.now = datetime.datetime.combine(day, datetime.time(21, 0))
+        remit(ctx, day)
+        _refund_one_of_last_week(ctx, day, user, rights, perform_operation, Kind, new_idempotency_key)
+        day += datetime.timedelta(days=1)
+
+
+def _refund_one_of_last_week(ctx, day, user, rights, perform_operation, Kind, key):
+    """A customer brings something back: a third of a payment of a week ago is refunded."""
+    from models import Transaction
+
+    week_ago = datetime.datetime.combine(day - datetime.timedelta(days=7), datetime.time(0))
+    txn = (Transaction.select().where(Transaction.created_at.between(week_ago, week_ago + datetime.timedelta(days=1)))
+           .order_by(Transaction.id).first())
+    if txn is not None and day.day % 2 == 0:
+        perform_operation(ctx, txn.id, Kind.CREDIT, txn.amount // 3, user, rights, key())
+
+
+def _operate(ctx, txn, number, validation, amount, user, rights, perform_operation, Kind, DuplicateFields, key):
+    """Some of the day's payments are operated on right away, as a shop would."""
+    if validation and number % 12 == 0:
+        perform_operation(ctx, txn.id, Kind.VALIDATE, amount // 2, user, rights, key())
+    elif validation and number % 18 == 0:
+        perform_operation(ctx, txn.id, Kind.CANCEL, amount, user, rights, key())
+    elif validation:
+        perform_operation(ctx, txn.id, Kind.VALIDATE, amount, user, rights, key())
+    elif number % 10 == 0:
+        perform_operation(ctx, txn.id, Kind.CANCEL, amount, user, rights, key())
+    elif number % 23 == 0:
+        perform_operation(ctx, txn.id, Kind.DUPLICATE, amount, user, rights, key(),
+                          duplicate=DuplicateFields(f"{txn.reference}B", "AUTO", 0))

@@ -49,3 +49,16 @@ def test_demo_1_command_builds_a_separate_instance(tmp_path):
     again = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--no-serve"], cwd=ROOT,
                            env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "existe déjà" in again.stdout
+
+
+def test_demo_1_card_payments_in_every_state(app):
+    from models import Operation, Transaction, Unpaid
+    from portal.demo import _demo_payments
+
+    build_demo(document_store(app.config), payments=_demo_payments(app))
+    states = {txn.state for txn in Transaction.select()}
+    assert len(Transaction.select()) > 300
+    assert {"CAPTURED", "REFUSED", "CANCELLED"} <= states, states
+    kinds = {op.kind for op in Operation.select()}
+    assert {"AUTHOR", "VALIDATE", "CANCEL", "CAPTURE", "CREDIT", "DUPLICATE"} <= kinds, kinds
+    assert Unpaid.select().count() > 0
