@@ -35,11 +35,20 @@ def test_first_run_setup_login_and_navigation(app, page, output_dir):
     for label in ("Transactions", "Factures", "Fournisseurs", "Ventilation analytique",
                   "Tableau de bord", "Administration"):
         expect(nav.get_by_role("link", name=label)).to_be_visible()
+    # ONB-1: the home page leads to the checklist, which leads through the company and the shop.
+    expect(page.get_by_text("Premiers pas : 0 étapes sur 5")).to_be_visible()
     page.screenshot(path=output_dir / "02-home.png", full_page=True)
-
-    nav.get_by_role("link", name="Administration").click()
-    page.get_by_role("link", name="Boutiques").click()
-    page.get_by_role("link", name="Nouvelle boutique").click()
+    page.get_by_role("link", name="Continuer").click()
+    page.get_by_role("link", name="Renseigner l'entreprise").click()
+    page.get_by_label("Raison sociale").fill("Épicerie du Port SARL")
+    page.get_by_label("Adresse", exact=True).fill("3 quai du Port")
+    page.get_by_label("Code postal").fill("13002")
+    page.get_by_label("Ville").fill("Marseille")
+    page.get_by_label("SIREN").fill("552 100 554")
+    page.get_by_label("IBAN du compte de l'entreprise").fill("FR76 3000 4000 0312 3456 7890 143")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Identité de l'entreprise enregistrée")).to_be_visible()
+    page.get_by_role("link", name="Créer une boutique").click()
     page.get_by_label("Nom de la boutique").fill("Épicerie du Port")
     page.get_by_label("Identifiant commerçant").fill("12345")
     page.get_by_role("button", name="Enregistrer").click()
@@ -47,7 +56,24 @@ def test_first_run_setup_login_and_navigation(app, page, output_dir):
     page.screenshot(path=output_dir / "03-shop-error.png", full_page=True)
     page.get_by_label("Identifiant commerçant").fill("012345678901234")
     page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("vous y avez tous les droits")).to_be_visible()
+    page.screenshot(path=output_dir / "03-checklist.png", full_page=True)
+    page.get_by_role("link", name="Boutiques").click()
     expect(page.get_by_role("cell", name="012345678901234")).to_be_visible()
+
+    # The first payment, with no 403 on the way.
+    nav.get_by_role("link", name="Transactions").click()
+    page.get_by_role("link", name="Nouveau paiement").click()
+    page.wait_for_url("**/transactions/nouveau")
+    page.wait_for_load_state("load")
+    page.get_by_label("Numéro de carte").fill("4300 0000 0000 0900")
+    page.get_by_label("Date d'expiration (MM/AA)").fill("12/29")
+    page.get_by_label("Cryptogramme visuel").fill("123")
+    page.get_by_label("Montant").fill("25,00")
+    page.get_by_role("button", name="Payer").click()
+    expect(page.get_by_role("heading", name="Paiement accepté")).to_be_visible()
+    page.screenshot(path=output_dir / "03-first-payment.png", full_page=True)
+    nav.get_by_role("link", name="Administration").click()
 
     page.get_by_role("link", name="Utilisateurs").click()
     page.get_by_role("link", name="Nouvel utilisateur").click()
@@ -61,7 +87,7 @@ def test_first_run_setup_login_and_navigation(app, page, output_dir):
     page.screenshot(path=output_dir / "04-user-rights.png", full_page=True)
 
     page.get_by_role("link", name="Journal d'audit").click()
-    expect(page.get_by_role("cell", name="user.rights")).to_be_visible()
+    expect(page.get_by_role("cell", name="user.rights").first).to_be_visible()
     page.screenshot(path=output_dir / "05-audit.png", full_page=True)
 
     page.get_by_role("button", name="Se déconnecter").click()
