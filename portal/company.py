@@ -60,15 +60,21 @@ def missing_fields(identity):
     return [name for name in REQUIRED if not getattr(identity, name)]
 
 
-def save_identity(identity, user, remote_addr=""):
-    """Store the identity (already checked by the form), audited; keys other areas keep in the
-    same setting are left as they are."""
+def update_company(changes, user, remote_addr=""):
+    """Write `changes` into the company setting, audited with before and after; keys other areas
+    keep in the same setting are left as they are. Every writer of the identity goes through here."""
     with db.atomic():
         before = _stored()
-        after = {**before, **asdict(identity)}
+        after = {**before, **changes}
         value = json.dumps(after, ensure_ascii=False)
         if Setting.update(value=value).where(Setting.key == COMPANY_KEY).execute() == 0:
             Setting.create(key=COMPANY_KEY, value=value)
         record_action("setting.company", "setting", COMPANY_KEY, user=user, remote_addr=remote_addr,
                       before=before or None, after=after)
+    return after
+
+
+def save_identity(identity, user, remote_addr=""):
+    """Store the identity (already checked by the form)."""
+    update_company(asdict(identity), user, remote_addr)
     return identity

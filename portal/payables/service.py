@@ -56,14 +56,9 @@ def company_details():
 def save_company_details(details: CompanyDetails, user, remote_addr=""):
     """Store the details (already checked by the form), audited with before and after; other keys of the
     shared "company" setting (the accounting area keeps its own there) are left as they are."""
-    with db.atomic():
-        before = _company_setting()
-        after = {**before, **asdict(details)}
-        value = json.dumps(after, ensure_ascii=False)
-        if Setting.update(value=value).where(Setting.key == COMPANY_KEY).execute() == 0:
-            Setting.create(key=COMPANY_KEY, value=value)
-        record_action("setting.company", "setting", COMPANY_KEY, user=user, remote_addr=remote_addr,
-                      before=before or None, after=after)
+    from portal.company import update_company
+
+    update_company(asdict(details), user, remote_addr)
     return details
 
 
