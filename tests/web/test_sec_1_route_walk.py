@@ -22,7 +22,8 @@ from tests.worlds import make_shared_objects, make_shop_objects
 MARK = "ZZB"
 # Signed CSRF tokens change every second and are random-looking: one in ten thousand contains
 # "ZZB" by chance, so they are removed before a page is searched for shop B's marker.
-CSRF_TOKENS = re.compile(rb'("X-CSRFToken": "|name="csrf_token"[^>]*?value=")[^"]*"')
+# The same holds for a freshly generated TOTP secret shown on the enrolment page.
+CSRF_TOKENS = re.compile(rb'("X-CSRFToken": "|name="csrf_token"[^>]*?value="|id="totp-secret">)[^"<]*')
 TODAY = datetime.date.today()
 # Routes that are not about objects of a shop, or that end the walking user's own session.
 UNWALKED = {"static", "auth.logout", "auth.login", "auth.setup", "auth.account"}
