@@ -38,17 +38,6 @@ def _operation_kind(slug):
     return OPERATION_SLUGS[slug]
 
 
-@bp.route("/")
-@right_required("view")
-def index():
-    ctx = payment_context()
-    shops = shops_with_right(current_user, "view")
-    listing = pages.day_listing(ctx, current_user, shops, request.args)
-    return render_template("payments/index.html", listing=listing, shops=shops,
-                           several_shops=listing["several_shops"],
-                           can_create=bool(shops_with_right(current_user, "create_payment")))
-
-
 @bp.route("/<int:transaction_id>")
 @login_required
 def detail(transaction_id):
