@@ -28,6 +28,10 @@ def proxied_page(browser, app, tmp_path):
         context.close()
 
 
+# The stylesheet came through the prefix: the header has its colours, not the browser's defaults.
+HEADER_STYLED = ("getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+                 " !== 'rgba(0, 0, 0, 0)'")
+
 def test_ops_4_logs_in_and_navigates_under_comptoir_through_nginx(proxied_page, output_dir):
     page, url, failures = proxied_page
     make_user("admin", is_admin=True)
@@ -41,9 +45,8 @@ def test_ops_4_logs_in_and_navigates_under_comptoir_through_nginx(proxied_page, 
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Bonjour Léa Martin")).to_be_visible()
     assert page.url == url + "/"
-    # The stylesheet came through the prefix: the header has its colours, not the browser's defaults.
-    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") \
-        not in ("rgba(0, 0, 0, 0)", "")
+    # Waits for the stylesheet (it may still be loading when the heading shows) and fails if it never applies.
+    page.wait_for_function(HEADER_STYLED)
     page.screenshot(path=output_dir / "90-proxy-home.png", full_page=True)
 
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Factures").click()
@@ -71,7 +74,6 @@ def test_ops_8_database_down_page_in_the_browser(browser, tmp_path, output_dir):
         assert response.status == 503
         expect(page.get_by_role("heading", name="Service momentanément indisponible")).to_be_visible()
         expect(page.get_by_role("link", name="Réessayer")).to_have_attribute("href", "/factures/")
-        assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") \
-            not in ("rgba(0, 0, 0, 0)", "")
+        page.wait_for_function(HEADER_STYLED)
         page.screenshot(path=output_dir / "92-database-down.png", full_page=True)
         context.close()
