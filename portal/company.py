@@ -30,6 +30,17 @@ class CompanyIdentity:
         return [line for line in (self.address, f"{self.postcode} {self.city}".strip()) if line]
 
     @property
+    def siret_display(self):
+        """« 552 100 554 00013 »: SIREN in groups of three, then the establishment number."""
+        digits = self.siret.replace(" ", "")
+        return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}" if len(digits) == 14 else self.siret
+
+    @property
+    def siren_display(self):
+        digits = self.siren.replace(" ", "")
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 9 else self.siren
+
+    @property
     def legal_line(self):
         """« SAS Comptoir Démo — SIRET 552 100 554 00013 — TVA FR… », for the foot of a document."""
         parts = [" ".join(part for part in (self.legal_form, self.name) if part)]
@@ -58,6 +69,29 @@ def current_identity():
 
 def missing_fields(identity):
     return [name for name in REQUIRED if not getattr(identity, name)]
+
+
+# The legal mentions a receipt or a purchase order prints (DOC-2); what is blank is named on the
+# document itself ("SIRET à renseigner") rather than silently left out.
+DOCUMENT_MENTIONS = ("name", "address", "siret", "vat_number")
+
+
+def missing_mentions(identity):
+    """The DOCUMENT_MENTIONS the identity lacks (the address counts as one: street, postcode, city)."""
+    present = {
+        "name": bool(identity.name),
+        "address": bool(identity.address and identity.postcode and identity.city),
+        "siret": bool(identity.siret),
+        "vat_number": bool(identity.vat_number),
+    }
+    return [name for name in DOCUMENT_MENTIONS if not present[name]]
+
+
+def register_document_globals(blueprint):
+    """Templates of documents (templates/pdf/) read the identity through these globals, so a view
+    that renders a document needs no change to print the legal mentions."""
+    blueprint.add_app_template_global(current_identity, "company_identity")
+    blueprint.add_app_template_global(missing_mentions, "missing_mentions")
 
 
 def update_company(changes, user, remote_addr=""):

@@ -11,8 +11,15 @@ S = InvoiceStatus
 # The lifecycle's « pay » sources (AP-FLOW-1): only an approved invoice is paid.
 PAYABLE_STATUSES = (S.APPROVED, S.PARTIALLY_APPROVED, S.PARTIALLY_PAID)
 TRANSFER = "TRANSFER"
+
+
+def N_(text):
+    """Marks a French text for the catalogue (pybabel extracts N_); the page translates it (LOC-3)."""
+    return text
+
+
 METHODS = {
-    "TRANSFER": "Virement", "CHEQUE": "Chèque", "CARD": "Carte", "CASH": "Espèces", "OTHER": "Autre",
+    "TRANSFER": N_("Virement"), "CHEQUE": N_("Chèque"), "CARD": N_("Carte"), "CASH": N_("Espèces"), "OTHER": N_("Autre"),
 }
 # A SEPA credit transfer moves euros only (pain.001, SEPA scheme).
 SEPA_CURRENCY = "EUR"

@@ -112,3 +112,12 @@ def batches(shop):
     page = service.batches_page([shop], requested_page(request.args, "page_lots"))
     args = {key: value for key, value in request.args.items() if key != "page_lots"}
     return {"batches": page.rows, "batches_page": page, "batches_args": {**args, "boutique": shop.id}, "shop": shop}
+
+
+def company_page():
+    """The debtor of the SEPA transfers as the company identity has it, and what a batch still lacks."""
+    from portal.company import current_identity
+
+    identity = current_identity()
+    missing = [name for name in ("name", "iban") if not getattr(identity, name)]
+    return {"identity": identity, "missing": missing}

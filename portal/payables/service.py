@@ -1,15 +1,14 @@
 """Supplier payments against the database (AP-PAY-1): payments, deposit deductions and SEPA batches,
 each checked and written in one transaction holding a lock on the invoice rows (BEGIN IMMEDIATE on
 SQLite, SELECT … FOR UPDATE on PostgreSQL), idempotent, audited (AUDIT-1), paying only to bank
-details a second user approved (AP-SUP-2). The merchant's own details live in Setting "company".
+details a second user approved (AP-SUP-2). The merchant's own details come from portal.company.
 No Flask here."""
 import datetime
-import json
 from dataclasses import asdict, dataclass
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
-from models import (AuditRecord, BankDetailsChange, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch, Setting,
+from models import (AuditRecord, BankDetailsChange, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch,
                     Supplier, SupplierPayment, User, db)
 from portal.audit import _dump, record_action
 from portal.database import is_postgres
@@ -21,8 +20,6 @@ from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balan
                                       check_batch_line, check_deduction, check_execution_date, check_payment,
                                       status_after)
 from portal.payments.service import money_transaction, new_idempotency_key
-
-COMPANY_KEY = "company"
 
 
 def _fmt(amount, currency):
@@ -40,22 +37,20 @@ class CompanyDetails:
     bic: str = ""
 
 
-def _company_setting():
-    row = Setting.get_or_none(Setting.key == COMPANY_KEY)
-    return json.loads(row.value) if row else {}
-
-
 def company_details():
-    """The merchant's name, SIREN and bank account, or None until someone enters them."""
-    data = _company_setting()
-    if not data:
+    """The debtor of the transfers — name, SIREN and bank account — read from the company identity
+    (portal.company, owned by the /entreprise page), or None until someone enters it."""
+    from portal.company import current_identity
+
+    identity = current_identity()
+    if not (identity.name or identity.siren or identity.iban):
         return None
-    return CompanyDetails(data.get("name", ""), data.get("siren", ""), data.get("iban", ""), data.get("bic", ""))
+    return CompanyDetails(identity.name, identity.siren, identity.iban, identity.bic)
 
 
 def save_company_details(details: CompanyDetails, user, remote_addr=""):
-    """Store the details (already checked by the form), audited with before and after; other keys of the
-    shared "company" setting (the accounting area keeps its own there) are left as they are."""
+    """Store the debtor's details through the one writer of the identity (tests and demo data use it;
+    the pages edit the identity on /entreprise)."""
     from portal.company import update_company
 
     update_company(asdict(details), user, remote_addr)

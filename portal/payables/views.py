@@ -1,9 +1,9 @@
 """Payables pages: thin views over service.py (payments, deposit deductions, SEPA batches) and
 balances.py. Viewing needs one of the payables rights on the shop; paying needs pay_invoices (AUTH-2)."""
-from dataclasses import asdict
 from urllib.parse import urlparse
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 
 from models import Invoice, PaymentBatch, Shop
@@ -14,7 +14,7 @@ from portal.money import MoneyError, format_money, parse_amount
 from portal.payables import bp, pages, service
 from portal.payables.balances import PaymentRefused
 from portal.numbers import parse_id
-from portal.payables.forms import BatchForm, CompanyForm, DeductionForm, PaymentForm
+from portal.payables.forms import BatchForm, DeductionForm, PaymentForm
 
 PANEL_TARGET = "inv-payments"
 TO_PAY_TARGET = "payables-to-pay"
@@ -22,6 +22,10 @@ TO_PAY_TARGET = "payables-to-pay"
 
 def _store():
     return document_store(current_app.config)
+
+
+def _money(minor, currency):
+    return format_money(minor, currency, str(get_locale() or "fr"))
 
 
 def _user():
@@ -96,10 +100,11 @@ def pay(invoice_id):
         if refused.field in form:
             form[refused.field].errors = list(form[refused.field].errors) + [refused.message]
         return _panel_response(invoice, 409, form=form, error=refused.message)
-    message = (f"Paiement de {format_money(recorded.payment.amount, invoice.currency, 'fr')} enregistré ; "
-               f"reste à payer {format_money(recorded.balance.outstanding, invoice.currency, 'fr')}.")
+    message = _("Paiement de %(amount)s enregistré ; reste à payer %(outstanding)s.",
+                amount=_money(recorded.payment.amount, invoice.currency),
+                outstanding=_money(recorded.balance.outstanding, invoice.currency))
     if recorded.replayed:
-        message = "Ce paiement était déjà enregistré (formulaire envoyé deux fois) : rien n'a été payé en plus."
+        message = _("Ce paiement était déjà enregistré (formulaire envoyé deux fois) : rien n'a été payé en plus.")
     return _settled(invoice, message)
 
 
@@ -114,14 +119,14 @@ def deduct(invoice_id):
     deposit = Invoice.get_or_none(Invoice.id == form.deposit.data)
     try:
         if deposit is None:
-            raise PaymentRefused("Facture d'acompte introuvable.", "deposit")
+            raise PaymentRefused(_("Facture d'acompte introuvable."), "deposit")
         service.deduct_deposit(invoice, deposit, form.amount.minor, _user(), remote_addr=request.remote_addr)
     except PaymentRefused as refused:
         if refused.field in form:
             form[refused.field].errors = list(form[refused.field].errors) + [refused.message]
         return _panel_response(invoice, 409, deduction=form, error=refused.message)
-    return _settled(invoice, f"Facture d'acompte n° {deposit.number} déduite : "
-                             f"{format_money(form.amount.minor, invoice.currency, 'fr')}.")
+    return _settled(invoice, _("Facture d'acompte n° %(number)s déduite : %(amount)s.", number=deposit.number,
+                               amount=_money(form.amount.minor, invoice.currency)))
 
 
 # --- Invoices to pay and SEPA batches ---------------------------------------------------------------
@@ -186,8 +191,9 @@ def create_batch():
         return _to_pay_response(shop, shops, status, form=form, posted=request.form, errors=refused.messages)
     if request.headers.get("HX-Target") == TO_PAY_TARGET:
         return _to_pay_response(shop, shops, created=batch)
-    flash(f"Lot de {batch.count} virement(s) créé, {format_money(batch.total, 'EUR', 'fr')} : "
-          "téléchargez le fichier et déposez-le sur le site de votre banque.", "success")
+    flash(ngettext("Lot de %(num)s virement créé, %(total)s : téléchargez le fichier et déposez-le sur le site "
+                   "de votre banque.", "Lot de %(num)s virements créé, %(total)s : téléchargez le fichier et "
+                   "déposez-le sur le site de votre banque.", batch.count, total=_money(batch.total, "EUR")), "success")
     return redirect(url_for("payables.index", boutique=shop.id), 303)
 
 
@@ -205,16 +211,8 @@ def batch_file(batch_id):
 # --- The merchant's own details ---------------------------------------------------------------------
 
 
-@bp.route("/societe", methods=["GET", "POST"])
+@bp.route("/societe")
 @admin_required
 def company():
-    current = service.company_details()
-    form = CompanyForm(data=asdict(current) if current else None)
-    if form.validate_on_submit():
-        service.save_company_details(service.CompanyDetails(form.name.data, form.siren.data, form.iban.data,
-                                                            form.bic.data or ""), _user(),
-                                     remote_addr=request.remote_addr)
-        flash("Coordonnées de la société enregistrées : elles servent de donneur d'ordre aux virements SEPA.",
-              "success")
-        return redirect(url_for("payables.company"), 303)
-    return render_template("payables/company.html", form=form), 422 if form.errors else 200
+    """What the transfers use as their debtor, read from the company identity; /entreprise edits it."""
+    return render_template("payables/company.html", **pages.company_page())

@@ -446,26 +446,37 @@ def test_auth_2_batch_file_only_for_the_shop_payables_users(client, treasurer, s
 # --- Company details (debtor of the transfers) -------------------------------------------------------------
 
 
-def test_ap_pay_1_company_details_admin_only_checked_and_audited(client, admin):
-    # The "company" setting is shared with the accounting area: its other keys are kept.
-    Setting.create(key="company", value=json.dumps({"name": "Ancien nom", "siren": "552100554", "other": "kept"}))
+def test_onb_1_payables_company_page_reads_the_identity_and_links_to_entreprise(client, admin):
+    """One page owns the company identity (ONB-1): the payables page shows the debtor it uses and sends
+    the administrator to /entreprise to change it; it edits nothing itself."""
+    from portal.company import current_identity
+
+    Setting.create(key="company", value=json.dumps({"name": "Comptoir Démo SARL", "siren": "552100554",
+                                                    "other": "kept"}))
     client.login("admin")
     page = client.get("/reglements/societe")
-    assert page.status_code == 200 and "IBAN du compte à débiter" in _text(page)
-    bad = client.post("/reglements/societe", data={"name": "Comptoir", "siren": "552100555",
-                                                    "iban": "FR7630004000031234567890144", "bic": "XX"})
-    assert bad.status_code == 422
-    html = _text(bad)
-    assert "Clé de contrôle IBAN invalide" in _field_error(html, "iban")
-    assert "SIREN" in _field_error(html, "siren") and _field_error(html, "bic")
-    good = client.post("/reglements/societe", data={"name": "Comptoir Démo SARL", "siren": "552 100 554",
-                                                     "iban": "fr76 3000 4000 0312 3456 7890 143", "bic": "bnpafrppxxx"})
-    assert good.status_code == 303
-    record = AuditRecord.get(AuditRecord.action == "setting.company")
-    assert record.before_data["name"] == "Ancien nom"
-    assert record.after_data == {"name": "Comptoir Démo SARL", "siren": "552100554", "iban": COMPANY_IBAN,
-                                 "bic": "BNPAFRPPXXX", "other": "kept"}
-    assert COMPANY_IBAN in _text(client.get("/reglements/societe"))
+    text = _text(page)
+    assert page.status_code == 200 and "Comptoir Démo SARL" in text and "552 100 554" in text
+    assert 'href="/entreprise"' in text and "Modifier sur la page Entreprise" in text
+    assert "Il manque encore, pour un lot de virements : l'IBAN." in text
+    assert "<input" not in text.split("<main", 1)[1].split("</main>", 1)[0].replace('type="hidden"', "")
+    before = current_identity()
+    refused = client.post("/reglements/societe", data={"name": "Autre", "siren": "552100554", "iban": COMPANY_IBAN})
+    assert refused.status_code == 405 and current_identity() == before
+    assert not AuditRecord.select().where(AuditRecord.action == "setting.company").exists()
+    client.post("/entreprise", data={"name": "Comptoir Démo SARL", "legal_form": "SARL", "address": "1 rue", "postcode": "75001",
+                                     "city": "Paris", "siren": "552100554", "iban": COMPANY_IBAN})
+    text = _text(client.get("/reglements/societe"))
+    assert COMPANY_IBAN in text and "Il manque encore" not in text
+
+
+def test_loc_3_payables_company_page_in_english(client, admin):
+    from models import User
+
+    User.update(language="en").where(User.id == admin.id).execute()
+    client.login("admin")
+    text = _text(client.get("/reglements/societe"))
+    assert "Transfer debtor" in text and "Edit on the Company page" in text and "Modifier" not in text
 
 
 def test_ap_pay_1_payment_dated_year_one_is_refused(client, treasurer, shop):
@@ -474,3 +485,18 @@ def test_ap_pay_1_payment_dated_year_one_is_refused(client, treasurer, shop):
     response = _pay(client, invoice, "20,00", paid_on=datetime.date(1, 1, 1))
     assert response.status_code == 422 and "plus de dix ans" in _text(response)
     assert SupplierPayment.select().count() == 0
+
+
+def test_loc_3_payables_pages_in_english(client, login_as, shop, company):
+    login_as("treasurer_en", rights=["pay_invoices", "approve_invoices", "manage_suppliers"], shop=shop, language="en")
+    invoice = _invoice(shop, make_supplier(iban=IBAN_A, bic="AGRIFRPPXXX"))
+    page = _text(client.get("/reglements/"))
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    for english in ("Supplier payments", "Invoices to pay", "Supplier", "Left to pay", "Approved IBAN",
+                    "Create the SEPA transfer batch", "Transfer batches", "1 invoice to pay"):
+        assert english in main, english
+    for french in ("Fournisseur", "Montant", "Reste à payer", "Enregistrer", "Lots de virements", "facture à payer"):
+        assert french not in main, french
+    panel = _text(_pay(client, invoice, "20,00"))
+    assert "Payment of €20.00 recorded; €80.00 left to pay." in panel and "Record a payment" in panel
+    assert "Transfer" in panel and "TRANSFER" not in panel.replace('value="TRANSFER"', "")
