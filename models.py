@@ -537,6 +537,10 @@ class Invoice(BaseModel):
     created_at = DateTimeField(default=utcnow)
     # PCG expense account (6xx) the invoice is booked to; "" = the merchant's default (ACC-2).
     expense_account = CharField(max_length=10, default="")
+    # AP-INV-3 (migration 0013): first XSD errors of an e-invoice read although not conforming (JSON
+    # list of texts), and the user's decision on it: "" (to decide) or ACCEPTED; refusing = status REFUSED.
+    schema_issues = TextField(default="")
+    schema_decision = CharField(max_length=12, default="")
 
     class Meta:
         table_name = "invoice"

@@ -1,4 +1,6 @@
 """Turning what was typed or uploaded into an InvoiceData for the service."""
+import json
+
 from portal.invoices.service import InvoiceData, LineData
 from portal.purchasing.amounts import totals
 
@@ -40,4 +42,5 @@ def data_from_einvoice(einvoice, shop, supplier, po_reference, document):
                for l in einvoice.lines],
         vat_breakdown=[(v.category, v.rate, v.base, v.amount) for v in einvoice.vat_breakdown],
         source=einvoice.syntax, einvoice_profile=einvoice.profile[:20], document=document,
+        schema_issues=json.dumps(list(einvoice.schema_issues), ensure_ascii=False) if einvoice.schema_issues else "",
     )

@@ -9,7 +9,10 @@ from peewee import fn
 from models import Invoice, InvoiceEvent, InvoiceLine, PurchaseLine, PurchaseRequest, Supplier
 from portal.auth.rights import PAYABLES_RIGHTS, rights_on, shops_with_any_right
 from portal.invoices.lifecycle import InvoiceStatus, available_actions
-from portal.invoices.service import current_tolerances, discrepancies, spend_by_request
+from portal.invoices.einvoice import schema_flag
+from portal.invoices.lifecycle import discrepancies_resolved
+from portal.invoices.service import (current_tolerances, discrepancies, schema_issues_of, schema_pending,
+                                     spend_by_request)
 from portal.invoices.paging import Order, page_of, requested_page, sort_choice
 from portal.money import MoneyError, parse_amount
 from portal.purchasing.service import received_by_line
@@ -74,7 +77,8 @@ def invoice_listing(shops):
     return {"invoices": listing_page.rows, "total": total, "page": listing_page.number, "pages": listing_page.pages,
             "listing_page": listing_page, "args": {**args.to_dict(), "page": listing_page.number},
             "sort": sort, "descending": descending, "errors": errors, "rights": rights,
-            "actions_of": lambda invoice: available_actions(invoice.status, rights[invoice.shop_id]),
+            "actions_of": lambda invoice: available_actions(invoice.status, rights[invoice.shop_id],
+                                                            schema_pending(invoice)),
             # (id, name) only: a merchant may have a thousand suppliers in this filter.
             "suppliers": list(Supplier.select(Supplier.id, Supplier.name).order_by(Supplier.name, Supplier.id).tuples()),
             "chosen_supplier": args.get("fournisseur", type=int), "statuses": list(InvoiceStatus),
@@ -100,11 +104,15 @@ def invoice_detail(invoice):
     requests = list(PurchaseRequest.select().where(PurchaseRequest.shop == invoice.shop)
                     .order_by(PurchaseRequest.created_at.desc()).limit(50))
     shares = {share.request_id: share.amount for share in invoice.request_shares}
+    pending = schema_pending(invoice)
     return {
         "invoice": invoice, "lines": list(invoice.lines.order_by(InvoiceLine.position)),
         "vat_breakdown": list(invoice.vat_breakdown), "discrepancies": found, "order_lines": order_lines,
         "received": received, "tolerances": current_tolerances(),
-        "actions": available_actions(invoice.status, rights), "rights": rights,
+        "discrepancies_resolved": discrepancies_resolved(invoice.status, invoice.override_reason),
+        "schema_flag": schema_flag(invoice.source, invoice.einvoice_profile, schema_issues_of(invoice)),
+        "schema_pending": pending,
+        "actions": available_actions(invoice.status, rights, pending), "rights": rights,
         "history": list(invoice.events.order_by(InvoiceEvent.at, InvoiceEvent.id)),
         "requests": requests, "shares": shares, "spend": spend_by_request([r.id for r in requests]),
         "status": InvoiceStatus(invoice.status),

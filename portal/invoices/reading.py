@@ -28,6 +28,7 @@ def load_reading(text):
             data[name] = datetime.date.fromisoformat(data[name]) if data[name] else None
         data["lines"] = tuple(EInvoiceLine(**line) for line in data.get("lines", ()))
         data["vat_breakdown"] = tuple(EInvoiceVat(**row) for row in data.get("vat_breakdown", ()))
+        data["schema_issues"] = tuple(data.get("schema_issues", ()))
         return EInvoice(**data)
     except (TypeError, ValueError, KeyError):
         return None

@@ -12,6 +12,7 @@ from portal.audit import record_action
 from portal.numbers import is_ascii_digits
 from portal.invoices.lifecycle import InvoiceStatus, check_transition
 from portal.invoices.matching import InvoicedLine, OrderedLine, Tolerances, match_invoice
+from portal.invoices.texts import N_, Text
 from portal.messages.notifications import notify_status_change
 from portal.purchasing.amounts import line_net
 from portal.purchasing.service import received_by_line
@@ -21,7 +22,7 @@ TOLERANCES_KEY = "matching_tolerances"
 
 def current_tolerances() -> Tolerances:
     row = Setting.get_or_none(Setting.key == TOLERANCES_KEY)
-    return Tolerances(**json.loads(row.value)) if row else Tolerances()
+    return Tolerances.from_dict(json.loads(row.value)) if row else Tolerances()
 
 
 def save_tolerances(tolerances: Tolerances, user):
@@ -66,6 +67,7 @@ class InvoiceData:
     source: str = "MANUAL"
     einvoice_profile: str = ""
     document: object = None
+    schema_issues: str = ""  # AP-INV-3: JSON of the first XSD errors of an e-invoice read although not conforming
 
 
 class DuplicateInvoice(Exception):
@@ -87,6 +89,16 @@ def find_order(supplier, po_reference):
                                      & (PurchaseOrder.supplier == supplier))
 
 
+def order_from_lines(supplier, einvoice):
+    """AP-INV-3: the purchase order of this supplier that the invoice's lines quote (BT-132 and the line's
+    order number) when the header names none (BT-13 empty); the most quoted one that exists."""
+    for reference in einvoice.line_order_references:
+        order = find_order(supplier, reference)
+        if order is not None:
+            return order
+    return None
+
+
 def create_invoice(data: InvoiceData, user):
     existing = duplicate_of(data.supplier, data.number)
     if existing is not None:
@@ -100,6 +112,7 @@ def create_invoice(data: InvoiceData, user):
                 total_vat=data.total_vat, total_gross=data.total_gross, po_reference=data.po_reference.strip(),
                 order=find_order(data.supplier, data.po_reference), status=InvoiceStatus.RECEIVED,
                 source=data.source, einvoice_profile=data.einvoice_profile, document=data.document, created_by=user,
+                schema_issues=data.schema_issues,
             )
             for position, line in enumerate(data.lines, start=1):
                 InvoiceLine.create(invoice=invoice, position=position, description=line.description,
@@ -114,7 +127,8 @@ def create_invoice(data: InvoiceData, user):
                                 reason=_intake_note(data, invoice))
             record_action("invoice.create", "invoice", invoice.id, user=user,
                           after={"supplier": data.supplier.name, "number": invoice.number, "source": data.source,
-                                 "total_gross": data.total_gross, "order": invoice.order.number if invoice.order else None})
+                                 "total_gross": data.total_gross, "order": invoice.order.number if invoice.order else None,
+                                 "schema_conforming": not data.schema_issues})
     except IntegrityError:
         existing = duplicate_of(data.supplier, data.number)
         if existing is not None:
@@ -127,6 +141,8 @@ def _intake_note(data, invoice):
     source = {"MANUAL": "saisie manuelle", "PDF": "PDF déposé", "FACTURX": f"Factur-X {data.einvoice_profile}",
               "CII": f"XML CII {data.einvoice_profile}", "UBL": "XML UBL"}.get(data.source, data.source)
     note = f"Reçue par {source}"
+    if data.schema_issues:
+        note += ", non conforme au schéma XSD (à accepter ou refuser)"
     if invoice.order:
         note += f", rattachée au bon de commande {invoice.order.number}"
     elif data.po_reference:
@@ -206,6 +222,15 @@ def _locked_invoice(invoice_id):
     return query.get()
 
 
+def schema_pending(invoice):
+    """AP-INV-3: an e-invoice read although it fails its XSD, on which nobody has decided yet."""
+    return bool(invoice.schema_issues) and not invoice.schema_decision
+
+
+def schema_issues_of(invoice):
+    return json.loads(invoice.schema_issues) if invoice.schema_issues else []
+
+
 def apply_action(invoice_id, action_name, user, rights, reason="", override_reason=""):
     """Move an invoice to its next status, with who/when/why in its history; returns the invoice."""
     from portal.payments.service import money_transaction
@@ -213,8 +238,11 @@ def apply_action(invoice_id, action_name, user, rights, reason="", override_reas
     with money_transaction():
         invoice = _locked_invoice(invoice_id)
         count = refresh_discrepancies(invoice)
-        action = check_transition(action_name, invoice.status, rights, reason, count, override_reason)
+        action = check_transition(action_name, invoice.status, rights, reason, count, override_reason,
+                                  schema_pending=schema_pending(invoice))
         before = invoice.status
+        if action.keeps_status:
+            return _accept_schema(invoice, user, reason)
         invoice.status = action.to
         note = (reason or "").strip()
         if action_name in ("approve", "approve_partially") and count:
@@ -235,21 +263,40 @@ def apply_action(invoice_id, action_name, user, rights, reason="", override_reas
     return invoice
 
 
+def _accept_schema(invoice, user, reason):
+    """The user takes a non-conforming e-invoice as it was read (AP-INV-3): kept in its history and the audit."""
+    note = "Facture électronique non conforme au schéma XSD acceptée telle qu'elle a été lue"
+    note += f" : {reason.strip()}" if (reason or "").strip() else "."
+    invoice.schema_decision = "ACCEPTED"
+    invoice.save()
+    InvoiceEvent.create(invoice=invoice, user=user, action="accept_schema", from_status=invoice.status,
+                        to_status=invoice.status, reason=note)
+    record_action("invoice.accept_schema", "invoice", invoice.id, user=user, before={"schema_decision": ""},
+                  after={"schema_decision": "ACCEPTED", "issues": len(schema_issues_of(invoice)),
+                         "reason": (reason or "").strip()})
+    return invoice
+
+
 # --- Split across purchase requests -----------------------------------------------------------------
 
 
 class ShareRefused(ValueError):
-    pass
+    """`text` is translated by the page; str() is its French."""
+
+    def __init__(self, template, **params):
+        self.text = Text(template, **params)
+        super().__init__(str(self.text))
 
 
 def set_request_shares(invoice, shares, user):
     """One invoice across several purchase requests: the shares (HT) must sum to the invoice's net total."""
     shares = {request: amount for request, amount in shares.items() if amount}
     if any(amount < 0 for amount in shares.values()):
-        raise ShareRefused("Une part ne peut pas être négative.")
+        raise ShareRefused(N_("Une part ne peut pas être négative."))
     if shares and sum(shares.values()) != invoice.total_net:
-        raise ShareRefused(f"Les parts doivent totaliser exactement le montant HT de la facture "
-                           f"({invoice.total_net} contre {sum(shares.values())} en unités mineures).")
+        raise ShareRefused(N_("Les parts doivent totaliser exactement le montant HT de la facture "
+                              "(%(net)s contre %(total)s en unités mineures)."),
+                           net=invoice.total_net, total=sum(shares.values()))
     with db.atomic():
         before = {share.request.number: share.amount for share in invoice.request_shares}
         InvoiceRequestShare.delete().where(InvoiceRequestShare.invoice == invoice).execute()

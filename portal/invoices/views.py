@@ -1,5 +1,6 @@
 """Invoice pages: thin views over service.py, matching.py and lifecycle.py."""
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Invoice, PurchaseRequest, Shop, Supplier, Upload
@@ -13,9 +14,11 @@ from portal.invoices.reading import dump_reading, load_reading
 from portal.invoices.intake import data_from_einvoice, data_from_form, media_type_of
 from portal.invoices.lifecycle import ACTIONS, InvoiceStatus, TransitionRefused
 from portal.invoices.matching import Tolerances
+from portal.invoices.texts import Text, translated
 from portal.invoices.service import (DuplicateInvoice, ShareRefused, apply_action, create_invoice,
                                      create_supplier_from_einvoice, current_tolerances, duplicate_of, find_order,
-                                     find_supplier, save_tolerances, set_request_shares, store_upload)
+                                     find_supplier, order_from_lines, save_tolerances, set_request_shares,
+                                     store_upload)
 from portal.money import MoneyError, format_amount_input, parse_amount
 from portal.numbers import parse_id
 from portal.purchasing.views import supplier_choices
@@ -67,7 +70,7 @@ def new_invoice():
     shops = _intake_shops()
     form = InvoiceForm()
     form.shop.choices = [(s.id, s.name) for s in shops]
-    form.supplier.choices = supplier_choices("— choisir —")
+    form.supplier.choices = supplier_choices(_("— choisir —"))
     if request.method == "GET":
         form.upload_id.data = request.args.get("depot", "")
     upload = _own_upload(form.upload_id.data) if form.upload_id.data else None
@@ -79,14 +82,16 @@ def new_invoice():
         except DuplicateInvoice as duplicate:
             form.number.errors = list(form.number.errors) + [_duplicate_message(duplicate.existing)]
         else:
-            flash(f"Facture n° {invoice.number} enregistrée.", "success")
+            flash(_("Facture n° %(number)s enregistrée.", number=invoice.number), "success")
             return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
     return render_template("invoices/new.html", form=form), 422 if form.errors else 200
 
 
 def _duplicate_message(existing):
-    return (f"Doublon : la facture n° {existing.number} de {existing.supplier.name} est déjà enregistrée "
-            f"(le {existing.created_at:%d/%m/%Y}).")
+    from flask_babel import format_date
+
+    return _("Doublon : la facture n° %(number)s de %(supplier)s est déjà enregistrée (le %(date)s).",
+             number=existing.number, supplier=existing.supplier.name, date=format_date(existing.created_at, "dd/MM/yyyy"))
 
 
 @bp.route("/deposer", methods=["GET", "POST"])
@@ -104,10 +109,10 @@ def upload():
     try:
         einvoice = read_einvoice(data, filename)
     except EInvoiceError as error:
-        if isinstance(error, NoEInvoiceInPdf):
-            flash("Ce PDF n'est pas une facture électronique : saisissez la facture, le PDF y est joint.", "warning")
+        if isinstance(error, NoEInvoiceInPdf):  # the same words wherever a PDF without invoice is met
+            flash(translated(error.text, _), "warning")
             return redirect(url_for("invoices.new_invoice", depot=upload.id), 303)
-        return render_template("invoices/upload.html", form=form, error=str(error), upload=upload), 422
+        return render_template("invoices/upload.html", form=form, error=translated(error.text, _), upload=upload), 422
     # Parsed once: the review and the save read this (issue 14).
     Upload.update(reading=dump_reading(einvoice)).where(Upload.id == upload.id).execute()
     return redirect(url_for("invoices.review", upload_id=upload.id), 303)
@@ -131,20 +136,28 @@ def review(upload_id):
     try:
         einvoice = _reading(upload)
     except EInvoiceError as error:
-        return render_template("invoices/upload.html", form=UploadForm(), error=str(error), upload=upload), 422
+        if isinstance(error, NoEInvoiceInPdf):
+            flash(translated(error.text, _), "warning")
+            return redirect(url_for("invoices.new_invoice", depot=upload.id), 303)
+        return render_template("invoices/upload.html", form=UploadForm(), error=translated(error.text, _),
+                               upload=upload), 422
     supplier = find_supplier(einvoice.seller_vat_number, einvoice.seller_siret_or_siren)
     form = EInvoiceReviewForm()
     form.shop.choices = [(s.id, s.name) for s in shops]
-    form.supplier.choices = [(-1, f"Créer le fournisseur « {einvoice.seller_name} »")] + supplier_choices("— choisir —")[1:]
+    form.supplier.choices = [(-1, _("Créer le fournisseur « %(name)s »", name=einvoice.seller_name))] \
+        + supplier_choices(_("— choisir —"))[1:]
+    from_lines = None
     if request.method == "GET":
         form.supplier.data = supplier.id if supplier else -1
-        form.po_reference.data = einvoice.po_reference
+        # AP-INV-3: no BT-13 in the header, the lines' order references (BT-132) name the order.
+        from_lines = order_from_lines(supplier, einvoice) if supplier and not einvoice.po_reference else None
+        form.po_reference.data = einvoice.po_reference or (from_lines.number if from_lines else "")
     if form.validate_on_submit():
         return _save_einvoice(form, einvoice, document)
     chosen = Supplier.get_or_none(Supplier.id == form.supplier.data) if form.supplier.data else supplier
     return render_template("invoices/review.html", form=form, einvoice=einvoice, document=document,
                            supplier=supplier, order=find_order(chosen, form.po_reference.data) if chosen else None,
-                           duplicate=duplicate_of(chosen, einvoice.number) if chosen else None), \
+                           from_lines=from_lines, duplicate=duplicate_of(chosen, einvoice.number) if chosen else None), \
         422 if form.errors else 200
 
 
@@ -163,7 +176,11 @@ def _save_einvoice(form, einvoice, document):
     except DuplicateInvoice as duplicate:
         flash(_duplicate_message(duplicate.existing), "error")
         return redirect(url_for("invoices.detail", invoice_id=duplicate.existing.id), 303)
-    flash(f"Facture n° {invoice.number} enregistrée depuis le fichier électronique.", "success")
+    if invoice.schema_issues:
+        flash(_("Facture n° %(number)s enregistrée, non conforme à son schéma : acceptez-la ou refusez-la.",
+                number=invoice.number), "warning")
+    else:
+        flash(_("Facture n° %(number)s enregistrée depuis le fichier électronique.", number=invoice.number), "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
 
 
@@ -201,10 +218,11 @@ def action(invoice_id, name):
         invoice = apply_action(invoice.id, name, current_user._get_current_object(), rights_on(current_user, invoice.shop),
                                form.reason.data or "", form.override_reason.data or "")
     except TransitionRefused as refused:
-        return render_template("invoices/_action_form.html", form=form, act=ACTIONS[name], error=refused.message,
-                               **context), 409
+        return render_template("invoices/_action_form.html", form=form, act=ACTIONS[name],
+                               error=translated(refused.message, _), **context), 409
     if request.headers.get("HX-Request") != "true":
-        flash(f"Facture n° {invoice.number} : {InvoiceStatus(invoice.status).label.lower()}.", "success")
+        flash(_("Facture n° %(number)s : %(status)s.", number=invoice.number,
+                status=_(InvoiceStatus(invoice.status).label).lower()), "success")
         return redirect(url_for("invoices.detail", invoice_id=invoice.id), 303)
     # The thread panel reloads on this event: the notification sent to the supplier appears there.
     return render_template("invoices/_action_done.html", act=ACTIONS[name], form=form,
@@ -224,12 +242,12 @@ def shares(invoice_id):
             try:
                 amounts[purchase_request] = parse_amount(raw, invoice.currency, allow_zero=True)
             except MoneyError as error:
-                errors.append(f"{purchase_request.number} : {error}")
+                errors.append(f"{purchase_request.number} : {_(str(error))}")
     if not errors:
         try:
             set_request_shares(invoice, amounts, current_user._get_current_object())
         except ShareRefused as refused:
-            errors.append(str(refused))
+            errors.append(translated(refused.text, _))
     context = pages.invoice_detail(invoice)
     return render_template("invoices/_shares.html", share_errors=errors, posted=request.form, **context), \
         422 if errors else 200
@@ -246,9 +264,11 @@ def tolerances():
         form.quantity_pct.data = format_amount_input(current.quantity_pct, "EUR")
         form.price_pct.data = format_amount_input(current.price_pct, "EUR")
         form.amount_abs.data = format_amount_input(current.amount_abs, "EUR")
+        form.price_mode.data = current.price_mode
     elif form.validate_on_submit():
-        save_tolerances(Tolerances(form.quantity_bp, form.price_bp, form.amount_minor), current_user._get_current_object())
-        flash("Tolérances de rapprochement enregistrées ; les écarts des factures sont recalculés.", "success")
+        save_tolerances(Tolerances(form.quantity_bp, form.price_bp, form.amount_minor, form.price_mode.data),
+                        current_user._get_current_object())
+        flash(_("Tolérances de rapprochement enregistrées ; les écarts des factures sont recalculés."), "success")
         return redirect(url_for("invoices.tolerances"), 303)
     return render_template("invoices/tolerances.html", form=form), 422 if form.errors else 200
 
@@ -258,13 +278,46 @@ def invoice_status_filter(value):
     from portal.invoices.lifecycle import STATUS_TONES
 
     status = InvoiceStatus(value)
-    return {"label": status.label, "tone": STATUS_TONES[status], "reform_code": status.reform_code}
+    return {"label": _(status.label), "tone": STATUS_TONES[status], "reform_code": status.reform_code}
 
 
 @bp.app_template_filter("action_label")
 def action_label_filter(name):
-    return ACTIONS[name].label if name in ACTIONS else {"receive": "Réception",
-                                                         "pay_partially": "Paiement partiel"}.get(name, name)
+    if name in ACTIONS:
+        return _(ACTIONS[name].label)
+    return {"receive": _("Réception"), "pay_partially": _("Paiement partiel")}.get(name, _("Autre action"))
+
+
+@bp.app_template_filter("discrepancy_state")
+def discrepancy_state_filter(invoice):
+    """« open » (an alert), « resolved » (accepted, or the invoice approved, paid or refused) or « none »."""
+    from portal.invoices.lifecycle import discrepancies_resolved
+
+    if not invoice.discrepancy_count:
+        return "none"
+    return "resolved" if discrepancies_resolved(invoice.status, invoice.override_reason) else "open"
+
+
+@bp.app_template_filter("tr")
+def translate_filter(value):
+    """A rule's Text (or its JSON), or a label marked N_(), in the user's language (LOC-3)."""
+    if isinstance(value, dict):
+        value = Text.from_json(value)
+    if isinstance(value, str):
+        return _(value) if value else value
+    return translated(value, _)
+
+
+@bp.app_template_filter("signed_pct")
+def signed_pct_filter(basis_points):
+    """+541 -> « +5,4 % » (one decimal, the user's locale)."""
+    from decimal import Decimal
+
+    from flask_babel import format_decimal
+
+    if basis_points is None:
+        return ""
+    return ("+" if basis_points > 0 else "") + format_decimal(Decimal(basis_points) / 100, "#,##0.0") + "\u00a0%"
 
 
 @bp.app_template_filter("amount_input")

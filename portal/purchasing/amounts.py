@@ -11,8 +11,13 @@ VAT_RATES = (2000, 1000, 550, 210, 0)  # French rates: 20 %, 10 %, 5,5 %, 2,1 %,
 MAX_QUANTITY_MILLI = 10**12
 
 
+def N_(text):
+    """Marks a French text for the catalogue; forms translate str(QuantityError) (LOC-3)."""
+    return text
+
+
 class QuantityError(ValueError):
-    pass
+    """str() is a French text of the catalogue."""
 
 
 def _round_half_up(numerator: int, denominator: int) -> int:
@@ -50,18 +55,18 @@ def parse_quantity(text) -> int:
     """`2,5` or `2.5` -> 2500 thousandths; at most 3 decimals, positive."""
     raw = (text or "").strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
     if not raw:
-        raise QuantityError("Saisissez une quantité.")
+        raise QuantityError(N_("Saisissez une quantité."))
     if raw.startswith("-"):
-        raise QuantityError("La quantité doit être supérieure à zéro.")
+        raise QuantityError(N_("La quantité doit être supérieure à zéro."))
     value = plain_decimal(raw)
     if value is None:
-        raise QuantityError("Quantité illisible : écrivez par exemple 10 ou 2,5.")
+        raise QuantityError(N_("Quantité illisible : écrivez par exemple 10 ou 2,5."))
     if value <= 0:
-        raise QuantityError("La quantité doit être supérieure à zéro.")
+        raise QuantityError(N_("La quantité doit être supérieure à zéro."))
     if value != value.quantize(Decimal("0.001")):
-        raise QuantityError("Trois décimales au plus pour une quantité.")
+        raise QuantityError(N_("Trois décimales au plus pour une quantité."))
     if value * 1000 > MAX_QUANTITY_MILLI:
-        raise QuantityError("Quantité trop grande : un milliard au plus.")
+        raise QuantityError(N_("Quantité trop grande : un milliard au plus."))
     return int(value * 1000)
 
 
@@ -82,7 +87,7 @@ def parse_rate(text) -> int:
     raw = (text or "").strip().rstrip("%").strip().replace(",", ".")
     value = plain_decimal(raw)
     if value is None:
-        raise QuantityError("Taux de TVA illisible : écrivez par exemple 20 ou 5,5.")
+        raise QuantityError(N_("Taux de TVA illisible : écrivez par exemple 20 ou 5,5."))
     if value < 0 or value > 100 or value != value.quantize(Decimal("0.01")):
-        raise QuantityError("Taux de TVA entre 0 et 100, deux décimales au plus.")
+        raise QuantityError(N_("Taux de TVA entre 0 et 100, deux décimales au plus."))
     return int(value * 100)

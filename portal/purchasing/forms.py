@@ -1,5 +1,7 @@
 """Forms of purchase requests and orders (lines: description, quantity, unit price, VAT rate) and
 of delivery notes. The line sub-form is shared with manual invoice entry."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -13,10 +15,10 @@ CURRENCIES = [("EUR", "EUR"), ("USD", "USD"), ("GBP", "GBP"), ("CHF", "CHF"), ("
 class LineForm(Form):
     """One line; `quantity_milli` and `unit_price_minor` hold the parsed values after validation."""
 
-    description = StringField("Désignation", validators=[InputRequired("Décrivez l'article."), Length(max=300)])
-    quantity = StringField("Quantité", validators=[InputRequired("Saisissez une quantité.")])
-    unit_price = StringField("Prix unitaire HT", validators=[InputRequired("Saisissez un prix unitaire.")])
-    vat_rate = SelectField("TVA", choices=[(str(rate), format_rate(rate)) for rate in VAT_RATES], default="2000")
+    description = StringField(_l("Désignation"), validators=[InputRequired(_l("Décrivez l'article.")), Length(max=300)])
+    quantity = StringField(_l("Quantité"), validators=[InputRequired(_l("Saisissez une quantité."))])
+    unit_price = StringField(_l("Prix unitaire HT"), validators=[InputRequired(_l("Saisissez un prix unitaire."))])
+    vat_rate = SelectField(_l("TVA"), choices=[(str(rate), format_rate(rate)) for rate in VAT_RATES], default="2000")
 
     quantity_milli = None
     unit_price_minor = None
@@ -25,16 +27,16 @@ class LineForm(Form):
         try:
             self.quantity_milli = parse_quantity(field.data)
         except QuantityError as error:
-            raise ValidationError(str(error))
+            raise ValidationError(_(str(error)))
 
     def validate_unit_price(self, field):
         currency = getattr(self.meta, "currency", None) or "EUR"
         try:
             self.unit_price_minor = parse_amount(field.data, currency, allow_zero=True)
         except MoneyError as error:
-            raise ValidationError(str(error))
+            raise ValidationError(_(str(error)))
         if self.quantity_milli is not None and line_net(self.quantity_milli, self.unit_price_minor) > MAX_MINOR_UNITS:
-            raise ValidationError("Montant de la ligne trop élevé : réduisez la quantité ou le prix.")
+            raise ValidationError(_("Montant de la ligne trop élevé : réduisez la quantité ou le prix."))
 
 
 def blank_line_rows(form, count=1):
@@ -56,11 +58,11 @@ class LinesMixin:
 
 
 class PurchaseRequestForm(LinesMixin, FlaskForm):
-    shop = SelectField("Boutique", coerce=int)
-    title = StringField("Objet de la demande", validators=[InputRequired("Donnez un objet à la demande."),
+    shop = SelectField(_l("Boutique"), coerce=int)
+    title = StringField(_l("Objet de la demande"), validators=[InputRequired(_l("Donnez un objet à la demande.")),
                                                            Length(max=200)])
-    supplier = SelectField("Fournisseur pressenti (facultatif)", coerce=int)
-    currency = SelectField("Devise", choices=CURRENCIES, default="EUR")
+    supplier = SelectField(_l("Fournisseur pressenti (facultatif)"), coerce=int)
+    currency = SelectField(_l("Devise"), choices=CURRENCIES, default="EUR")
     lines = FieldList(FormField(LineForm), min_entries=1)
 
     def validate(self, extra_validators=None):
@@ -69,15 +71,15 @@ class PurchaseRequestForm(LinesMixin, FlaskForm):
 
 
 class PurchaseOrderForm(LinesMixin, FlaskForm):
-    shop = SelectField("Boutique", coerce=int)
-    supplier = SelectField("Fournisseur", coerce=int)
-    currency = SelectField("Devise", choices=CURRENCIES, default="EUR")
-    notes = TextAreaField("Conditions, adresse de livraison (facultatif)", validators=[Optional(), Length(max=2000)])
+    shop = SelectField(_l("Boutique"), coerce=int)
+    supplier = SelectField(_l("Fournisseur"), coerce=int)
+    currency = SelectField(_l("Devise"), choices=CURRENCIES, default="EUR")
+    notes = TextAreaField(_l("Conditions, adresse de livraison (facultatif)"), validators=[Optional(), Length(max=2000)])
     lines = FieldList(FormField(LineForm), min_entries=1)
 
     def validate_supplier(self, field):
         if not field.data:
-            raise ValidationError("Choisissez le fournisseur.")
+            raise ValidationError(_("Choisissez le fournisseur."))
 
     def validate(self, extra_validators=None):
         self.set_line_currency()
@@ -85,13 +87,13 @@ class PurchaseOrderForm(LinesMixin, FlaskForm):
 
 
 class OrderFromRequestForm(FlaskForm):
-    supplier = SelectField("Fournisseur", coerce=int)
+    supplier = SelectField(_l("Fournisseur"), coerce=int)
 
     def validate_supplier(self, field):
         if not field.data:
-            raise ValidationError("Choisissez le fournisseur.")
+            raise ValidationError(_("Choisissez le fournisseur."))
 
 
 class DeliveryForm(FlaskForm):
-    reference = StringField("N° du bon de livraison du fournisseur", validators=[Optional(), Length(max=64)])
-    received_on = DateField("Date de réception", validators=[InputRequired("Saisissez la date de réception.")])
+    reference = StringField(_l("N° du bon de livraison du fournisseur"), validators=[Optional(), Length(max=64)])
+    received_on = DateField(_l("Date de réception"), validators=[InputRequired(_l("Saisissez la date de réception."))])

@@ -6,12 +6,12 @@ from peewee import Select, fn
 from models import DeliveryLine, Invoice, PurchaseLine, PurchaseOrder, PurchaseRequest, Supplier
 from portal.invoices.paging import Order, page_of, requested_page, sort_choice
 from portal.purchasing.amounts import totals
-from portal.purchasing.service import reception_status
+from portal.purchasing.service import N_, reception_status
 
 ORDER_SORTS = {"numero": PurchaseOrder.number, "date": PurchaseOrder.created_at, "fournisseur": Supplier.name}
 REQUEST_SORTS = {"numero": PurchaseRequest.number, "date": PurchaseRequest.created_at,
                  "objet": PurchaseRequest.title}
-REQUEST_STATUS_LABELS = {"OPEN": "Ouverte", "ORDERED": "Commandée", "CANCELLED": "Annulée"}
+REQUEST_STATUS_LABELS = {"OPEN": N_("Ouverte"), "ORDERED": N_("Commandée"), "CANCELLED": N_("Annulée")}
 
 
 def _count(model, shop_ids):

@@ -7,6 +7,12 @@ from peewee import IntegrityError, fn
 from models import DeliveryLine, DeliveryNote, PurchaseLine, PurchaseOrder, PurchaseRequest, db
 from portal.audit import record_action
 from portal.purchasing.amounts import totals
+from portal.purchasing.reception import note_is_locked, over_deliveries, reception_status  # noqa: F401
+
+
+def N_(text):
+    """Marks a French text for the catalogue; the page translates it (LOC-3)."""
+    return text
 
 
 @dataclass
@@ -86,17 +92,21 @@ def received_by_line(order):
 
 
 class DeliveryRefused(ValueError):
-    pass
+    """str() is a French text of the catalogue: the page translates it."""
+
+
+def _check_received(lines, received):
+    if not any(quantity > 0 for quantity in received.values()):
+        raise DeliveryRefused(N_("Indiquez au moins une quantité reçue."))
+    if set(received) - set(lines):
+        raise DeliveryRefused(N_("Une ligne ne fait pas partie de ce bon de commande."))
 
 
 def record_delivery(order, received: dict, user, received_on, reference=""):
-    """Record what arrived, line by line (partial deliveries allowed). `received`: {line_id: quantity_milli}."""
+    """Record what arrived, line by line (partial deliveries allowed; beyond the order too, flagged by
+    over_deliveries). `received`: {line_id: quantity_milli}."""
     lines = {line.id: line for line in order.lines}
-    if not any(quantity > 0 for quantity in received.values()):
-        raise DeliveryRefused("Indiquez au moins une quantité reçue.")
-    unknown = set(received) - set(lines)
-    if unknown:
-        raise DeliveryRefused("Une ligne ne fait pas partie de ce bon de commande.")
+    _check_received(lines, received)
     with db.atomic():
         note = DeliveryNote.create(order=order, reference=reference, received_on=received_on, received_by=user)
         for line_id, quantity in received.items():
@@ -111,19 +121,75 @@ def record_delivery(order, received: dict, user, received_on, reference=""):
     return note
 
 
+def note_locked(note):
+    """AP-MATCH-1: true once an invoice approved or paid was matched against this delivery note."""
+    from models import Invoice, InvoiceLine
+
+    # {invoice id: (status, order lines billed, None for an invoice without lines)}: two queries.
+    invoices = {invoice_id: (status, None) for invoice_id, status in
+                Invoice.select(Invoice.id, Invoice.status).where(Invoice.order == note.order_id).tuples()}
+    for invoice_id, order_line_id in (InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.order_line).join(Invoice)
+                                      .where(Invoice.order == note.order_id).tuples()):
+        status, billed = invoices[invoice_id]
+        invoices[invoice_id] = (status, (billed or set()) | ({order_line_id} if order_line_id else set()))
+    invoices = list(invoices.values())
+    return note_is_locked([line.order_line_id for line in note.lines], invoices)
+
+
+class DeliveryLocked(DeliveryRefused):
+    pass
+
+
+def _check_unlocked(note):
+    if note_locked(note):
+        raise DeliveryLocked(N_("Une facture approuvée ou payée a été rapprochée de ce bon de livraison : il ne peut "
+                                "plus être corrigé ni supprimé."))
+
+
+def _note_audit(note):
+    return {"reference": note.reference, "received_on": note.received_on.isoformat(),
+            "lines": {line.order_line.position: line.quantity_milli for line in note.lines}}
+
+
+def correct_delivery(note, received: dict, user, received_on, reference=""):
+    """Correct a delivery note (quantities, date, reference) until an invoice is matched against it; audited."""
+    order = note.order
+    lines = {line.id: line for line in order.lines}
+    _check_received(lines, received)
+    with db.atomic():
+        _check_unlocked(note)
+        before = _note_audit(note)
+        DeliveryLine.delete().where(DeliveryLine.note == note).execute()
+        for line_id, quantity in received.items():
+            if quantity > 0:
+                DeliveryLine.create(note=note, order_line=lines[line_id], quantity_milli=quantity)
+        note.reference, note.received_on = reference, received_on
+        note.save()
+        record_action("delivery_note.correct", "delivery_note", note.id, user=user, before=before,
+                      after=_note_audit(note))
+        from portal.invoices.service import refresh_order_invoices
+
+        refresh_order_invoices(order)
+    return note
+
+
+def delete_delivery(note, user):
+    """Delete a delivery note recorded by mistake, until an invoice is matched against it; audited."""
+    order = note.order
+    with db.atomic():
+        _check_unlocked(note)
+        record_action("delivery_note.delete", "delivery_note", note.id, user=user, before=_note_audit(note),
+                      after={"order": order.number})
+        note.delete_instance(recursive=True)
+        from portal.invoices.service import refresh_order_invoices
+
+        refresh_order_invoices(order)
+
+
 def order_status(order):
     """« Non reçue », « Reçue partiellement », « Reçue » from what the delivery notes say."""
     return reception_status({line.id: line.quantity_milli for line in order.lines}, received_by_line(order))
 
 
-def reception_status(ordered, received):
-    """The reception state from {line id: quantity ordered} and {line id: quantity received}."""
-    if not any(received.values()):
-        return "NOT_RECEIVED"
-    if all(received.get(line_id, 0) >= quantity for line_id, quantity in ordered.items()):
-        return "RECEIVED"
-    return "PARTIALLY_RECEIVED"
-
-
-ORDER_STATUS_LABELS = {"NOT_RECEIVED": "Non reçue", "PARTIALLY_RECEIVED": "Reçue partiellement",
-                       "RECEIVED": "Reçue"}
+ORDER_STATUS_LABELS = {"NOT_RECEIVED": N_("Non reçue"), "PARTIALLY_RECEIVED": N_("Reçue partiellement"),
+                       "RECEIVED": N_("Reçue"), "OVER_RECEIVED": N_("Reçue au-delà de la commande")}

@@ -33,11 +33,10 @@ def test_ap_match_1_quantity_tolerance_in_percent():
     assert match_invoice([_line(8401)], [PAPER], 10501, Tolerances(500, 0, 100))[0].kind == "quantity_received"
 
 
-def test_ap_match_1_price_tolerance_percent_or_absolute():
+def test_ap_match_1_price_tolerance_in_percent():
     assert match_invoice([_line(8000, 1270)], [PAPER], 10160, Tolerances(0, 200, 0)) == []  # +1,6 %
     found = match_invoice([_line(8000, 1300)], [PAPER], 10400, Tolerances(0, 200, 10))
     assert {d.kind for d in found} == {"unit_price", "total"}
-    assert match_invoice([_line(8000, 1300)], [PAPER], 10400, Tolerances(0, 0, 500)) == []  # 4,00 € abs
 
 
 def test_ap_match_1_cumulated_invoices_of_one_order():
@@ -84,3 +83,85 @@ def test_ap_flow_1_reasons_and_overrides():
 def test_ap_flow_1_statuses_carry_the_reform_codes():
     assert S.APPROVED.reform_code == "205" and S.REFUSED.reform_code == "210"
     assert S.DISPUTED.label == "En litige" and S.SUSPENDED.label == "Suspendue"
+
+
+COFFEE = OrderedLine(id=7, position=1, description="Café en grains Moka 1 kg", quantity_milli=10000, unit_price=1850,
+                     received_milli=10000)
+
+
+def test_ap_match_1_price_5_4_percent_above_the_order_is_flagged_on_its_line_with_5_percent():
+    invoiced = [InvoicedLine(1, "Café en grains Moka 1 kg", 10000, 1950, 19500)]
+
+    found = match_invoice(invoiced, [COFFEE], 19500, Tolerances(0, 500, 100_000, "pct"))
+
+    price = next(d for d in found if d.kind == "unit_price")
+    assert (price.line, price.invoiced, price.expected, price.difference) == (1, 1950, 1850, 100)
+    assert price.difference_bp == 541  # +5,4 %
+    assert str(price.label) == "Prix unitaire ≠ prix commandé — Café en grains Moka 1 kg"
+    assert match_invoice(invoiced, [COFFEE], 19500, Tolerances(0, 600, 0, "pct")) == []  # within 6 %
+
+
+def test_ap_match_1_price_tolerance_in_amount_per_line():
+    invoiced = [InvoicedLine(1, "Café en grains Moka 1 kg", 10000, 1950, 19500)]  # 10 × 1,00 € = 10,00 € more
+
+    assert match_invoice(invoiced, [COFFEE], 19500, Tolerances(0, 0, 1000, "amount")) == []
+    found = match_invoice(invoiced, [COFFEE], 19500, Tolerances(0, 10000, 999, "amount"))
+    assert [d.kind for d in found] == ["unit_price", "total"]
+
+
+def test_ap_match_1_price_tolerance_in_percent_and_amount():
+    invoiced = [InvoicedLine(1, "Café en grains Moka 1 kg", 10000, 1950, 19500)]
+
+    assert match_invoice(invoiced, [COFFEE], 19500, Tolerances(0, 600, 1000, "both")) == []
+    assert [d.kind for d in match_invoice(invoiced, [COFFEE], 19500, Tolerances(0, 500, 1000, "both"))] == [
+        "unit_price", "total"]  # the percentage is exceeded
+    assert [d.kind for d in match_invoice(invoiced, [COFFEE], 19500, Tolerances(0, 600, 500, "both"))] == [
+        "unit_price", "total"]  # the amount is exceeded
+
+
+def test_ap_match_1_stored_tolerances_without_a_mode_read_as_percent():
+    assert Tolerances.from_dict({"quantity_pct": 0, "price_pct": 200, "amount_abs": 100}).price_mode == "pct"
+    assert Tolerances.from_dict({"price_mode": "nonsense", "extra": 1}) == Tolerances()
+
+
+def test_ap_match_1_over_delivery_is_flagged():
+    from portal.purchasing.reception import over_deliveries, reception_status
+
+    ordered, received = {1: 5000, 2: 3000}, {1: 8000, 2: 3000}
+
+    assert reception_status(ordered, received) == "OVER_RECEIVED"
+    assert [(o.line_id, o.excess_milli) for o in over_deliveries(ordered, received)] == [(1, 3000)]
+    assert reception_status(ordered, {1: 5000, 2: 3000}) == "RECEIVED"
+    assert reception_status(ordered, {1: 4000}) == "PARTIALLY_RECEIVED"
+
+
+def test_ap_match_1_delivery_note_is_frozen_once_an_invoice_is_matched_against_it():
+    from portal.purchasing.reception import note_is_locked
+
+    assert not note_is_locked([1], [])
+    assert not note_is_locked([1], [("RECEIVED", {1}), ("DISPUTED", {1})])  # not decided yet
+    assert note_is_locked([1], [("APPROVED", {1})])
+    assert not note_is_locked([1], [("PAID", {2})])  # billed another line only
+    assert note_is_locked([1], [("PAID", None)])  # no lines: matched on the totals of everything received
+
+
+def test_ap_match_1_resolved_discrepancies():
+    from portal.invoices.lifecycle import discrepancies_resolved
+
+    assert not discrepancies_resolved(S.RECEIVED, "")
+    assert discrepancies_resolved(S.RECEIVED, "Reliquat livré lundi")
+    assert all(discrepancies_resolved(status, "") for status in (S.APPROVED, S.PAID, S.PARTIALLY_PAID, S.REFUSED))
+
+
+def test_ap_inv_3_non_conforming_invoice_must_be_accepted_before_approval():
+    approver = {"approve_invoices"}
+    names = [a.name for a in available_actions(S.RECEIVED, approver, schema_pending=True)]
+    assert "accept_schema" in names and "refuse" in names and "approve" not in names
+    assert "accept_schema" not in [a.name for a in available_actions(S.RECEIVED, approver)]
+    with pytest.raises(TransitionRefused, match="acceptez-la"):
+        check_transition("approve", S.RECEIVED, approver, "", 0, schema_pending=True)
+    assert check_transition("accept_schema", S.RECEIVED, approver, "", 0, schema_pending=True).keeps_status
+    with pytest.raises(TransitionRefused, match="déjà été acceptée"):
+        check_transition("accept_schema", S.RECEIVED, approver, "", 0, schema_pending=False)
+    with pytest.raises(TransitionRefused, match="pas le droit"):
+        check_transition("accept_schema", S.RECEIVED, {"manage_suppliers"}, "", 0, schema_pending=True)

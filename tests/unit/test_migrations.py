@@ -109,6 +109,11 @@ ADDED = {
     3: {"vault_card": {"fingerprint": "empreinte-1"}},
     6: {"invoice": {"expense_account": "606100"}},
     7: {"portal_user": {"session_version": 2, "totp_secret": None, "totp_enrolled_at": None}},
+    9: {"shop": {"gateway": "SIMULATOR", "gateway_secret": None, "gateway_key_version": 1, "gateway_key_saved_at": None},
+        "card_transaction": {"synced_at": None, "gateway_status": ""},
+        "card_operation": {"gateway_status": "", "gateway_answer": None}},
+    13: {"invoice": {"schema_issues": "", "schema_decision": ""}},
+    16: {"shop": {"address": "", "postal_code": "", "city": ""}},
 }
 
 
