@@ -816,3 +816,31 @@ class EvaluationAction(BaseModel):
 ALL_MODELS += [AnalyticAxis, AnalyticValue, AnalyticAccess, Allocation, PaymentBatch, SupplierPayment,
                DepositDeduction, InvoiceMessage, OutgoingMail, EvaluationGrid, EvaluationCriterion,
                SupplierEvaluation, EvaluationScore, EvaluationAction]
+
+
+class WalletCard(BaseModel):
+    """A card kept in a customer's wallet of one shop (PAY-WAL-1): the vault token and what may be
+    shown of the card (last 4 digits only). `mean_id` is the id of the payment mean in the wallet;
+    a deleted card keeps its row (deleted_at) for the audit trail and is never offered again."""
+
+    shop = ForeignKeyField(Shop, backref="wallet_cards", on_delete="CASCADE")
+    wallet_id = CharField(max_length=64)
+    mean_id = CharField(max_length=32, unique=True)
+    card_token = CharField(max_length=64)
+    last4 = CharField(max_length=4)
+    network = CharField(max_length=16)
+    networks = CharField(max_length=64, default="")
+    label = CharField(max_length=50, default="")
+    expiry_year = IntegerField()
+    expiry_month = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    deleted_at = DateTimeField(null=True)
+    deleted_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+
+    class Meta:
+        table_name = "wallet_card"
+        indexes = ((("shop", "wallet_id"), False),)
+
+
+ALL_MODELS += [WalletCard]

@@ -141,7 +141,15 @@ class FakeSipsOffice:
                 "transactionDateTime": "2026-03-10T10:00:00+01:00"}
 
     def _cardOrder(self, merchant, body):
-        return self._authorise(merchant, body, str(body.get("cardNumber", "")))
+        card_number = str(body.get("cardNumber", ""))
+        answer = self._authorise(merchant, body, card_number)
+        if answer["responseCode"] == "00" and body.get("merchantWalletId"):
+            # The wallet service keeps the card of an accepted payment made with a wallet id (PAY-WAL-1).
+            means = self.wallets.setdefault(body["merchantWalletId"], [])
+            means.append({"paymentMeanId": str(len(means) + 100), "paymentMeanBrand": body.get("paymentMeanBrand", ""),
+                          "maskedPan": card_number[:6] + "#" * (len(card_number) - 10) + card_number[-4:],
+                          "panExpiryDate": str(body.get("cardExpiryDate", "")), "paymentMeanAlias": ""})
+        return answer
 
     def _duplicate(self, merchant, body):
         source = self.ledger.get((merchant, body.get("fromTransactionReference")))

@@ -13,28 +13,34 @@ from stdnum import luhn
 
 from portal.payments.cards import SIMULATOR_BINS, Expiry, detect_networks
 
+
+def N_(text):
+    """Marks a French text for the catalogue (pybabel extracts N_); the page translates it."""
+    return text
+
+
 RESPONSE_CODES = {
-    "00": "Autorisation acceptée",
-    "02": "Contacter l'émetteur de la carte",
-    "05": "Ne pas honorer (refus de l'émetteur)",
-    "12": "Transaction invalide",
-    "14": "Numéro de carte invalide",
-    "34": "Suspicion de fraude",
-    "51": "Montant trop élevé ou provision insuffisante",
-    "54": "Carte expirée",
-    "63": "Règles de sécurité non respectées",
-    "90": "Service temporairement indisponible",
-    "03": "Contrat commerçant invalide",
-    "17": "Annulation par l'acheteur",
-    "24": "Opération impossible dans l'état de la transaction",
-    "25": "Transaction inconnue de la passerelle",
-    "30": "Erreur de format de la requête",
-    "40": "Fonction non autorisée pour ce commerçant",
-    "60": "Transaction en attente",
-    "75": "Nombre de tentatives de saisie du numéro de carte dépassé",
-    "94": "Transaction en double : cette référence a déjà servi",
-    "97": "Délai dépassé, transaction refusée",
-    "99": "Problème temporaire du serveur de la passerelle",
+    "00": N_("Autorisation acceptée"),
+    "02": N_("Contacter l'émetteur de la carte"),
+    "05": N_("Ne pas honorer (refus de l'émetteur)"),
+    "12": N_("Transaction invalide"),
+    "14": N_("Numéro de carte invalide"),
+    "34": N_("Suspicion de fraude"),
+    "51": N_("Montant trop élevé ou provision insuffisante"),
+    "54": N_("Carte expirée"),
+    "63": N_("Règles de sécurité non respectées"),
+    "90": N_("Service temporairement indisponible"),
+    "03": N_("Contrat commerçant invalide"),
+    "17": N_("Annulation par l'acheteur"),
+    "24": N_("Opération impossible dans l'état de la transaction"),
+    "25": N_("Transaction inconnue de la passerelle"),
+    "30": N_("Erreur de format de la requête"),
+    "40": N_("Fonction non autorisée pour ce commerçant"),
+    "60": N_("Transaction en attente"),
+    "75": N_("Nombre de tentatives de saisie du numéro de carte dépassé"),
+    "94": N_("Transaction en double : cette référence a déjà servi"),
+    "97": N_("Délai dépassé, transaction refusée"),
+    "99": N_("Problème temporaire du serveur de la passerelle"),
 }
 FRAUD_CODES = {"34"}
 # Endings the simulator refuses with; any other ending is accepted (SPEC PAY-ACQ-1).
@@ -107,6 +113,7 @@ class PaymentOrder:
     order_reference: str = ""
     customer_code: str = ""
     cvv: str = field(default="", repr=False)  # in memory only, for the gateway call (PAY-ACQ-2)
+    wallet_id: str = ""  # register the card in this customer wallet (PAY-WAL-1)
 
 
 @dataclass(frozen=True)
@@ -238,10 +245,10 @@ Acquirer = Gateway  # the first wave's name (PAY-ACQ-1)
 # --- Simulator ------------------------------------------------------------------------
 # Test card layout (16 digits): BIN (6) + scenario (2) + 00000 + Luhn digit + response code (2).
 SCENARIOS = {
-    "00": "Carte française, remise acceptée",
-    "11": "Remise refusée par la banque (envoi en banque refusé)",
-    "22": "Impayé reçu 3 jours après la remise",
-    "33": "Carte émise aux États-Unis (pays de la carte : US)",
+    "00": N_("Carte française, remise acceptée"),
+    "11": N_("Remise refusée par la banque (envoi en banque refusé)"),
+    "22": N_("Impayé reçu 3 jours après la remise"),
+    "33": N_("Carte émise aux États-Unis (pays de la carte : US)"),
 }
 CAPTURE_REFUSED_SCENARIO = "11"
 UNPAID_SCENARIO = "22"
@@ -353,11 +360,27 @@ class SimulatorGateway(Gateway):
                             authorisation_number=txn.authorisation_number, response_code=txn.response_code,
                             history=history)
 
+    def _wallet_cards(self, merchant_id, wallet_id):
+        from models import Shop, WalletCard
+
+        return (WalletCard.select().join(Shop)
+                .where((Shop.merchant_id == merchant_id) & (WalletCard.wallet_id == wallet_id)
+                       & WalletCard.deleted_at.is_null()).order_by(WalletCard.id))
+
     def wallet_means(self, merchant_id, wallet_id):
-        return []  # the simulator keeps no wallets
+        """The simulator's wallets are the portal's WalletCard rows (PAY-WAL-1)."""
+        return [WalletMean(card.mean_id, card.network, card.last4, card.label,
+                           f"{card.expiry_month:02d}/{card.expiry_year % 100:02d}")
+                for card in self._wallet_cards(merchant_id, wallet_id)]
 
     def delete_wallet_mean(self, merchant_id, wallet_id, mean_id, key):
-        return GatewayAnswer(False, "25")
+        from models import WalletCard, utcnow
+
+        card = self._wallet_cards(merchant_id, wallet_id).where(WalletCard.mean_id == mean_id).first()
+        if card is None:
+            return GatewayAnswer(False, "25")
+        WalletCard.update(deleted_at=utcnow()).where(WalletCard.id == card.id).execute()
+        return GatewayAnswer(True, "00")
 
     def card_networks(self, merchant_id, number):
         return detect_networks(number)

@@ -27,6 +27,11 @@ SIMULATOR_BINS = {
 }
 
 
+def N_(text):
+    """Marks a French text for the catalogue (pybabel extracts N_); the form translates it."""
+    return text
+
+
 class CardError(ValueError):
     """A card number or expiry that cannot be used, with a message for the field."""
 
@@ -40,17 +45,17 @@ def check_number(text):
     """Return the card number as digits, or raise CardError saying what is wrong."""
     number = clean_number(text)
     if not number:
-        raise CardError("Saisissez le numéro de la carte.")
+        raise CardError(N_("Saisissez le numéro de la carte."))
     if not _ascii_digits(number):
-        raise CardError("Le numéro de carte ne contient que des chiffres.")
+        raise CardError(N_("Le numéro de carte ne contient que des chiffres."))
     if not 12 <= len(number) <= 19:
-        raise CardError("Un numéro de carte compte de 12 à 19 chiffres.")
+        raise CardError(N_("Un numéro de carte compte de 12 à 19 chiffres."))
     try:
         luhn.validate(number)
     except ValidationError:
-        raise CardError("Numéro de carte invalide (clé de contrôle Luhn incorrecte) : vérifiez la saisie.")
+        raise CardError(N_("Numéro de carte invalide (clé de contrôle Luhn incorrecte) : vérifiez la saisie."))
     if not detect_networks(number):
-        raise CardError("Ce type de carte n'est pas accepté (CB, Visa, Mastercard, American Express).")
+        raise CardError(N_("Ce type de carte n'est pas accepté (CB, Visa, Mastercard, American Express)."))
     return number
 
 
@@ -111,21 +116,23 @@ class Expiry:
 
 
 def parse_expiry(text, today):
-    """MM/AA or MM/AAAA, not in the past (PAY-NEW-1)."""
+    """MM/AA or MM/AAAA, also typed 1229, 122029 or 12 / 2029; not in the past (PAY-NEW-1)."""
     raw = (text or "").strip().replace(" ", "")
+    if _ascii_digits(raw) and len(raw) in (4, 6):
+        raw = f"{raw[:2]}/{raw[2:]}"  # typed without the slash
     parts = raw.replace("-", "/").split("/")
-    if len(parts) != 2 or not all(_ascii_digits(p) and len(p) <= 4 for p in parts):
-        raise CardError("Date d'expiration au format MM/AA, par exemple 09/28.")
+    if len(parts) != 2 or not all(_ascii_digits(p) and len(p) <= 4 for p in parts) or len(parts[1]) not in (2, 4):
+        raise CardError(N_("Date d'expiration au format MM/AA, par exemple 09/28."))
     month, year = int(parts[0]), int(parts[1])
     if len(parts[1]) == 2:
         year += 2000
     if not 1 <= month <= 12:
-        raise CardError("Le mois d'expiration va de 01 à 12.")
+        raise CardError(N_("Le mois d'expiration va de 01 à 12."))
     expiry = Expiry(year, month)
     if not expiry.valid_on(today):
-        raise CardError("Cette carte est expirée.")
+        raise CardError(N_("Cette carte est expirée."))
     if year > today.year + 20:
-        raise CardError("Date d'expiration trop lointaine : vérifiez l'année.")
+        raise CardError(N_("Date d'expiration trop lointaine : vérifiez l'année."))
     return expiry
 
 
@@ -134,5 +141,6 @@ def check_cvv(text, networks):
     cvv = (text or "").strip()
     size = 4 if "AMEX" in networks else 3
     if not _ascii_digits(cvv) or len(cvv) != size:
-        raise CardError(f"Le cryptogramme visuel compte {size} chiffres, au dos de la carte.")
+        raise CardError(N_("Le cryptogramme visuel compte 4 chiffres, au recto de la carte.") if size == 4
+                        else N_("Le cryptogramme visuel compte 3 chiffres, au dos de la carte."))
     return cvv

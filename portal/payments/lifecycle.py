@@ -1,7 +1,9 @@
 """The card transaction lifecycle (SPEC 2.4, 2.5): states and labels, capture deadlines and
 every limit on validate / cancel / refund / duplicate, in plain Python with the day passed in.
 
-Balances are derived from the operation rows; nothing here touches the database."""
+Balances are derived from the operation rows; nothing here touches the database. No Flask here:
+labels and messages are French texts marked with N_(); the checks take a `t(template, **params)`
+translator from the page (LOC-3), French when none is given."""
 import calendar
 import datetime
 import enum
@@ -11,6 +13,16 @@ from dataclasses import dataclass
 REFUND_WINDOW_MONTHS = 15
 DUPLICATE_WINDOW_MONTHS = 18
 MAX_CAPTURE_DELAY = 99
+
+
+def N_(text):
+    """Marks a French text for the catalogue (pybabel extracts N_); the page translates it."""
+    return text
+
+
+def french(template, **params):
+    """The default translator: the French text itself."""
+    return template % params if params else template
 # An authorisation is good for about a week: past that delay it is requested on the capture day.
 AUTHORISATION_VALIDITY_DAYS = 6
 
@@ -36,19 +48,19 @@ class TransactionState(enum.StrEnum):
 
 
 STATE_LABELS = {
-    TransactionState.TO_VALIDATE: "À valider (avec autorisation)",
-    TransactionState.TO_VALIDATE_NO_AUTH: "À valider (sans autorisation)",
-    TransactionState.TO_AUTHORIZE: "En attente de demande d'autorisation",
-    TransactionState.TO_CAPTURE: "À envoyer en banque",
-    TransactionState.CAPTURED: "Envoyée en banque",
-    TransactionState.CAPTURE_REFUSED: "Envoi en banque refusé",
-    TransactionState.EXPIRED: "Expirée",
-    TransactionState.FRAUD_SUSPECTED: "Fraude suspectée",
-    TransactionState.REFUSED: "Refusée",
-    TransactionState.CANCELLED: "Annulée",
-    TransactionState.TO_CREDIT: "Remboursement à envoyer en banque",
-    TransactionState.CREDITED: "Remboursée",
-    TransactionState.UNPAID: "Impayée",
+    TransactionState.TO_VALIDATE: N_("À valider (avec autorisation)"),
+    TransactionState.TO_VALIDATE_NO_AUTH: N_("À valider (sans autorisation)"),
+    TransactionState.TO_AUTHORIZE: N_("En attente de demande d'autorisation"),
+    TransactionState.TO_CAPTURE: N_("À envoyer en banque"),
+    TransactionState.CAPTURED: N_("Envoyée en banque"),
+    TransactionState.CAPTURE_REFUSED: N_("Envoi en banque refusé"),
+    TransactionState.EXPIRED: N_("Expirée"),
+    TransactionState.FRAUD_SUSPECTED: N_("Fraude suspectée"),
+    TransactionState.REFUSED: N_("Refusée"),
+    TransactionState.CANCELLED: N_("Annulée"),
+    TransactionState.TO_CREDIT: N_("Remboursement à envoyer en banque"),
+    TransactionState.CREDITED: N_("Remboursée"),
+    TransactionState.UNPAID: N_("Impayée"),
 }
 
 
@@ -70,14 +82,14 @@ class OperationKind(enum.StrEnum):
 
 
 OPERATION_LABELS = {
-    OperationKind.AUTHOR: "Demande d'autorisation",
-    OperationKind.VALIDATE: "Validation",
-    OperationKind.CANCEL: "Annulation",
-    OperationKind.CAPTURE: "Envoi en banque",
-    OperationKind.CREDIT: "Remboursement",
-    OperationKind.DUPLICATE: "Duplication",
-    OperationKind.EXPIRE: "Expiration",
-    OperationKind.UNPAID: "Impayé",
+    OperationKind.AUTHOR: N_("Demande d'autorisation"),
+    OperationKind.VALIDATE: N_("Validation"),
+    OperationKind.CANCEL: N_("Annulation"),
+    OperationKind.CAPTURE: N_("Envoi en banque"),
+    OperationKind.CREDIT: N_("Remboursement"),
+    OperationKind.DUPLICATE: N_("Duplication"),
+    OperationKind.EXPIRE: N_("Expiration"),
+    OperationKind.UNPAID: N_("Impayé"),
 }
 
 # The operations a user starts, and the right each needs (AUTH-2).
@@ -198,62 +210,72 @@ class TransactionFacts:
 # --- Checks ---------------------------------------------------------------------------
 
 
-def _check_amount(amount, maximum, what):
+def _check_amount(amount, maximum, what, t):
     if amount <= 0:
-        raise OperationRefused("invalid_amount", "Le montant doit être supérieur à zéro.")
+        raise OperationRefused("invalid_amount", t(N_("Le montant doit être supérieur à zéro.")))
     if amount > maximum:
-        raise OperationRefused("amount_too_high", f"Montant trop élevé : {what}.")
+        raise OperationRefused("amount_too_high", t(N_("Montant trop élevé : %(what)s."), what=what))
 
 
-def check_validate(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str):
+def _state(facts, t):
+    return t(facts.state.label)
+
+
+def check_validate(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str, t=french):
     """PAY-VAL-1: once, before the capture deadline, up to the remaining amount."""
     if facts.balances.validated is not None:
-        raise OperationRefused("wrong_state", "Cette transaction a déjà été validée : une seule validation est possible.")
+        raise OperationRefused("wrong_state", t(N_("Cette transaction a déjà été validée : une seule validation "
+                                                   "est possible.")))
     if facts.state not in TO_VALIDATE_STATES:
-        raise OperationRefused("wrong_state", f"Une transaction « {facts.state.label} » ne se valide pas.")
+        raise OperationRefused("wrong_state", t(N_("Une transaction « %(state)s » ne se valide pas."),
+                                                state=_state(facts, t)))
     if today > facts.capture_date:
-        raise OperationRefused("deadline_passed",
-                               f"Délai de validation dépassé : il fallait valider au plus tard le {fmt_day(facts.capture_date)}.")
-    _check_amount(amount, facts.remaining, f"il reste {fmt(facts.remaining)} à valider")
+        raise OperationRefused("deadline_passed", t(N_("Délai de validation dépassé : il fallait valider au plus "
+                                                       "tard le %(day)s."), day=fmt_day(facts.capture_date)))
+    _check_amount(amount, facts.remaining, t(N_("il reste %(amount)s à valider"), amount=fmt(facts.remaining)), t)
 
 
-def check_cancel(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str):
+def check_cancel(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str, t=french):
     """PAY-CAN-1: before remittance, repeatable while the deadline holds and something remains."""
     if facts.state not in BEFORE_REMITTANCE:
-        raise OperationRefused("wrong_state", f"Une transaction « {facts.state.label} » ne s'annule plus"
-                               + (" : remboursez-la." if facts.state in REFUNDABLE_STATES else "."))
+        template = (N_("Une transaction « %(state)s » ne s'annule plus : remboursez-la.")
+                    if facts.state in REFUNDABLE_STATES else N_("Une transaction « %(state)s » ne s'annule plus."))
+        raise OperationRefused("wrong_state", t(template, state=_state(facts, t)))
     if today > facts.capture_date:
-        raise OperationRefused("deadline_passed",
-                               f"Délai d'annulation dépassé : la transaction part en banque le {fmt_day(facts.capture_date)}.")
+        raise OperationRefused("deadline_passed", t(N_("Délai d'annulation dépassé : la transaction part en banque "
+                                                       "le %(day)s."), day=fmt_day(facts.capture_date)))
     if facts.remaining <= 0:
-        raise OperationRefused("amount_too_high", "Il ne reste rien à annuler.")
-    _check_amount(amount, facts.remaining, f"il reste {fmt(facts.remaining)} à annuler")
+        raise OperationRefused("amount_too_high", t(N_("Il ne reste rien à annuler.")))
+    _check_amount(amount, facts.remaining, t(N_("il reste %(amount)s à annuler"), amount=fmt(facts.remaining)), t)
 
 
-def check_refund(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str):
+def check_refund(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str, t=french):
     """PAY-REF-1: after remittance, within 15 months, up to the refundable balance, never on UNPAID."""
     if facts.state == TransactionState.UNPAID:
-        raise OperationRefused("wrong_state", "Une transaction impayée ne se rembourse pas.")
+        raise OperationRefused("wrong_state", t(N_("Une transaction impayée ne se rembourse pas.")))
     if facts.state not in REFUNDABLE_STATES:
-        raise OperationRefused("wrong_state", f"Une transaction « {facts.state.label} » ne se rembourse pas"
-                               + (" : annulez-la, elle n'est pas encore partie en banque." if facts.state in BEFORE_REMITTANCE else "."))
+        template = (N_("Une transaction « %(state)s » ne se rembourse pas : annulez-la, elle n'est pas encore "
+                       "partie en banque.") if facts.state in BEFORE_REMITTANCE
+                    else N_("Une transaction « %(state)s » ne se rembourse pas."))
+        raise OperationRefused("wrong_state", t(template, state=_state(facts, t)))
     if today > facts.refund_deadline:
-        raise OperationRefused("deadline_passed",
-                               f"Délai de remboursement dépassé : 15 mois après la commande, soit le {fmt_day(facts.refund_deadline)}.")
+        raise OperationRefused("deadline_passed", t(N_("Délai de remboursement dépassé : 15 mois après la commande, "
+                                                       "soit le %(day)s."), day=fmt_day(facts.refund_deadline)))
     if facts.refundable <= 0:
-        raise OperationRefused("amount_too_high", "Cette transaction est entièrement remboursée.")
-    _check_amount(amount, facts.refundable, f"il reste {fmt(facts.refundable)} remboursables")
+        raise OperationRefused("amount_too_high", t(N_("Cette transaction est entièrement remboursée.")))
+    _check_amount(amount, facts.refundable, t(N_("il reste %(amount)s remboursables"), amount=fmt(facts.refundable)),
+                  t)
 
 
-def check_duplicate(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str):
+def check_duplicate(facts: TransactionFacts, amount: int, today: datetime.date, fmt=str, t=french):
     """PAY-DUP-1: any state, 18 months, card still valid, amount up to the original."""
     if today > facts.duplicate_deadline:
-        raise OperationRefused("deadline_passed",
-                               f"Délai de duplication dépassé : 18 mois après la création, soit le {fmt_day(facts.duplicate_deadline)}.")
+        raise OperationRefused("deadline_passed", t(N_("Délai de duplication dépassé : 18 mois après la création, "
+                                                       "soit le %(day)s."), day=fmt_day(facts.duplicate_deadline)))
     if today > facts.card_expiry_last_day:
-        raise OperationRefused("deadline_passed",
-                               f"La carte a expiré le {fmt_day(facts.card_expiry_last_day)} : la transaction ne peut plus être dupliquée.")
-    _check_amount(amount, facts.amount, f"au plus le montant d'origine, {fmt(facts.amount)}")
+        raise OperationRefused("deadline_passed", t(N_("La carte a expiré le %(day)s : la transaction ne peut plus "
+                                                       "être dupliquée."), day=fmt_day(facts.card_expiry_last_day)))
+    _check_amount(amount, facts.amount, t(N_("au plus le montant d'origine, %(amount)s"), amount=fmt(facts.amount)), t)
 
 
 CHECKS = {
@@ -282,20 +304,25 @@ class Availability:
 
     @property
     def label(self):
-        return {OperationKind.VALIDATE: "Valider", OperationKind.CANCEL: "Annuler",
-                OperationKind.CREDIT: "Rembourser", OperationKind.DUPLICATE: "Dupliquer"}[self.kind]
+        return AVAILABILITY_LABELS[self.kind]
 
 
-def allowed_operations(facts: TransactionFacts, rights, today: datetime.date):
-    """Which user operations are allowed for this transaction and this user (list and detail ask this)."""
+AVAILABILITY_LABELS = {OperationKind.VALIDATE: N_("Valider"), OperationKind.CANCEL: N_("Annuler"),
+                       OperationKind.CREDIT: N_("Rembourser"), OperationKind.DUPLICATE: N_("Dupliquer")}
+
+
+def allowed_operations(facts: TransactionFacts, rights, today: datetime.date, t=french, fmt=str):
+    """Which user operations are allowed for this transaction and this user (list and detail ask this);
+    the reason of a refusal is in the language of `t`."""
     result = []
     for kind, right in USER_OPERATIONS.items():
         maximum = maximum_for(kind, facts)
         if right not in rights:
-            result.append(Availability(kind, False, maximum, "Vous n'avez pas le droit de faire cette opération.", right))
+            result.append(Availability(kind, False, maximum, t(N_("Vous n'avez pas le droit de faire cette "
+                                                                  "opération.")), right))
             continue
         try:
-            CHECKS[kind](facts, max(maximum, 1), today)
+            CHECKS[kind](facts, max(maximum, 1), today, fmt, t)
         except OperationRefused as refused:
             result.append(Availability(kind, False, maximum, refused.message, right))
         else:
@@ -303,11 +330,20 @@ def allowed_operations(facts: TransactionFacts, rights, today: datetime.date):
     return result
 
 
-def check_operation(kind, facts, amount, rights, today, fmt=str):
+def check_operation(kind, facts, amount, rights, today, fmt=str, t=french):
     """Raise OperationRefused unless `kind` for `amount` is allowed to a user holding `rights`."""
     if USER_OPERATIONS[kind] not in rights:
-        raise OperationRefused("no_right", "Vous n'avez pas le droit de faire cette opération sur cette boutique.")
-    CHECKS[kind](facts, amount, today, fmt)
+        raise OperationRefused("no_right", t(N_("Vous n'avez pas le droit de faire cette opération sur cette "
+                                                "boutique.")))
+    CHECKS[kind](facts, amount, today, fmt, t)
+
+
+def bank_sending_day(due_day: datetime.date, today: datetime.date, todays_run_done: bool) -> datetime.date:
+    """The day an amount due to the bank on `due_day` really leaves (issue 11): the daily run sends
+    what is due on the day it runs, so today if today's run for the shop's gateway has not happened
+    yet, else the day of the next run, tomorrow (the run goes every calendar day and catches up)."""
+    first_run = today + datetime.timedelta(days=1) if todays_run_done else today
+    return max(due_day, first_run)
 
 
 # --- What follows an operation ---------------------------------------------------------

@@ -1,28 +1,28 @@
 """What the payment pages show: view models built from the rules, forms pre-filled, and the
 fragments an operation returns (the form, or its result plus out-of-band updates)."""
-import datetime
 import json
-import zoneinfo
 from dataclasses import dataclass
 
 from flask import render_template, request
-from flask_login import current_user
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from models import Operation, Transaction
 from portal.auth.rights import rights_on, shops_with_right
 from portal.money import format_amount_input
 from portal.payments.cards import NETWORK_LABELS, default_network, mask
-from portal.payments.forms import DuplicateForm, NewPaymentForm, OperationForm
+from portal.payments.forms import DuplicateForm, InstalmentForm, NewPaymentForm, OperationForm
+from portal.payments.instalments import (BASE_REFERENCE_MAX, EVERY_N_DAYS, MAX_INSTALMENTS, MAX_PERIOD_DAYS,
+                                         MIN_INSTALMENTS, prefill)
 from portal.payments.fraud import FraudResult
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
 from portal.payments.lifecycle import allowed_operations
 from portal.payments.receipts import has_receipt
 from portal.payments.service import (DuplicateFields, NewPayment, awaiting_gateway, facts_for, generate_reference,
-                                     new_idempotency_key)
+                                     instalment_schedule, new_idempotency_key)
 
-PAGE_SIZE = 50
 OPERATION_SLUG = {Kind.VALIDATE: "valider", Kind.CANCEL: "annuler", Kind.CREDIT: "rembourser",
                   Kind.DUPLICATE: "dupliquer"}
 STATE_TONE = {
@@ -38,6 +38,7 @@ class TransactionView:
     txn: Transaction
     facts: object
     operations: list  # lifecycle.Availability, in a fixed order
+    rights: frozenset = frozenset()
 
     @property
     def state(self):
@@ -58,54 +59,22 @@ class TransactionView:
     def networks(self):
         return [NETWORK_LABELS.get(n, n) for n in self.txn.networks.split(",") if n]
 
+    @property
+    def state_label(self):
+        return _(self.state.label)
+
+    @property
+    def unavailable(self):
+        """Operations the user holds the right for but cannot do now, with the reason as text: a phone
+        cannot hover a greyed-out button (issue 11)."""
+        return [op for op in self.operations if not op.allowed and op.right in self.rights]
+
 
 def transaction_view(ctx, txn, rights, operations=None):
     facts = facts_for(txn, ctx.timezone, operations)
-    return TransactionView(txn, facts, allowed_operations(facts, rights, ctx.today()))
-
-
-def _day_bounds(day, timezone):
-    """UTC instants (naive, as stored) of the start and end of a local day."""
-    zone = zoneinfo.ZoneInfo(timezone)
-    start = datetime.datetime.combine(day, datetime.time(), zone).astimezone(datetime.UTC).replace(tzinfo=None)
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
-    return start, end.astimezone(datetime.UTC).replace(tzinfo=None)
-
-
-def _parse_day(text, default):
-    """The day asked for in the URL, or `default` when it is unreadable or so far away that the
-    day's bounds in the shop's time zone cannot be computed (0001-01-01, 9999-12-31)."""
-    try:
-        day = datetime.date.fromisoformat(text) if text else default
-    except ValueError:
-        return default
-    return day if 1900 <= day.year <= 2999 else default
-
-
-def day_listing(ctx, user, shops, args):
-    """Transactions created on one day (today by default) in the user's shops, newest first."""
-    today = ctx.today()
-    day = _parse_day(args.get("jour"), today)
-    shop_ids = {shop.id for shop in shops}
-    chosen = args.get("boutique", type=int)
-    if chosen in shop_ids:
-        shop_ids = {chosen}
-    page = max(1, args.get("page", 1, type=int))
-    start, end = _day_bounds(day, ctx.timezone)
-    query = (Transaction.select().where(Transaction.shop.in_(shop_ids) & (Transaction.created_at >= start)
-                                        & (Transaction.created_at < end))
-             .order_by(Transaction.created_at.desc(), Transaction.id.desc()))
-    total = query.count()
-    transactions = list(query.paginate(page, PAGE_SIZE))
-    ops_by_txn = {txn.id: [] for txn in transactions}
-    if transactions:
-        for op in Operation.select().where(Operation.transaction.in_(list(ops_by_txn))):
-            ops_by_txn[op.transaction_id].append(op)
-    rights_by_shop = {shop.id: rights_on(user, shop) for shop in shops}
-    rows = [transaction_view(ctx, txn, rights_by_shop[txn.shop_id], ops_by_txn[txn.id]) for txn in transactions]
-    return {"day": day, "today": today, "rows": rows, "total": total, "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)), "shop_id": chosen if chosen in shop_ids else None,
-            "several_shops": len(shops) > 1}
+    view = TransactionView(txn, facts, allowed_operations(facts, rights, ctx.today(), ctx.t, ctx.fmt(txn.currency)))
+    view.rights = rights
+    return view
 
 
 def detail_context(ctx, txn, user):
@@ -120,6 +89,7 @@ def detail_context(ctx, txn, user):
         "remittances": [op for op in operations if op.sent_at or op.remittance_status],
         "receipt_ops": [op for op in operations if has_receipt(op)],
         "duplicates": list(txn.duplicates.order_by(Transaction.id)),
+        "schedule": schedule_rows(ctx, instalment_schedule(txn), user),
         **gateway_context(txn, user),
     }
 
@@ -223,4 +193,84 @@ def new_payment_from(form, shop):
         networks=networks, masked_pan=mask(form.card_digits), expiry=form.expiry_value,
         card_number=form.card_digits, cvv=form.cvv.data or "", order_reference=form.order_reference.data or "",
         customer_code=form.customer_code.data or "", free_info=form.free_info.data or "",
+        wallet_id=(form.wallet_id.data or "").strip() if form.save_card.data else "",
+        wallet_label=(form.wallet_label.data or "").strip() if form.save_card.data else "",
     )
+
+
+# --- Payment in instalments (PAY-INST-1/2) ---------------------------------------------------------
+
+
+def instalment_form(ctx, user, ask_cvv=False):
+    """The instalment form with the user's shops; a GET pre-fills the shop's defaults."""
+    shops = shops_with_right(user, "create_payment")
+    form = InstalmentForm(today=ctx.today(), ask_cvv=ask_cvv)
+    form.shop.choices = [(shop.id, f"{shop.name} ({shop.merchant_id})") for shop in shops]
+    if request.method == "GET" and shops:
+        shop = next((s for s in shops if s.id == request.args.get("boutique", type=int)), shops[0])
+        form.shop.data = shop.id
+        form.reference.data = generate_reference(ctx, shop)[:BASE_REFERENCE_MAX]
+        form.currency.data = shop.currency
+        form.idempotency_key.data = new_idempotency_key()
+    form.shops_by_id = {shop.id: shop for shop in shops}
+    return form
+
+
+def prefill_schedule(ctx, form):
+    """Replace the form's schedule lines by the one its figures give (PAY-INST-2); False when the
+    figures (total, count, periodicity, first amount) cannot make one yet."""
+    for name in ("amount", "first_amount", "count", "period_days", "schedule_type", "currency"):
+        form[name].errors = []
+    total = _minor(form.amount, form)
+    first = _minor(form.first_amount, form) if (form.first_amount.data or "").strip() else None
+    count = form.count.data if isinstance(form.count.data, int) else None
+    if total is None or count is None or not MIN_INSTALMENTS <= count <= MAX_INSTALMENTS:
+        return False
+    period = form.period_days.data if isinstance(form.period_days.data, int) else 30
+    if not 1 <= period <= MAX_PERIOD_DAYS:
+        return False
+    schedule = prefill(total, count, ctx.today(), form.schedule_type.data or EVERY_N_DAYS, period, first)
+    if schedule is None:
+        return False
+    while len(form.lines):
+        form.lines.pop_entry()
+    for instalment in schedule:
+        form.lines.append_entry({"due_date": instalment.due_date.isoformat(),
+                                 "amount": format_amount_input(instalment.amount, form.amount_currency(), _locale())})
+    return True
+
+
+def _minor(field, form):
+    from portal.money import MoneyError, parse_amount
+
+    try:
+        return parse_amount(field.data, form.amount_currency())
+    except MoneyError:
+        return None
+
+
+def instalment_payment_from(form, shop):
+    """The first instalment as a NewPayment carrying the whole schedule (service.create_payment)."""
+    from portal.payments.instalments import Instalment, derived_reference
+
+    networks = form.networks
+    network = form.network.data if form.network.data in networks else default_network(networks, shop.default_network)
+    base = form.reference.data.strip()
+    schedule = [Instalment(rank, day, amount) for rank, (day, amount) in enumerate(form.schedule, start=1)]
+    return NewPayment(
+        shop=shop, reference=derived_reference(base, 1), amount=schedule[0].amount, currency=form.currency.data,
+        capture_mode="AUTO", capture_delay=0, network=network, networks=networks, masked_pan=mask(form.card_digits),
+        expiry=form.expiry_value, card_number=form.card_digits, cvv=form.cvv.data or "",
+        order_reference=form.order_reference.data or "", customer_code=form.customer_code.data or "",
+        free_info=form.free_info.data or "", instalment_group=base, instalments=schedule,
+    )
+
+
+def schedule_rows(ctx, schedule, user):
+    """The schedule of a transaction for its detail page: each instalment with its state and view."""
+    shop_rights = rights_on(user, schedule[0].shop) if schedule else set()
+    operations = {txn.id: [] for txn in schedule}
+    if schedule:
+        for op in Operation.select().where(Operation.transaction.in_(list(operations))):
+            operations[op.transaction_id].append(op)
+    return [transaction_view(ctx, txn, shop_rights, operations[txn.id]) for txn in schedule]

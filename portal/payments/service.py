@@ -18,20 +18,24 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 
 from models import FraudProfile as FraudProfileRow
-from models import Operation, Transaction, VaultCard, db, utcnow
+from models import Operation, RemittanceRun, Transaction, VaultCard, db, utcnow
 from portal.audit import record_action
 from portal.database import is_postgres
 from portal.payments import fraud
 from portal.payments.acquirer import GatewayAnswer, GatewayRef, GatewayUnavailable, PaymentOrder
 from portal.payments.cards import Expiry
 from portal.payments.lifecycle import (
+    N_,
     OperationKind as Kind,
     OperationRefused,
     TransactionFacts,
     TransactionState as State,
     balances,
+    bank_sending_day,
     capture_date_for,
     check_operation,
+    fmt_day,
+    french,
     initial_state,
     local_date,
     state_after_cancel,
@@ -47,6 +51,7 @@ class PaymentContext:
     clock: object = utcnow  # returns naive UTC, like the stored timestamps
     format_amount: object = None  # (minor, currency) -> text, for messages
     gateways: object = None  # portal.payments.gateways.GatewayRegistry: which gateway serves a shop
+    translate: object = french  # (template, **params) -> text in the user's language (LOC-3)
 
     def gateway_for(self, shop):
         if self.gateways is not None:
@@ -60,6 +65,9 @@ class PaymentContext:
 
     def today(self):
         return local_date(self.clock(), self.timezone)
+
+    def t(self, template, **params):
+        return self.translate(template, **params)
 
     def fmt(self, currency):
         if self.format_amount is None:
@@ -106,7 +114,7 @@ def usable_idempotency_key(posted):
 class IdempotencyMismatch(Exception):
     """The key was already used for another operation or another transaction."""
 
-    message = "Ce formulaire a déjà servi à une autre opération : rechargez la page et recommencez."
+    message = N_("Ce formulaire a déjà servi à une autre opération : rechargez la page et recommencez.")
 
 
 def facts_for(txn: Transaction, timezone: str, operations=None) -> TransactionFacts:
@@ -182,6 +190,12 @@ class NewPayment:
     free_info: str = ""
     duplicated_from: object = None
     cvv: str = field(default="", repr=False)  # in memory only, for the gateway call (PAY-ACQ-2)
+    wallet_id: str = ""  # keep the card in this customer's wallet once accepted (PAY-WAL-1)
+    wallet_label: str = ""
+    # A payment in instalments (PAY-INST-1): this payment is the first of `instalments`
+    # (portal.payments.instalments.Instalment), linked by `instalment_group`, the base reference.
+    instalment_group: str = ""
+    instalments: list = field(default_factory=list)
 
 
 
@@ -314,14 +328,14 @@ def ask_gateway(gateway, ref, request):
             return GatewayResult(message=unavailable.message)
 
 
-def _unknown_message(message):
-    return (f"{message} L'opération n'est pas perdue : son résultat sera relu auprès de la passerelle "
-            f"(bouton « Actualiser depuis la passerelle » ou synchronisation automatique). "
-            f"Ne la recommencez pas.")
+def _unknown_message(message, t=french):
+    return t(N_("%(message)s L'opération n'est pas perdue : son résultat sera relu auprès de la passerelle "
+                "(bouton « Actualiser depuis la passerelle » ou synchronisation automatique). "
+                "Ne la recommencez pas."), message=message)
 
 
-def _not_sent_message(message):
-    return f"{message} Rien n'a été envoyé à la passerelle : aucun débit n'a eu lieu."
+def _not_sent_message(message, t=french):
+    return t(N_("%(message)s Rien n'a été envoyé à la passerelle : aucun débit n'a eu lieu."), message=message)
 
 
 # --- Creating a payment (PAY-NEW-1) ---------------------------------------------------------
@@ -356,7 +370,10 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
                 order_reference=payment.order_reference, customer_code=payment.customer_code,
                 free_info=payment.free_info, duplicated_from=payment.duplicated_from,
                 capture_date=capture_date_for(local_date(now, ctx.timezone), payment.capture_delay),
+                **_instalment_fields(ctx, payment, 1),
             )
+            if payment.instalments:
+                _create_later_instalments(ctx, payment, txn, user, now)
             reserved = None
             if simulator and state not in (State.TO_VALIDATE, State.TO_CAPTURE):
                 _defer_authorisation(ctx, gateway, txn, user, idempotency_key)
@@ -373,7 +390,11 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
             txn.save()
             record_action("payment.create", "transaction", txn.id, user=user, remote_addr=remote_addr,
                           after={"reference": txn.reference, "amount": txn.amount, "currency": txn.currency,
-                                 "state": txn.state, "card": txn.masked_pan, "gateway": gateway.kind})
+                                 "state": txn.state, "card": txn.masked_pan, "gateway": gateway.kind,
+                                 **({"instalment_group": txn.instalment_group, "instalments": len(payment.instalments)}
+                                    if payment.instalments else {})})
+            if reserved is None:
+                _after_authorisation(ctx, payment, txn, user)
     except IntegrityError:
         replay = _replay_of(idempotency_key, Kind.AUTHOR)
         if replay is not None:  # the same form was submitted twice at once
@@ -387,7 +408,7 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
         merchant_id=payment.shop.merchant_id, reference=txn.reference, amount=txn.amount, currency=txn.currency,
         capture_mode=txn.capture_mode, capture_delay=txn.capture_delay, network=txn.network,
         card_token=txn.card_token, idempotency_key=idempotency_key or "", order_reference=txn.order_reference,
-        customer_code=txn.customer_code, cvv=payment.cvv)
+        customer_code=txn.customer_code, cvv=payment.cvv, wallet_id=payment.wallet_id)
     if payment.duplicated_from is not None:
         source = _gateway_ref(payment.duplicated_from)
         result = ask_gateway(gateway, _gateway_ref(txn), lambda: gateway.duplicate(source, order))
@@ -397,7 +418,75 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
         txn = _locked(txn.id)
         settle_authorisation(ctx, txn, Operation.get_by_id(reserved.id), result)
         txn.save()
+        _after_authorisation(ctx, payment, txn, user)
     return txn
+
+
+REFUSED_STATES = (State.REFUSED, State.FRAUD_SUSPECTED)
+
+
+def _after_authorisation(ctx, payment, txn, user):
+    """Inside the settling transaction: keep the card in the customer's wallet when the payment is
+    accepted (PAY-WAL-1); cancel the later instalments when the first is refused (PAY-INST-1)."""
+    if txn.state in REFUSED_STATES:
+        cancel_later_instalments(ctx, txn, user)
+        return
+    if payment.wallet_id and not awaiting_gateway(txn):
+        from portal.payments.wallets import keep_in_wallet
+
+        keep_in_wallet(ctx, payment.shop, payment.wallet_id, txn, payment.wallet_label, user)
+
+
+def _instalment_fields(ctx, payment, rank):
+    if not payment.instalments:
+        return {}
+    instalment = payment.instalments[rank - 1]
+    return {"instalment_group": payment.instalment_group, "instalment_rank": rank,
+            "instalment_count": len(payment.instalments), "due_date": instalment.due_date}
+
+
+def _create_later_instalments(ctx, payment, first, user, now):
+    """Instalments 2..n wait in TO_AUTHORIZE until their date: the nightly run asks their authorisation
+    on the stored card that day and sends them to the bank (PAY-INST-1, PAY-BATCH-1)."""
+    from portal.payments.instalments import derived_reference
+
+    for instalment in payment.instalments[1:]:
+        reference = derived_reference(payment.instalment_group, instalment.rank)
+        if reference_taken(payment.shop, reference):
+            raise DuplicateReference(reference)
+        Transaction.create(
+            shop=payment.shop, reference=reference, amount=instalment.amount, currency=payment.currency,
+            capture_mode="AUTO", capture_delay=0, state=State.TO_AUTHORIZE, created_at=now, created_by=user,
+            card_token=first.card_token, masked_pan=first.masked_pan, networks=first.networks, network=first.network,
+            card_expiry_year=first.card_expiry_year, card_expiry_month=first.card_expiry_month,
+            order_reference=payment.order_reference, customer_code=payment.customer_code,
+            free_info=payment.free_info, capture_date=instalment.due_date,
+            **_instalment_fields(ctx, payment, instalment.rank))
+
+
+def cancel_later_instalments(ctx, first, user=None):
+    """The first instalment was refused: the later ones are cancelled, never presented (PAY-INST-1)."""
+    if first.instalment_rank != 1 or not first.instalment_group:
+        return 0
+    later = _locked_rows(Transaction.select().where(
+        (Transaction.shop == first.shop_id) & (Transaction.instalment_group == first.instalment_group)
+        & (Transaction.instalment_rank > 1) & (Transaction.state == State.TO_AUTHORIZE)))
+    for txn in later:
+        Operation.create(transaction=txn, kind=Kind.CANCEL, amount=txn.amount, user=user, at=ctx.now(),
+                         reason=N_("Échéance annulée : la première échéance a été refusée"))
+        txn.state = State.CANCELLED
+        txn.save()
+    return len(later)
+
+
+def instalment_schedule(txn):
+    """Every transaction of the schedule `txn` belongs to, by rank (one query)."""
+    if not txn.instalment_group:
+        return []
+    return list(Transaction.select().where((Transaction.shop == txn.shop_id)
+                                           & (Transaction.instalment_group == txn.instalment_group)
+                                           & Transaction.instalment_rank.is_null(False))
+                .order_by(Transaction.instalment_rank))
 
 
 def settle_authorisation(ctx, txn, operation, result):
@@ -428,6 +517,8 @@ def settle_authorisation(ctx, txn, operation, result):
         operation.gateway_status = UNKNOWN
         operation.reason = _unknown_message(result.message)[:255]
     operation.save()
+    if operation.gateway_status == ANSWERED and txn.state in REFUSED_STATES:
+        cancel_later_instalments(ctx, txn, operation.user)  # also when `flask sync` reads a lost answer
 
 
 def _replayed(key):
@@ -447,6 +538,32 @@ def lost_answer(txn):
 def awaiting_gateway(txn):
     """The operation of this transaction still waiting for the gateway's answer, if any."""
     return txn.operations.where(Operation.gateway_status.in_([PENDING, UNKNOWN])).order_by(Operation.id).first()
+
+
+# --- When the bank gets it (issue 11: messages say the real day) ------------------------------------
+
+
+def todays_run_done(ctx, gateway):
+    """Has today's remittance run already sent what was due for this gateway? The simulator's nightly
+    run is journalled in RemittanceRun; a real gateway remits itself at the end of its day."""
+    if gateway is not ctx.acquirer:
+        return False
+    return RemittanceRun.select().where(RemittanceRun.day == ctx.today()).exists()
+
+
+def sending_day(ctx, gateway, due_day):
+    """The day an amount due on `due_day` really goes to the bank (lifecycle.bank_sending_day)."""
+    return bank_sending_day(due_day or ctx.today(), ctx.today(), todays_run_done(ctx, gateway))
+
+
+def bank_day_text(ctx, day):
+    """« ce soir (01/12/2026) », « demain, 02/12/2026 » or « le 05/12/2026 », in the user's language."""
+    today = ctx.today()
+    if day == today:
+        return ctx.t(N_("ce soir (%(day)s)"), day=fmt_day(day))
+    if day == today + datetime.timedelta(days=1):
+        return ctx.t(N_("demain, %(day)s (la remise d'aujourd'hui est déjà passée)"), day=fmt_day(day))
+    return ctx.t(N_("le %(day)s"), day=fmt_day(day))
 
 
 # --- Operations on a transaction (PAY-VAL-1, PAY-CAN-1, PAY-REF-1, PAY-DUP-1) ----------------------
@@ -475,18 +592,20 @@ def perform_operation(ctx, transaction_id, kind, amount, user, rights, idempoten
             try:
                 replay = _replay_of(idempotency_key, kind, txn.id)
             except IdempotencyMismatch as mismatch:
-                return OperationOutcome(kind, txn, False, mismatch.message, amount, reason="idempotency_mismatch")
+                return OperationOutcome(kind, txn, False, ctx.t(mismatch.message), amount,
+                                        reason="idempotency_mismatch")
             if replay is not None:
-                return _replay_outcome(kind, txn, replay)
+                return _replay_outcome(ctx, kind, txn, replay)
             facts = facts_for(txn, ctx.timezone)
-            check_operation(kind, facts, amount, rights, ctx.today(), ctx.fmt(txn.currency))
+            check_operation(kind, facts, amount, rights, ctx.today(), ctx.fmt(txn.currency), ctx.t)
             try:
                 gateway = ctx.gateway_for(txn.shop)
             except GatewayUnavailable as unavailable:
                 return OperationOutcome(kind, txn, False, unavailable.message, amount, reason="gateway_unavailable")
             if lost_answer(txn) is not None:
-                raise OperationRefused("gateway_pending", "Une opération attend encore la réponse de la passerelle : "
-                                       "actualisez la transaction depuis la passerelle avant d'en faire une autre.")
+                raise OperationRefused("gateway_pending", ctx.t(N_(
+                    "Une opération attend encore la réponse de la passerelle : actualisez la transaction depuis la "
+                    "passerelle avant d'en faire une autre.")))
             before = {"state": txn.state, "remaining": facts.remaining, "refundable": facts.refundable}
             reservation = _RESERVE[kind](ctx, gateway, txn, facts, amount, user, idempotency_key, duplicate)
             txn.save()
@@ -517,15 +636,17 @@ def _audit_operation(ctx, kind, txn, amount, succeeded, before, user, remote_add
                          "remaining": after_facts.remaining, "refundable": after_facts.refundable})
 
 
-def _replay_outcome(kind, txn, operation):
+def _replay_outcome(ctx, kind, txn, operation):
     new_txn = None
     if kind == Kind.DUPLICATE and "#" in operation.reason:
         new_txn = Transaction.get_or_none(Transaction.id == int(operation.reason.rsplit("#", 1)[-1]))
     if operation.gateway_status in (PENDING, UNKNOWN):
-        return OperationOutcome(kind, txn, False, "Opération déjà demandée (formulaire envoyé deux fois) : elle attend "
-                                "la réponse de la passerelle et ne sera pas envoyée une seconde fois.",
-                                operation.amount, operation, new_txn, replayed=True, reason="gateway_unknown")
-    return OperationOutcome(kind, txn, operation.succeeded, "Opération déjà enregistrée (formulaire envoyé deux fois).",
+        return OperationOutcome(kind, txn, False, ctx.t(N_(
+            "Opération déjà demandée (formulaire envoyé deux fois) : elle attend la réponse de la passerelle et ne "
+            "sera pas envoyée une seconde fois.")),
+            operation.amount, operation, new_txn, replayed=True, reason="gateway_unknown")
+    return OperationOutcome(kind, txn, operation.succeeded,
+                            ctx.t(N_("Opération déjà enregistrée (formulaire envoyé deux fois).")),
                             operation.amount, operation, new_txn, replayed=True)
 
 
@@ -541,7 +662,8 @@ def _reserve_validate(ctx, gateway, txn, facts, amount, user, key, _):
         author = _authorise_into(ctx, txn, user, amount=amount)
         if not author.succeeded:
             return OperationOutcome(Kind.VALIDATE, txn, False,
-                                    f"Validation impossible : autorisation refusée ({author.reason}).", amount, author)
+                                    ctx.t(N_("Validation impossible : autorisation refusée (%(reason)s)."),
+                                          reason=ctx.t(author.reason) if author.reason else ""), amount, author)
     return _reserve(ctx, txn, Kind.VALIDATE, amount, user, key)
 
 
@@ -555,7 +677,8 @@ def _reserve_refund(ctx, gateway, txn, facts, amount, user, key, _):
 
 def _reserve_duplicate(ctx, gateway, txn, facts, amount, user, key, fields):
     if reference_taken(txn.shop, fields.reference):
-        raise OperationRefused("invalid_reference", f"La référence « {fields.reference} » existe déjà dans cette boutique.")
+        raise OperationRefused("invalid_reference", ctx.t(N_("La référence « %(reference)s » existe déjà dans cette "
+                                                             "boutique."), reference=fields.reference))
     return _reserve(ctx, txn, Kind.DUPLICATE, amount, user, key, reason="Duplication demandée à la passerelle")
 
 
@@ -581,7 +704,8 @@ def _ask_duplicate(ctx, gateway, txn, facts, amount, user, key, fields: "Duplica
     try:
         return GatewayResult(answer=create_payment(ctx, payment, user, derived_key))
     except DuplicateReference:
-        return GatewayResult(not_sent=True, message=f"La référence « {fields.reference} » existe déjà dans cette boutique.")
+        return GatewayResult(not_sent=True, message=ctx.t(N_("La référence « %(reference)s » existe déjà dans cette "
+                                                             "boutique."), reference=fields.reference))
 
 
 def _operation_visible(kind, state, facts, amount):
@@ -622,7 +746,8 @@ def _settle(ctx, gateway, kind, txn, facts, operation, result):
             operation.succeeded = False
             operation.reason = f"Refusée par la passerelle : {answer.reason}"[:255]
             operation.save()
-            return OperationOutcome(kind, txn, False, f"Opération refusée par la passerelle : {answer.reason}.", amount,
+            return OperationOutcome(kind, txn, False, ctx.t(N_("Opération refusée par la passerelle : %(reason)s."),
+                                                            reason=ctx.t(answer.reason)), amount,
                                     operation, reason="gateway_refused")
         done = True
     elif result.not_sent:
@@ -631,7 +756,7 @@ def _settle(ctx, gateway, kind, txn, facts, operation, result):
         operation.response_code = NOT_SENT_CODE
         operation.reason = _not_sent_message(result.message)[:255]
         operation.save()
-        return OperationOutcome(kind, txn, False, _not_sent_message(result.message), amount, operation,
+        return OperationOutcome(kind, txn, False, _not_sent_message(result.message, ctx.t), amount, operation,
                                 reason="gateway_unavailable")
     else:
         done = _operation_visible(kind, result.state, facts, amount) if result.state is not None else None
@@ -639,14 +764,16 @@ def _settle(ctx, gateway, kind, txn, facts, operation, result):
             operation.gateway_status = UNKNOWN
             operation.reason = _unknown_message(result.message)[:255]
             operation.save()
-            return OperationOutcome(kind, txn, False, _unknown_message(result.message), amount, operation,
+            return OperationOutcome(kind, txn, False, _unknown_message(result.message, ctx.t), amount, operation,
                                     reason="gateway_unknown")
         operation.gateway_status = ANSWERED
         if not done:
             operation.succeeded = False
-            operation.reason = "Non effectuée : la passerelle ne l'a pas reçue (vérifié après l'absence de réponse)."
+            operation.reason = N_("Non effectuée : la passerelle ne l'a pas reçue (vérifié après l'absence de "
+                                  "réponse).")
             operation.save()
-            return OperationOutcome(kind, txn, False, operation.reason, amount, operation, reason="gateway_unavailable")
+            return OperationOutcome(kind, txn, False, ctx.t(operation.reason), amount, operation,
+                                    reason="gateway_unavailable")
     operation.save()
     return _APPLY[kind](ctx, gateway, txn, facts, operation)
 
@@ -659,9 +786,10 @@ def _apply_validate(ctx, gateway, txn, facts, operation):
                          reason="Solde annulé automatiquement par la validation partielle")
     txn.state = State.TO_CAPTURE
     txn.capture_date = ctx.today()  # the validated amount leaves the day of validation
-    message = "Transaction validée : elle part en banque aujourd'hui."
+    message = ctx.t(N_("Transaction validée : elle part en banque %(when)s."),
+                    when=bank_day_text(ctx, sending_day(ctx, gateway, ctx.today())))
     if rest > 0:
-        message += f" Le solde de {ctx.fmt(txn.currency)(rest)} est annulé."
+        message += " " + ctx.t(N_("Le solde de %(amount)s est annulé."), amount=ctx.fmt(txn.currency)(rest))
     return OperationOutcome(Kind.VALIDATE, txn, True, message, amount, operation)
 
 
@@ -669,9 +797,10 @@ def _apply_cancel(ctx, gateway, txn, facts, operation):
     amount = operation.amount
     txn.state = state_after_cancel(facts, amount)
     left = facts.remaining - amount
-    message = ("Transaction entièrement annulée." if left == 0
-               else f"Annulation enregistrée : {ctx.fmt(txn.currency)(left)} partiront en banque le "
-                    f"{txn.capture_date:%d/%m/%Y}.")
+    message = (ctx.t(N_("Transaction entièrement annulée.")) if left == 0
+               else ctx.t(N_("Annulation enregistrée : %(amount)s partiront en banque %(when)s."),
+                          amount=ctx.fmt(txn.currency)(left),
+                          when=bank_day_text(ctx, sending_day(ctx, gateway, txn.capture_date))))
     return OperationOutcome(Kind.CANCEL, txn, True, message, amount, operation)
 
 
@@ -683,8 +812,9 @@ def _apply_refund(ctx, gateway, txn, facts, operation):
     txn.state = State.TO_CREDIT
     left = facts.refundable - amount
     return OperationOutcome(Kind.CREDIT, txn, True,
-                            f"Remboursement enregistré, envoyé en banque ce soir. Reste remboursable : "
-                            f"{ctx.fmt(txn.currency)(left)}.", amount, operation)
+                            ctx.t(N_("Remboursement enregistré, envoyé en banque %(when)s. Reste remboursable : "
+                                     "%(amount)s."), when=bank_day_text(ctx, sending_day(ctx, gateway, ctx.today())),
+                                  amount=ctx.fmt(txn.currency)(left)), amount, operation)
 
 
 def _settle_duplicate(ctx, txn, operation, result):
@@ -704,12 +834,15 @@ def _settle_duplicate(ctx, txn, operation, result):
     operation.reason = f"Nouvelle transaction {new_txn.reference} #{new_txn.id}"
     operation.save()
     if author is not None:
-        message = f"Transaction dupliquée : {new_txn.reference}. " + _unknown_message("La passerelle n'a pas répondu.")
+        message = ctx.t(N_("Transaction dupliquée : %(reference)s."), reference=new_txn.reference) + " " + \
+            _unknown_message(ctx.t(N_("La passerelle n'a pas répondu.")), ctx.t)
     elif accepted:
-        message = f"Transaction dupliquée : {new_txn.reference}, {State(new_txn.state).label.lower()}."
+        message = ctx.t(N_("Transaction dupliquée : %(reference)s, %(state)s."), reference=new_txn.reference,
+                        state=ctx.t(State(new_txn.state).label).lower())
     else:
         first = new_txn.operations.order_by(Operation.id).first()
-        message = f"Duplication refusée par la banque : {first.reason if first else ''}."
+        message = ctx.t(N_("Duplication refusée par la banque : %(reason)s."),
+                        reason=ctx.t(first.reason) if first and first.reason else "")
     return OperationOutcome(Kind.DUPLICATE, txn, accepted, message, operation.amount, operation, new_txn)
 
 

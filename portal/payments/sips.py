@@ -232,6 +232,7 @@ class SipsGateway(Gateway):
             "orderId": order.order_reference,
             "customerId": order.customer_code,
             "paymentMeanBrand": order.network,
+            "merchantWalletId": order.wallet_id,  # the wallet service keeps the card (PAY-WAL-1)
         }
 
     def pay(self, order):

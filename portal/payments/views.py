@@ -1,12 +1,14 @@
 """Card payment pages: thin views over service.py (writes) and lifecycle.py (rules)."""
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Operation, Shop, Transaction
 from portal.auth.decorators import require_right, right_required
 from portal.auth.rights import has_right, rights_on, shops_with_right
 from portal.payments import bp, pages
-from portal.payments.acquirer import SCENARIOS, simulator_test_cards
+from portal.payments.acquirer import (RESPONSE_CODES, SCENARIOS, SIMULATOR_REFUSALS, response_label,
+                                      simulator_test_cards)
 from portal.payments.cards import NETWORK_LABELS
 from portal.payments.context import payment_context
 from portal.payments.lifecycle import OperationKind as Kind
@@ -14,8 +16,8 @@ from portal.payments.lifecycle import TransactionState
 from portal.payments.receipts import LAYOUTS, has_receipt, receipt_document
 from portal.payments.acquirer import GatewayUnavailable
 from portal.payments.gateways import GATEWAY_LABELS
-from portal.payments.service import (DuplicateReference, IdempotencyMismatch, create_payment, perform_operation,
-                                     usable_idempotency_key)
+from portal.payments.service import (DuplicateReference, IdempotencyMismatch, create_payment, instalment_schedule,
+                                     perform_operation, usable_idempotency_key)
 from portal.payments.sync import refresh_transaction
 
 OPERATION_SLUGS = {"valider": Kind.VALIDATE, "annuler": Kind.CANCEL, "rembourser": Kind.CREDIT,
@@ -49,7 +51,8 @@ def detail(transaction_id):
 @login_required
 def result(transaction_id):
     txn = _transaction(transaction_id)
-    return render_template("payments/result.html", txn=txn,
+    schedule = pages.schedule_rows(payment_context(), instalment_schedule(txn), current_user)
+    return render_template("payments/result.html", txn=txn, schedule=schedule,
                            author=txn.operations.where(Operation.kind == Kind.AUTHOR).first())
 
 
@@ -109,14 +112,15 @@ def new_payment():
         txn = create_payment(ctx, pages.new_payment_from(form, shop), current_user._get_current_object(),
                              usable_idempotency_key(form.idempotency_key.data), remote_addr=request.remote_addr)
     except DuplicateReference:
-        form.reference.errors.append("Cette référence existe déjà dans cette boutique : choisissez-en une autre.")
+        form.reference.errors.append(_("Cette référence existe déjà dans cette boutique : choisissez-en une autre."))
         return render_template("payments/new.html", form=form, **pages.card_choice(form)), 422
     except GatewayUnavailable as unavailable:
-        form.reference.errors.append(unavailable.message + " Aucun paiement n'a été enregistré ni débité.")
+        form.reference.errors.append(_("%(message)s Aucun paiement n'a été enregistré ni débité.",
+                                       message=_(unavailable.message)))
         return render_template("payments/new.html", form=form, **pages.card_choice(form)), 503
     except IdempotencyMismatch as mismatch:
         form.idempotency_key.data = usable_idempotency_key(None)
-        form.reference.errors.append(mismatch.message)
+        form.reference.errors.append(_(mismatch.message))
         return render_template("payments/new.html", form=form, **pages.card_choice(form)), 409
     return redirect(url_for("payments.result", transaction_id=txn.id), 303)
 
@@ -150,20 +154,51 @@ def receipt(transaction_id, operation_id, layout):
 @bp.route("/cartes-de-test")
 @login_required
 def test_cards():
-    return render_template("payments/test_cards.html", cards=simulator_test_cards(),
+    return render_template("payments/test_cards.html", cards=[(number, networks, _test_card_outcome(number))
+                                                               for number, networks, _outcome in simulator_test_cards()],
                            network_labels=NETWORK_LABELS, scenarios=SCENARIOS)
+
+
+def _test_card_outcome(number):
+    code, scenario = number[-2:], number[6:8]
+    if code in SIMULATOR_REFUSALS:
+        return _("Refusée, code %(code)s : %(label)s", code=code, label=_(response_label(code)))
+    if scenario in SCENARIOS and scenario != "00":
+        return _("Acceptée — %(scenario)s", scenario=_(SCENARIOS[scenario]))
+    return _("Acceptée")
 
 
 @bp.app_template_global()
 def state_label(state):
-    return TransactionState(state).label
+    """The state's label in the user's language (LOC-3); never the raw code."""
+    return _(TransactionState(state).label)
 
 
 @bp.app_template_global()
 def gateway_label(kind):
-    return GATEWAY_LABELS.get(kind or "SIMULATOR", kind)
+    return _(GATEWAY_LABELS.get(kind or "SIMULATOR", kind))
 
 
 @bp.app_template_global()
 def operation_label(kind):
-    return Kind(kind).label
+    """An operation's name in the user's language; an unknown code from a gateway shows as is."""
+    try:
+        return _(Kind(kind).label)
+    except ValueError:
+        return kind
+
+
+@bp.app_template_global()
+def gateway_state(status):
+    """The portal state a gateway's own status stands for (PAY-GW-1), or None if it is unknown."""
+    from portal.payments.sips import state_for_status
+
+    if status in TransactionState.__members__:
+        return status
+    return state_for_status(status)
+
+
+@bp.app_template_global()
+def response_text(code):
+    """A response code's meaning in the user's language (PAY-ACQ-1 labels)."""
+    return _(response_label(code)) if code in RESPONSE_CODES else _("Code réponse %(code)s", code=code)

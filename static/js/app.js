@@ -46,3 +46,37 @@ document.addEventListener("change", function (event) {
     box.checked = wanted.indexOf(box.value) !== -1;
   });
 });
+
+// Payments (H3, issue 11): the new-payment and instalment forms. Progressive enhancement only:
+// the server accepts the card number with or without spaces and the expiry as 1229, 12/29 or 12 / 2029.
+// The card number is spaced by 4 as it is typed (the caret stays after the same digit).
+document.addEventListener("input", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[name=card_number]")) return;
+  var before = input.value.slice(0, input.selectionStart).replace(/\D/g, "").length;
+  var digits = input.value.replace(/\D/g, "").slice(0, 19);
+  var spaced = digits.replace(/(\d{4})(?=\d)/g, "$1 ");
+  if (spaced === input.value) return;
+  input.value = spaced;
+  var caret = 0, seen = 0;
+  while (caret < spaced.length && seen < before) { if (/\d/.test(spaced[caret])) seen++; caret++; }
+  input.setSelectionRange(caret, caret);
+});
+
+// The expiry is shown MM/AA once the field is left: 1229 or 12 / 2029 become 12/29.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[name=expiry]")) return;
+  var raw = input.value.replace(/\s/g, "");
+  var match = /^(\d{2})\/?(\d{2}|\d{4})$/.exec(raw);
+  if (match) input.value = match[1] + "/" + match[2].slice(-2);
+}, true);
+
+// After a refused submit, the focus goes to the first field in error (its message is next to it).
+function focusFirstError(root) {
+  var field = (root || document).querySelector(
+    "form[data-focus-first-error] .has-error input:not([type=hidden]):not([disabled]), " +
+    "form[data-focus-first-error] .has-error select, form[data-focus-first-error] [aria-invalid=true]");
+  if (field && typeof field.focus === "function") field.focus();
+}
+document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });

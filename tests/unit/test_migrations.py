@@ -101,6 +101,12 @@ ROWS = {
         ("outgoing_mail", {"id": 1, "to": "dupont@example.fr", "subject": "Facture FA-1", "body": "Bonjour",
                            "invoice_id": 1, "status": "SENT", "attempts": 1, "last_error": "",
                            "next_attempt_at": AT, "sent_at": AT, "created_at": AT}),
+    11: [
+        ("wallet_card", {"id": 1, "shop_id": 1, "wallet_id": "CLIENT-1", "mean_id": "wm_ancien", "card_token": "tok_ancien",
+                         "last4": "0900", "network": "CB", "networks": "CB,VISA", "label": "Carte perso",
+                         "expiry_year": 2029, "expiry_month": 11, "created_at": AT, "created_by_id": 1,
+                         "deleted_at": None, "deleted_by_id": None}),
+    ],
     ],
 }
 

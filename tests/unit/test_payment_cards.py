@@ -430,6 +430,8 @@ def test_pay_new_1_expiry_valid_on_and_after_last_day():
     ("9/2028", Expiry(2028, 9)),
     (" 09 / 28 ", Expiry(2028, 9)),
     ("09-28", Expiry(2028, 9)),
+    ("0928", Expiry(2028, 9)),  # typed without the slash (issue 11): formatted, not refused
+    ("092028", Expiry(2028, 9)),
 ])
 def test_pay_new_1_expiry_formats(text, expected):
     parsed = parse_expiry(text, D(2024, 6, 1))
@@ -439,7 +441,6 @@ def test_pay_new_1_expiry_formats(text, expected):
 
 @pytest.mark.parametrize("text, message", [
     ("", "MM/AA"),
-    ("0928", "MM/AA"),
     ("ab/cd", "MM/AA"),
     ("13/28", "01 à 12"),
     ("00/28", "01 à 12"),
