@@ -59,8 +59,10 @@ backup: setup
 	mkdir -p instance/sauvegardes
 	$(FLASK) backup instance/sauvegardes/comptoir-$$(date +%Y%m%d-%H%M%S).tar
 
+# Performance figures, each next to its floor (raw SQL / library call) with the ratio; see each script's docstring.
+BENCH_SCRIPTS := scripts/bench.py scripts/bench_batch.py scripts/bench_books.py scripts/bench_cashflow.py scripts/bench_einvoice.py
 bench: setup
-	$(PY) scripts/bench.py
+	set -e; for script in $(BENCH_SCRIPTS); do echo "== $$script =="; $(PY) $$script $(BENCH_ARGS); done
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor test-output

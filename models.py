@@ -844,3 +844,82 @@ class WalletCard(BaseModel):
 
 
 ALL_MODELS += [WalletCard]
+
+
+class ClosedPeriod(BaseModel):
+    """A period whose entries were validated by "Clôturer la période" (ACC-4): from then on its
+    entries (LedgerEntry) keep their number and content; later changes go to the next open period."""
+
+    start = DateField()
+    end = DateField(unique=True)
+    fiscal_year_start = DateField()  # numbering restarts at 1 each fiscal year
+    first_number = IntegerField(default=0)
+    last_number = IntegerField(default=0)
+    entry_count = IntegerField(default=0)
+    debit = BigIntegerField(default=0)
+    credit = BigIntegerField(default=0)
+    closed_at = DateTimeField(default=utcnow)
+    closed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "closed_period"
+
+
+class LedgerEntry(BaseModel):
+    """A validated entry, stored when its period was closed: never updated nor deleted."""
+
+    period = ForeignKeyField(ClosedPeriod, backref="entries", on_delete="RESTRICT")
+    fiscal_year_start = DateField()
+    number = IntegerField()
+    journal = CharField(max_length=6)
+    journal_label = CharField(max_length=60)
+    date = DateField()
+    piece_ref = CharField(max_length=64)
+    piece_date = DateField()
+    label = CharField(max_length=300)
+    valid_date = DateField()
+    kind = CharField(max_length=16)
+    source = CharField(max_length=40, index=True)  # INV:12, PAY:5, CB:REM:3:20250310 … (what it books)
+    shop = ForeignKeyField(Shop, null=True, on_delete="RESTRICT")
+    amount = BigIntegerField(default=0)
+    currency = CharField(max_length=3, default="")  # Idevise of a foreign-currency document
+    reverse_charge_vat = BigIntegerField(default=0)  # self-assessed VAT it books (for the summary)
+
+    class Meta:
+        table_name = "ledger_entry"
+        indexes = ((("fiscal_year_start", "number"), True), (("date",), False))
+
+
+class LedgerLine(BaseModel):
+    entry = ForeignKeyField(LedgerEntry, backref="lines", on_delete="RESTRICT")
+    position = IntegerField()
+    account = CharField(max_length=10)
+    account_label = CharField(max_length=120)
+    aux = CharField(max_length=24, default="")
+    aux_label = CharField(max_length=200, default="")
+    debit = BigIntegerField(default=0)
+    credit = BigIntegerField(default=0)
+    foreign_amount = BigIntegerField(null=True)  # Montantdevise
+    letter_ref = CharField(max_length=24, default="")  # F12 (supplier invoice), C345 (card remittance)
+
+    class Meta:
+        table_name = "ledger_line"
+
+
+class InvoiceBooking(BaseModel):
+    """The accountant's choices for booking one supplier invoice (ACC-4, ACC-5): its exchange rate,
+    goods or services, domestic reverse charge, the French VAT rate of reverse-charged lines."""
+
+    invoice = ForeignKeyField(Invoice, unique=True, backref="+", on_delete="CASCADE")
+    exchange_rate = BigIntegerField(null=True)  # euros for one unit of the invoice's currency, x 1 000 000
+    nature = CharField(max_length=8, default="")  # "" (from the expense account), GOODS, SERVICES
+    reverse_charge = CharField(max_length=12, default="")  # "" (detected), DOMESTIC, NONE
+    line_rates = TextField(default="{}")  # {invoice line id: French rate in basis points}
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "invoice_booking"
+
+
+ALL_MODELS += [ClosedPeriod, LedgerEntry, LedgerLine, InvoiceBooking]

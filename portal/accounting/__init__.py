@@ -1,5 +1,6 @@
-"""Accounting (SPEC 4, ACC-1, ACC-2): reverse charge on intra-community purchases, the configurable
-PCG accounts, the legal FEC export and the analytic allocation CSV of a period."""
+"""Accounting (SPEC 4 and 6.3, ACC-1..5): reverse charge at each line's rate, the configurable PCG
+accounts, the card sales journal, closed periods with validated entries, the legal FEC export and the
+analytic allocation CSV of a period."""
 from flask import Blueprint
 
 bp = Blueprint("accounting", __name__, url_prefix="/comptabilite")

@@ -42,6 +42,17 @@ class AccountingAccess:
         return bool(self.user is not None and self.user.is_authenticated and self.user.is_admin)
 
     @property
+    def can_close(self):
+        """Closing validates the books of the whole company: an administrator, or an accountant who
+        may export every active shop."""
+        if self.user is None or not self.user.is_authenticated:
+            return False
+        if self.user.is_admin:
+            return True
+        active = set(shop_id for shop_id, in Shop.select(Shop.id).where(Shop.active).tuples())
+        return bool(active) and active <= {shop.id for shop in self.shops}
+
+    @property
     def can_open(self):
         return self.can_export or self.can_configure
 

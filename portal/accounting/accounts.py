@@ -11,7 +11,6 @@ from peewee import IntegrityError
 from models import Setting, db
 from portal.audit import record_action
 from portal.purchasing.amounts import QuantityError, format_rate, parse_rate
-from portal.suppliers.identifiers import check_siren
 
 ACCOUNTS_KEY = "accounts"
 COMPANY_KEY = "company"
@@ -47,7 +46,23 @@ ACCOUNT_ROLES = {
     "deposits": ("Fournisseurs – avances et acomptes versés sur commandes", ("409",),
                  "un compte d'avances et acomptes versés de la classe 4 (4091…)"),
     "bank": ("Banque", ("51", "53"), "un compte de trésorerie de la classe 5 (512 banque, 53 caisse)"),
+    # ACC-5: each self-assessed regime has its own pair (vat.REGIME_ACCOUNTS).
+    "vat_services_due": ("TVA due autoliquidée – services", ("445",), "un compte de TVA de la classe 4 (4452…)"),
+    "vat_services_deductible": ("TVA déductible autoliquidée – services", ("4456",),
+                                "un compte de TVA déductible (44566…)"),
+    "vat_import_due": ("TVA due autoliquidée – importations", ("445",), "un compte de TVA de la classe 4 (4452…)"),
+    "vat_import_deductible": ("TVA déductible – importations", ("4456",), "un compte de TVA déductible (44566…)"),
+    "vat_domestic_due": ("TVA due autoliquidée – sous-traitance", ("445",), "un compte de TVA de la classe 4 (4452…)"),
+    "vat_domestic_deductible": ("TVA déductible autoliquidée – sous-traitance", ("4456",),
+                                "un compte de TVA déductible (44566…)"),
+    # ACC-3: the card sales journal.
+    "card_clearing": ("Cartes bancaires à encaisser", ("511",), "un compte de valeurs à l'encaissement (5115…)"),
+    "card_customers": ("Clients – ventes par carte", ("41", "46", "58"),
+                       "un compte de clients (411…), de débiteurs divers (467…) ou de virements internes (58…)"),
+    "card_unpaid": ("Clients – impayés cartes", ("41",), "un compte de clients (411, 416…)"),
+    "card_commission": ("Commissions bancaires sur cartes", ("6",), "un compte de charges de la classe 6 (627…)"),
 }
+NETWORK_SHAPE = re.compile(r"^[A-Z0-9_]{2,16}$")
 ACCOUNT_SHAPE = re.compile(r"^[0-9]{3,10}$")
 JOURNAL_SHAPE = re.compile(r"^[A-Z0-9]{1,6}$")
 _LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "SELARL", "GIE", "ETS", "STE", "SOCIETE",
@@ -76,9 +91,47 @@ class AccountsConfig:
     bank_journal: str = "BQ"
     bank_journal_label: str = "Banque"
     default_vat_rate: int = 2000  # French rate of a reverse-charged line that states none (basis points)
+    # Sub-accounts of 4452 / 44566 by default: the accountant renames them to the firm's chart.
+    vat_services_due: str = "445201"
+    vat_services_deductible: str = "445663"
+    vat_import_due: str = "445202"
+    vat_import_deductible: str = "445664"
+    vat_domestic_due: str = "445203"
+    vat_domestic_deductible: str = "445665"
+    card_clearing: str = "5115"
+    card_customers: str = "411"
+    card_unpaid: str = "416"
+    card_commission: str = "627"
+    card_journal: str = "CB"
+    card_journal_label: str = "Ventes par carte"
+    # ((network, basis points), ...): the acquirer's commission on a remittance, 0 % for a network not
+    # listed, until the gateway's remittance report gives the real figure.
+    card_commission_rates: tuple = ()
+    card_credit_delay_days: int = 1  # the bank credits a remittance this many days after it is sent
+    fiscal_year_start_month: int = 1  # entry numbers restart at 1 on the first day of this month
+
+    def commission_rate(self, network):
+        for name, rate in self.card_commission_rates:
+            if name == (network or "").upper():
+                return rate
+        return 0
+
+    def journals(self):
+        """Journal codes in the order the FEC lists them."""
+        return (self.purchases_journal, self.bank_journal, self.card_journal)
 
     def label_of(self, number):
         """The name of an account: the merchant's label of an expense account, else its role."""
+        labels = self.__dict__.get("_labels")
+        if labels is None:
+            labels = {}
+            object.__setattr__(self, "_labels", labels)  # a cache, not a field: equality and to_dict ignore it
+        label = labels.get(number)
+        if label is None:
+            label = labels[number] = self._label_of(number)
+        return label
+
+    def _label_of(self, number):
         for expense, label in self.expense_accounts:
             if expense == number:
                 return label
@@ -94,6 +147,7 @@ class AccountsConfig:
     def to_dict(self):
         data = asdict(self)
         data["expense_accounts"] = [list(pair) for pair in self.expense_accounts]
+        data["card_commission_rates"] = [list(pair) for pair in self.card_commission_rates]
         return data
 
     @classmethod
@@ -101,6 +155,8 @@ class AccountsConfig:
         known = {name: value for name, value in data.items() if name in cls.__dataclass_fields__}
         if "expense_accounts" in known:
             known["expense_accounts"] = tuple((str(n), str(l)) for n, l in known["expense_accounts"])
+        if "card_commission_rates" in known:
+            known["card_commission_rates"] = tuple((str(n), int(r)) for n, r in known["card_commission_rates"])
         return replace(cls(), **known)
 
 
@@ -150,6 +206,33 @@ def parse_expense_accounts(text):
     return tuple(accounts)
 
 
+def parse_commission_rates(text):
+    """One network a line, « CB 0,80 » (percent of the remittance): ((network, basis points), ...)."""
+    rates, seen = [], set()
+    for number_line, raw in enumerate((text or "").splitlines(), start=1):
+        raw = raw.strip()
+        if not raw:
+            continue
+        network, _, rate = raw.partition(" ")
+        network = network.strip().upper()
+        if not NETWORK_SHAPE.match(network) or network in seen:
+            raise AccountError(f"Ligne {number_line} : écrivez le réseau puis son taux, une fois par réseau — "
+                               "par exemple « CB 0,80 ».")
+        try:
+            basis_points = parse_rate(rate)
+        except QuantityError:
+            raise AccountError(f"Ligne {number_line} : taux illisible, écrivez par exemple « VISA 1,20 ».") from None
+        if basis_points > 1000:
+            raise AccountError(f"Ligne {number_line} : une commission de plus de 10 % n'est pas plausible.")
+        seen.add(network)
+        rates.append((network, basis_points))
+    return tuple(rates)
+
+
+def format_commission_rates(rates):
+    return "\n".join(f"{network} {format_rate(rate).replace(chr(160) + '%', '')}" for network, rate in rates)
+
+
 def format_expense_accounts(accounts):
     return "\n".join(f"{number} {label}" for number, label in accounts)
 
@@ -162,15 +245,30 @@ def build_config(values):
             data[role] = check_account(values.get(role), role)
         except AccountError as error:
             errors[role] = str(error)
-    for name in ("purchases_journal", "bank_journal"):
+    for name in ("purchases_journal", "bank_journal", "card_journal"):
         try:
-            data[name] = check_journal(values.get(name))
+            data[name] = check_journal(values.get(name) if name != "card_journal" or values.get(name) else "CB")
         except AccountError as error:
             errors[name] = str(error)
     if "purchases_journal" in data and data.get("purchases_journal") == data.get("bank_journal"):
         errors["bank_journal"] = "Le journal de banque doit avoir un autre code que le journal des achats."
-    for name, default in (("purchases_journal_label", "Achats"), ("bank_journal_label", "Banque")):
+    if "card_journal" in data and data["card_journal"] in (data.get("purchases_journal"), data.get("bank_journal")):
+        errors["card_journal"] = "Le journal des ventes par carte doit avoir son propre code (CB par exemple)."
+    for name, default in (("purchases_journal_label", "Achats"), ("bank_journal_label", "Banque"),
+                          ("card_journal_label", "Ventes par carte")):
         data[name] = " ".join((values.get(name) or "").split())[:60] or default
+    try:
+        data["card_commission_rates"] = parse_commission_rates(values.get("card_commission_rates"))
+    except AccountError as error:
+        errors["card_commission_rates"] = str(error)
+    for name, low, high, message in (
+            ("card_credit_delay_days", 0, 10, "Un délai de 0 à 10 jours (1 : la banque crédite le lendemain)."),
+            ("fiscal_year_start_month", 1, 12, "Un mois de 1 (janvier) à 12 (décembre).")):
+        raw = str(values.get(name) if values.get(name) is not None else getattr(AccountsConfig(), name)).strip()
+        if not re.fullmatch(r"[0-9]{1,2}", raw) or not low <= int(raw) <= high:
+            errors[name] = message
+        else:
+            data[name] = int(raw)
     try:
         data["expense_accounts"] = parse_expense_accounts(values.get("expense_accounts"))
     except AccountError as error:
@@ -191,6 +289,10 @@ def form_values(config):
     values = {name: getattr(config, name) for name in ACCOUNT_ROLES}
     values.update(purchases_journal=config.purchases_journal, purchases_journal_label=config.purchases_journal_label,
                   bank_journal=config.bank_journal, bank_journal_label=config.bank_journal_label,
+                  card_journal=config.card_journal, card_journal_label=config.card_journal_label,
+                  card_commission_rates=format_commission_rates(config.card_commission_rates),
+                  card_credit_delay_days=str(config.card_credit_delay_days),
+                  fiscal_year_start_month=str(config.fiscal_year_start_month),
                   expense_accounts=format_expense_accounts(config.expense_accounts),
                   default_vat_rate=format_rate(config.default_vat_rate).replace("\u00a0%", ""))
     return values
@@ -225,19 +327,8 @@ def save_accounts(config, user):
 
 
 def current_company():
-    """{"name", "siren", …} of the merchant; {} until someone enters it."""
+    """{"name", "siren", …} of the merchant, owned by the company page (portal/company.py); read only here."""
     return _read(COMPANY_KEY, {})
-
-
-def save_company(name, siren, user):
-    """Name and SIREN of the merchant (other keys of the setting are kept); raises IdentifierError."""
-    siren = check_siren(siren)
-    with db.atomic():
-        before = current_company()
-        after = {**before, "name": " ".join((name or "").split()), "siren": siren}
-        _write(COMPANY_KEY, after)
-        record_action("accounting.company", "setting", COMPANY_KEY, user=user, before=before, after=after)
-    return after
 
 
 # --- Auxiliary supplier accounts -------------------------------------------------------------------

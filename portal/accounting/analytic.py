@@ -1,15 +1,17 @@
 """The analytic allocation of a period's booked invoices as a CSV (ACC-2, ALLOC-2), next to the FEC:
 one row per allocation line, only on the values the user may see (ALLOC-3: a restricted axis or value
 never reaches an export of someone without a grant)."""
+from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from models import AnalyticAxis, AnalyticValue, Allocation, Invoice, InvoiceLine, Supplier
 from portal.accounting.fec import BOOKED_STATUSES, KIND_LABELS, csv_stream, fec_amount
 from portal.allocation.visibility import visible_value_ids
-from portal.invoices.paging import keyset_chunks
+from portal.accounting.streaming import stream_raw
 
-COLUMNS = ("Date facture", "N° facture", "Type", "Fournisseur", "Compte auxiliaire", "Compte de charges", "Axe",
-           "Code", "Valeur", "Ligne de facture", "Montant HT", "Devise", "Pourcentage")
+COLUMNS = (_l("Date facture"), _l("N° facture"), _l("Type"), _l("Fournisseur"), _l("Compte auxiliaire"),
+           _l("Compte de charges"), _l("Axe"), _l("Code"), _l("Valeur"), _l("Ligne de facture"), _l("Montant HT"),
+           _l("Devise"), _l("Pourcentage"))
 
 
 def analytic_filename(period):
@@ -46,33 +48,32 @@ def _value_paths(ids):
     return {value_id: path(value) for value_id, value in values.items()}
 
 
-def _chunked_allocations(period, shop_ids, value_ids, size=1000):
+def _chunked_allocations(period, shop_ids, value_ids):
     """(invoice, allocation) tuples of the period's booked invoices on the visible values, in the
-    order of allocations(): a thousand invoices at a time by keyset with their allocation lines in
-    one query per chunk, read as plain tuples (issue 14: flat memory, no model instance per row).
+    order of allocations(): one streamed query whatever the size of the period (issue 12), read as
+    plain tuples (flat memory, no model instance per row).
     invoice: (id, issue_date, number, kind, supplier_id, supplier name, expense account, currency);
     allocation: (id, value id, amount, percent, axis position, axis name, value code, value name,
     line position, line description)."""
     if not value_ids or not shop_ids:
         return
     value_ids = set(value_ids)
-    invoices = (Invoice.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.kind, Invoice.supplier,
-                               Supplier.name, Invoice.expense_account, Invoice.currency).join(Supplier)
-                .where(Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
-                       & Invoice.status.in_(list(BOOKED_STATUSES))).tuples())
-    for chunk in keyset_chunks(invoices, [Invoice.issue_date, Invoice.id], size, key=lambda row: (row[1], row[0])):
-        rank = {invoice[0]: (position, invoice) for position, invoice in enumerate(chunk)}
-        rows = (Allocation.select(Allocation.invoice, Allocation.id, Allocation.value, Allocation.amount,
-                                  Allocation.percent, AnalyticAxis.position, AnalyticAxis.name, AnalyticValue.code,
-                                  AnalyticValue.name, InvoiceLine.position, InvoiceLine.description)
-                .join(AnalyticValue).join(AnalyticAxis)
-                .switch(Allocation).join(InvoiceLine, JOIN.LEFT_OUTER, on=Allocation.invoice_line)
-                .where(Allocation.invoice.in_(list(rank))).tuples())
-        # Visible values (ALLOC-3) kept here: in the query they would make the database scan every
-        # allocation of those values instead of the chunk's invoices.
-        visible = [row for row in rows if row[2] in value_ids]
-        for row in sorted(visible, key=lambda a: (rank[a[0]][0], a[5], a[6], a[1])):
-            yield rank[row[0]][1], row[1:]
+    rows = (Allocation.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.kind, Invoice.supplier,
+                              Supplier.name, Invoice.expense_account, Invoice.currency,
+                              Allocation.id, Allocation.value, Allocation.amount, Allocation.percent,
+                              AnalyticAxis.position, AnalyticAxis.name, AnalyticValue.code, AnalyticValue.name,
+                              InvoiceLine.position, InvoiceLine.description)
+            .join(Invoice, on=Allocation.invoice).join(Supplier)
+            .switch(Allocation).join(AnalyticValue).join(AnalyticAxis)
+            .switch(Allocation).join(InvoiceLine, JOIN.LEFT_OUTER, on=Allocation.invoice_line)
+            .where(Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
+                   & Invoice.status.in_(list(BOOKED_STATUSES)))
+            .order_by(Invoice.issue_date, Invoice.id, AnalyticAxis.position, AnalyticAxis.name, Allocation.id))
+    # Visible values (ALLOC-3) kept here: in the query they would make the database scan every
+    # allocation of those values instead of the period's invoices.
+    for row in stream_raw(rows, dates=(1,)):
+        if row[9] in value_ids:
+            yield tuple(row[:8]), tuple(row[8:])
 
 
 def analytic_rows(period, shop_ids, user, config, codes=None):
@@ -83,6 +84,7 @@ def analytic_rows(period, shop_ids, user, config, codes=None):
     for invoice, allocation in _chunked_allocations(period, shop_ids, value_ids):
         _, issued, number, kind, supplier_id, supplier_name, expense_account, currency = invoice
         _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text = allocation
+        amount = int(amount)
         sign = -1 if kind == "CREDIT_NOTE" else 1
         code = codes.get(supplier_id)
         yield [issued.strftime("%d/%m/%Y"), number, KIND_LABELS[kind], supplier_name,

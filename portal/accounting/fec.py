@@ -1,38 +1,54 @@
 """The French FEC (Fichier des écritures comptables, article A47 A-1 du livre des procédures fiscales)
-of the supplier side for a period (ACC-1, ACC-2): purchase invoices, credit notes, deposits and their
-deduction in journal AC, supplier payments in journal BQ.
+of a period (ACC-1..5): supplier invoices, credit notes, deposits and their deduction in journal AC,
+supplier payments in journal BQ, card sales (remittances, bank credits net of commission, refunds,
+unpaids) in their own journal CB (card.py).
 
 Layout: file `<SIREN>FEC<AAAAMMJJ>.txt` (closing date = end of the period), one header line, the 18
 columns below separated by a tab, lines ended by CR LF, dates AAAAMMJJ, amounts with a decimal comma
-and no thousands separator (« 1234,56 », « 0,00 »), every entry balanced. Entries come journal by
-journal (purchases, then bank), in chronological order within each, numbered 1, 2, 3 … over the
-file without a gap: each journal's numbers are continuous too. Encoded in UTF-8 by default; ISO-8859-15 (the encoding the
-text of the BOI-CF-IOR-60-40-20 names) on request. Amounts are in euros: an invoice in another
-currency needs its exchange rate and is left out, listed on the export page.
+and no thousands separator (« 1234,56 », « 0,00 »), every entry balanced. Encoded in ISO 8859-15 by
+default (the encoding the BOI-CF-IOR-60-40-20 names), UTF-8 on request.
+
+Entries of a closed period are the stored, validated ones (ledger.py): their number and content never
+change. Entries of an open period are provisional, built here from the documents: journal by
+journal, in date order within each, numbered after the last validated number of the fiscal year.
+
+Foreign currency: an invoice in another currency is booked in euros at its exchange rate (entered by
+the accountant on the invoice's VAT panel: InvoiceBooking.exchange_rate, euros for one unit, the rate
+named in the entry label), each line from a foreign amount carrying Montantdevise and Idevise. Its
+payments are converted at the same rate (exchange differences are left to the accountant). Without a
+rate the invoice is left out and listed on the export page.
+
+Lettering: the 401 lines of an invoice and of its payments share EcritureLet `F<invoice id>` once the
+invoice is fully paid by the end of the file (DateLet = the last payment); the 5115 lines of a card
+remittance and of its bank credit share `C<shop>-<day>` once the bank has credited it.
 
 How each document is booked (debit / credit, a credit note swaps the sides):
 - invoice of a French supplier: 6xx (TTC − TVA) and 44566 (TVA) / 401 (TTC);
-- reverse charge (autoliquidation): 6xx (TTC) / 401 (TTC), and 445662 / 4452 of the self-assessed VAT;
-- foreign supplier without reverse charge: 6xx (TTC, the foreign VAT is not deductible) / 401;
+- self-assessed VAT (vat.py: intra-EU goods or services, imports, domestic subcontracting): 6xx (TTC)
+  / 401 (TTC), and the regime's deductible / due accounts of the VAT at each line's French rate;
+- foreign supplier without self-assessment: 6xx (TTC, the foreign VAT is not deductible) / 401;
 - deposit invoice: 4091 / 401 (TTC). Its VAT is deducted with the balance invoice, which carries
   the total price and VAT, then deducts the deposit: 6xx + 44566 / 4091 (deduction) + 401 (the rest);
 - supplier payment: 401 / 512.
 Only approved or paid invoices are booked (not received, in hand, disputed, suspended or refused)."""
+import codecs
 import csv
 import datetime
-import io
 import functools
+import io
 import itertools
-from types import SimpleNamespace
+import json
 from dataclasses import dataclass, field
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, fn
 
-from models import DepositDeduction, Invoice, InvoiceEvent, Supplier, SupplierPayment
-from portal.accounting.vat import HOME_COUNTRIES, VatRegime, regime_for, treatments_for, vat_treatment
-from portal.invoices.lifecycle import InvoiceStatus
-from portal.invoices.paging import keyset_chunks
+from models import (DepositDeduction, Invoice, InvoiceBooking, InvoiceEvent, InvoiceLine, InvoiceVat, PurchaseLine,
+                    Supplier, SupplierPayment)
+from portal.accounting.streaming import Follower, stream, stream_raw
+from portal.accounting.vat import (HOME_COUNTRIES, REVERSE_CHARGE_CATEGORY, VatRegime, bases_of, line_rates,
+                                   nature_of, vat_treatment)
 from portal.exports import spreadsheet_safe, spreadsheet_safe_row
+from portal.invoices.lifecycle import InvoiceStatus
 from portal.money import exponent
 
 FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -42,11 +58,25 @@ FEC_CURRENCY = "EUR"
 BOOKED_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.PARTIALLY_APPROVED, InvoiceStatus.PARTIALLY_PAID,
                    InvoiceStatus.PAID)
 APPROVED_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.PARTIALLY_APPROVED)
-ENCODINGS = {"utf-8": "UTF-8", "iso-8859-15": "ISO-8859-15 (Latin-9)"}
-KIND_LABELS = {"INVOICE": "Facture", "CREDIT_NOTE": "Avoir", "DEPOSIT": "Facture d'acompte", "PAYMENT": "Règlement"}
-# Characters ISO-8859-15 lacks that French text often holds, written the nearest way it can.
-_LATIN9 = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-                         "\u2026": "...", "\u00a0": " ", "\u202f": " "})
+DEFAULT_ENCODING = "iso-8859-15"
+ENCODINGS = {"iso-8859-15": "ISO-8859-15 (Latin-9)", "utf-8": "UTF-8"}
+# The words of the file (French, like the rest of a FEC); the pages translate their own labels.
+KIND_LABELS = {"INVOICE": "Facture", "CREDIT_NOTE": "Avoir", "DEPOSIT": "Facture d'acompte", "PAYMENT": "Règlement",
+               "REMITTANCE": "Remise carte", "CARD_CREDIT": "Crédit remise carte", "CARD_REFUND": "Remboursement carte",
+               "CARD_UNPAID": "Impayé carte", "REVERSAL": "Extourne"}
+RATE_SCALE = 10**6  # exchange rates are stored as euros for one unit x 1 000 000
+# Characters ISO-8859-15 lacks that French text often holds, written the nearest way it can; any other
+# becomes « ? ». An encoding error handler: the common case (every character in Latin-9) costs nothing.
+_LATIN9 = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+           "\u2026": "...", "\u00a0": " ", "\u202f": " ", "\u203a": ">"}
+
+
+def _nearest_latin9(error):
+    text = error.object[error.start:error.end]
+    return "".join(_LATIN9.get(char, "?") for char in text), error.end
+
+
+codecs.register_error("fec-latin9", _nearest_latin9)
 
 
 class UnbalancedEntry(AssertionError):
@@ -63,7 +93,7 @@ class Period:
             raise ValueError("the period ends before it starts")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EntryLine:
     account: str
     account_label: str
@@ -71,9 +101,11 @@ class EntryLine:
     credit: int = 0
     aux: str = ""
     aux_label: str = ""
+    foreign: int | None = None  # Montantdevise, in minor units of the entry's currency
+    letter_ref: str = ""  # F<invoice id> or C<shop>-<day>: lettered when settled (Lettering)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     journal: str
     journal_label: str
@@ -82,10 +114,15 @@ class Entry:
     piece_date: datetime.date
     label: str
     valid_date: datetime.date
-    kind: str  # INVOICE, CREDIT_NOTE, DEPOSIT or PAYMENT
+    kind: str  # INVOICE, CREDIT_NOTE, DEPOSIT, PAYMENT, REMITTANCE, CARD_CREDIT, CARD_REFUND, CARD_UNPAID
     lines: tuple = field(default=())
-    amount: int = 0  # the document's own amount: TTC of an invoice, amount of a payment
+    amount: int = 0  # the document's own amount in euros: TTC of an invoice, amount of a payment
     reverse_charge_vat: int = 0
+    source: str = ""  # what it books (INV:12, PAY:5, CB:R:3:20250310 …), to find it again once validated
+    shop_id: int | None = None
+    currency: str = ""  # Idevise of a foreign-currency document
+    number: int | None = None  # EcritureNum: stored when validated, counted when provisional
+    provisional: bool = True
 
     @property
     def debit(self):
@@ -110,6 +147,9 @@ _exponent = functools.lru_cache(maxsize=256)(exponent)
 
 def fec_amount(minor, currency=FEC_CURRENCY):
     """12345 -> « 123,45 »; 0 -> « 0,00 »: from the integer, never through a float (MONEY-1)."""
+    if currency == FEC_CURRENCY and minor >= 0:
+        whole, fraction = divmod(minor, 100)
+        return f"{whole},{fraction:02d}"
     digits = _exponent(currency)
     sign = "-" if minor < 0 else ""
     whole, fraction = divmod(abs(int(minor)), 10**digits)
@@ -128,11 +168,31 @@ def _text(value):
     return spreadsheet_safe(" ".join(str(value or "").split()))
 
 
-def _line(account, label, amount, debit, aux="", aux_label=""):
+def to_euros(minor, currency, rate):
+    """`minor` units of `currency` in euro cents at `rate` (euros for one unit x RATE_SCALE), rounded
+    half away from zero, in integers only."""
+    if currency == FEC_CURRENCY:
+        return int(minor)
+    numerator = abs(int(minor)) * int(rate) * 100
+    denominator = RATE_SCALE * 10**_exponent(currency)
+    whole, rest = divmod(numerator, denominator)
+    whole += 2 * rest >= denominator
+    return -whole if minor < 0 else whole
+
+
+def format_exchange_rate(rate):
+    """921500 -> « 0,9215 » (at least 4 decimals, no trailing zeros past them)."""
+    whole, fraction = divmod(int(rate), RATE_SCALE)
+    digits = f"{fraction:06d}".rstrip("0").ljust(4, "0")
+    return f"{whole},{digits}"
+
+
+def _line(account, label, amount, debit, aux="", aux_label="", foreign=None, letter_ref=""):
     """One line on the debit side (or the credit side), switched over when the amount is negative."""
     if amount < 0:
         amount, debit = -amount, not debit
-    return EntryLine(account, label, amount if debit else 0, 0 if debit else amount, aux, aux_label)
+    return EntryLine(account, label, amount if debit else 0, 0 if debit else amount, aux, aux_label,
+                     abs(foreign) if foreign is not None else None, letter_ref)
 
 
 def _entry(lines, **fields):
@@ -145,185 +205,382 @@ def _entry(lines, **fields):
 # --- Entries of one document (plain: the rows are read, never written) -----------------------------
 
 
-def invoice_entry(invoice, treatment, config, aux="", deducted=0, valid_date=None):
+def invoice_entry(invoice, treatment, config, aux="", deducted=0, valid_date=None, rate=None):
     """The purchase-journal entry of an invoice, credit note or deposit invoice. `treatment` is its
-    VatTreatment, `aux` the supplier's auxiliary account, `deducted` the deposits it deducts."""
+    VatTreatment (in euros), `aux` the supplier's auxiliary account, `deducted` the deposits it
+    deducts (in the invoice's currency), `rate` its exchange rate when not in euros."""
     supplier = invoice.supplier
+    currency = getattr(invoice, "currency", FEC_CURRENCY) or FEC_CURRENCY
+    foreign = currency != FEC_CURRENCY
+
+    def euros(amount):
+        return to_euros(amount, currency, rate) if foreign else amount
+
+    def devise(amount):
+        return amount if foreign else None
+
     debit = invoice.kind != "CREDIT_NOTE"
-    gross = invoice.total_gross
+    gross = euros(invoice.total_gross)
     deducted = deducted if invoice.kind == "INVOICE" else 0
+    letter = f"F{invoice.id}" if invoice.kind != "CREDIT_NOTE" else ""
     lines = []
     if invoice.kind == "DEPOSIT":
-        lines.append(_line(config.deposits, config.label_of(config.deposits), gross, debit))
+        lines.append(_line(config.deposits, config.label_of(config.deposits), gross, debit,
+                           foreign=devise(invoice.total_gross)))
     else:
         expense = config.expense_account_of(invoice.expense_account)
-        deductible = treatment.vat_deductible if treatment.regime == VatRegime.DOMESTIC else 0
+        domestic = treatment.regime == VatRegime.DOMESTIC
+        deductible = treatment.vat_deductible if domestic else 0
         # The expense takes what is not deductible: TTC minus French VAT, the whole TTC otherwise.
-        lines.append(_line(expense, config.label_of(expense), gross - deductible, debit))
-        lines.append(_line(config.vat_deductible, config.label_of(config.vat_deductible), deductible, debit))
+        lines.append(_line(expense, config.label_of(expense), gross - deductible, debit,
+                           foreign=devise(invoice.total_gross - (invoice.total_vat if domestic else 0))))
+        lines.append(_line(config.vat_deductible, config.label_of(config.vat_deductible), deductible, debit,
+                           foreign=devise(invoice.total_vat if domestic else None)))
         if treatment.reverse_charge:
-            lines.append(_line(config.vat_intracom_deductible, config.label_of(config.vat_intracom_deductible),
-                               treatment.vat_deductible, debit))
-            lines.append(_line(config.vat_intracom_due, config.label_of(config.vat_intracom_due),
-                               treatment.vat_due, not debit))
-        lines.append(_line(config.deposits, config.label_of(config.deposits), deducted, not debit))
-    lines.append(_line(config.suppliers, config.label_of(config.suppliers), gross - deducted, not debit,
-                       aux, supplier.name))
+            due_role, deductible_role = treatment.account_roles
+            due, deductible_account = getattr(config, due_role), getattr(config, deductible_role)
+            lines.append(_line(deductible_account, config.label_of(deductible_account), treatment.vat_deductible,
+                               debit))
+            lines.append(_line(due, config.label_of(due), treatment.vat_due, not debit))
+        lines.append(_line(config.deposits, config.label_of(config.deposits), euros(deducted), not debit,
+                           foreign=devise(deducted)))
+    lines.append(_line(config.suppliers, config.label_of(config.suppliers), gross - euros(deducted), not debit,
+                       aux, supplier.name, foreign=devise(invoice.total_gross - deducted), letter_ref=letter))
     label = f"{KIND_LABELS[invoice.kind]} {invoice.number} {supplier.name}"
     if treatment.reverse_charge and invoice.kind != "DEPOSIT":
-        label += " (autoliquidation)"
+        label += f" ({treatment.mention})"
+    if foreign:
+        label += f" ({currency} 1 = {format_exchange_rate(rate)} EUR)"
     return _entry(lines, journal=config.purchases_journal, journal_label=config.purchases_journal_label,
                   date=invoice.issue_date, piece_ref=invoice.number, piece_date=invoice.issue_date, label=label,
                   valid_date=valid_date or invoice.issue_date, kind=invoice.kind, amount=gross,
-                  reverse_charge_vat=treatment.vat_due if invoice.kind != "DEPOSIT" else 0)
+                  reverse_charge_vat=treatment.vat_due if invoice.kind != "DEPOSIT" else 0,
+                  source=f"INV:{invoice.id}", shop_id=getattr(invoice, "shop_id", None),
+                  currency=currency if foreign else "")
 
 
-def payment_entry(payment, config, aux=""):
+def payment_entry(payment, config, aux="", rate=None):
     """The bank-journal entry of a supplier payment: 401 (the supplier) / 512."""
     invoice = payment.invoice
-    lines = [_line(config.suppliers, config.label_of(config.suppliers), payment.amount, True, aux,
-                   invoice.supplier.name),
-             _line(config.bank, config.label_of(config.bank), payment.amount, False)]
+    currency = getattr(invoice, "currency", FEC_CURRENCY) or FEC_CURRENCY
+    foreign = currency != FEC_CURRENCY
+    amount = to_euros(payment.amount, currency, rate) if foreign else payment.amount
+    devise = payment.amount if foreign else None
+    lines = [_line(config.suppliers, config.label_of(config.suppliers), amount, True, aux, invoice.supplier.name,
+                   foreign=devise, letter_ref=f"F{invoice.id}" if getattr(invoice, "id", None) else ""),
+             _line(config.bank, config.label_of(config.bank), amount, False, foreign=devise)]
     created = payment.created_at.date() if payment.created_at else payment.paid_on
+    label = f"Règlement facture {invoice.number} {invoice.supplier.name}"
+    if foreign:
+        label += f" ({currency} 1 = {format_exchange_rate(rate)} EUR)"
     return _entry(lines, journal=config.bank_journal, journal_label=config.bank_journal_label, date=payment.paid_on,
-                  piece_ref=payment.reference or invoice.number, piece_date=payment.paid_on,
-                  label=f"Règlement facture {invoice.number} {invoice.supplier.name}",
-                  valid_date=max(created, payment.paid_on), kind="PAYMENT", amount=payment.amount)
+                  piece_ref=payment.reference or invoice.number, piece_date=payment.paid_on, label=label,
+                  valid_date=max(created, payment.paid_on), kind="PAYMENT", amount=amount,
+                  source=f"PAY:{payment.id}", shop_id=getattr(invoice, "shop_id", None),
+                  currency=currency if foreign else "")
 
 
 # --- What a period holds ------------------------------------------------------------------------------
 
 
-def _in_scope(shop_ids):
-    return Invoice.shop.in_(list(shop_ids)) & (Invoice.currency == FEC_CURRENCY)
+def _in_euros_or_rated():
+    """Documents in euros, or in another currency with the rate the accountant entered."""
+    return (Invoice.currency == FEC_CURRENCY) | InvoiceBooking.exchange_rate.is_null(False)
 
 
 def booked_invoices(period, shop_ids):
-    return (Invoice.select(Invoice, Supplier).join(Supplier)
-            .where(_in_scope(shop_ids) & Invoice.issue_date.between(period.start, period.end)
+    return (Invoice.select(Invoice, Supplier).join(Supplier).switch(Invoice)
+            .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
+            .where(Invoice.shop.in_(list(shop_ids)) & _in_euros_or_rated()
+                   & Invoice.issue_date.between(period.start, period.end)
                    & Invoice.status.in_(list(BOOKED_STATUSES)))
             .order_by(Invoice.issue_date, Invoice.id))
 
 
 def period_payments(period, shop_ids):
     return (SupplierPayment.select(SupplierPayment, Invoice, Supplier)
-            .join(Invoice).join(Supplier)
-            .where(_in_scope(shop_ids) & SupplierPayment.paid_on.between(period.start, period.end))
+            .join(Invoice).join(Supplier).switch(Invoice)
+            .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
+            .where(Invoice.shop.in_(list(shop_ids)) & _in_euros_or_rated()
+                   & SupplierPayment.paid_on.between(period.start, period.end))
             .order_by(SupplierPayment.paid_on, SupplierPayment.id))
-
-
-def _deductions(invoice_ids):
-    rows = (DepositDeduction.select(DepositDeduction.invoice, fn.SUM(DepositDeduction.amount).alias("total"))
-            .where(DepositDeduction.invoice.in_(invoice_ids))
-            .group_by(DepositDeduction.invoice))
-    return {row.invoice_id: int(row.total) for row in rows}
-
-
-def _approval_dates(invoice_ids):
-    rows = (InvoiceEvent.select(InvoiceEvent.invoice, fn.MAX(InvoiceEvent.at).alias("approved_at"))
-            .where(InvoiceEvent.invoice.in_(invoice_ids)
-                   & InvoiceEvent.to_status.in_(list(APPROVED_STATUSES)))
-            .group_by(InvoiceEvent.invoice))
-    # SQLite hands an aggregate back as text, PostgreSQL as a datetime: both start with AAAA-MM-JJ.
-    return {row.invoice_id: datetime.date.fromisoformat(str(row.approved_at)[:10]) for row in rows}
 
 
 def suppliers_in(period, shop_ids):
     """(id, name) of the suppliers the period's entries name: their auxiliary accounts are needed."""
-    invoiced = booked_invoices(period, shop_ids).select(Invoice.supplier).order_by().tuples()
-    paid = period_payments(period, shop_ids).select(Invoice.supplier).order_by().tuples()
+    invoiced = booked_invoices(period, shop_ids).select(Invoice.supplier).order_by().distinct().tuples()
+    paid = period_payments(period, shop_ids).select(Invoice.supplier).order_by().distinct().tuples()
     ids = {supplier_id for supplier_id, in invoiced} | {supplier_id for supplier_id, in paid}
     return [(s.id, s.name) for s in Supplier.select(Supplier.id, Supplier.name).where(Supplier.id.in_(list(ids)))]
 
 
-# What an entry reads of an invoice or a payment, as tuples turned into light objects with the same
-# attribute names as the models (invoice_entry, payment_entry and treatments_for read these).
-_INVOICE_COLUMNS = (Invoice.id, Invoice.issue_date, Invoice.kind, Invoice.number, Invoice.total_gross,
-                    Invoice.total_net, Invoice.total_vat, Invoice.expense_account, Invoice.created_at,
-                    Invoice.supplier, Supplier.name, Supplier.country, Supplier.vat_number)
-_PAYMENT_COLUMNS = (SupplierPayment.id, SupplierPayment.paid_on, SupplierPayment.amount, SupplierPayment.reference,
-                    SupplierPayment.created_at, Invoice.number, Invoice.supplier, Supplier.name)
+class _Row:
+    """An invoice row of the stream, with the attribute names invoice_entry() reads."""
+
+    __slots__ = ("id", "issue_date", "kind", "number", "total_gross", "total_net", "total_vat", "expense_account",
+                 "created_at", "currency", "supplier_id", "shop_id", "supplier", "deducted", "approved_at",
+                 "marked_ae", "rate", "nature", "choice", "chosen_rates")
 
 
-def _light_invoice(row):
-    (invoice_id, issue_date, kind, number, gross, net, vat, expense_account, created_at, supplier_id,
-     name, country, vat_number) = row
-    return SimpleNamespace(id=invoice_id, issue_date=issue_date, kind=kind, number=number, total_gross=gross,
-                           total_net=net, total_vat=vat, expense_account=expense_account, created_at=created_at,
-                           supplier_id=supplier_id,
-                           supplier=SimpleNamespace(name=name, country=country, vat_number=vat_number))
+class _Supplier:
+    __slots__ = ("name", "country", "vat_number")
+
+    def __init__(self, name, country, vat_number):
+        self.name, self.country, self.vat_number = name, country, vat_number
 
 
-def _light_payment(row):
-    payment_id, paid_on, amount, reference, created_at, number, supplier_id, name = row
-    invoice = SimpleNamespace(number=number, supplier_id=supplier_id, supplier=SimpleNamespace(name=name))
-    return SimpleNamespace(id=payment_id, paid_on=paid_on, amount=amount, reference=reference,
-                           created_at=created_at, invoice=invoice)
+def _as_date(value):
+    """SQLite hands an aggregate back as text, PostgreSQL as a datetime: both start with AAAA-MM-JJ."""
+    return datetime.date.fromisoformat(str(value)[:10]) if value else None
 
 
-def period_entries(period, shop_ids, config, codes=None):
-    """Every entry of the period: the purchase journal, then the bank journal, each in date order.
-    `codes`: {supplier id: auxiliary code}; None leaves the auxiliary accounts empty (summaries)."""
+def _self_assessable():
+    """Invoices whose VAT may be self-assessed, hence whose lines are read: a foreign supplier, a VAT
+    category AE, or the accountant's domestic reverse charge."""
+    country = fn.UPPER(fn.COALESCE(Supplier.country, ""))
+    marked = InvoiceVat.select(InvoiceVat.invoice).where(fn.UPPER(InvoiceVat.category) == REVERSE_CHARGE_CATEGORY)
+    chosen = InvoiceBooking.select(InvoiceBooking.invoice).where(InvoiceBooking.reverse_charge == "DOMESTIC")
+    return country.not_in(sorted(HOME_COUNTRIES | {""})) | Invoice.id.in_(marked) | Invoice.id.in_(chosen)
+
+
+def invoice_stream(period, shop_ids, where=None):
+    """The period's booked invoices in (issue date, id) order, each with its deductions, approval date,
+    booking choices and, for those whose VAT may be self-assessed, its lines and VAT breakdown: three
+    streamed queries whatever the number of invoices (issue 12, item 8)."""
+    scope = (Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
+             & Invoice.status.in_(list(BOOKED_STATUSES)) & _in_euros_or_rated())
+    if where is not None:
+        scope &= where
+    deducted = DepositDeduction.select(fn.SUM(DepositDeduction.amount)).where(DepositDeduction.invoice == Invoice.id)
+    approved = (InvoiceEvent.select(fn.MAX(InvoiceEvent.at))
+                .where((InvoiceEvent.invoice == Invoice.id) & InvoiceEvent.to_status.in_(list(APPROVED_STATUSES))))
+    marked = (InvoiceVat.select(fn.COUNT(InvoiceVat.id))
+              .where((InvoiceVat.invoice == Invoice.id) & (fn.UPPER(InvoiceVat.category) == REVERSE_CHARGE_CATEGORY)))
+    invoices = (Invoice.select(Invoice.id, Invoice.issue_date, Invoice.kind, Invoice.number, Invoice.total_gross,
+                               Invoice.total_net, Invoice.total_vat, Invoice.expense_account, Invoice.created_at,
+                               Invoice.currency, Invoice.supplier, Invoice.shop, Supplier.name, Supplier.country,
+                               Supplier.vat_number, deducted.alias("deducted"), approved.alias("approved_at"),
+                               marked.alias("marked"), InvoiceBooking.exchange_rate, InvoiceBooking.nature,
+                               InvoiceBooking.reverse_charge, InvoiceBooking.line_rates)
+                .join(Supplier).switch(Invoice)
+                .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
+                .where(scope).order_by(Invoice.issue_date, Invoice.id))
+    lines = (InvoiceLine.select(Invoice.issue_date, Invoice.id, InvoiceLine.id, InvoiceLine.net_amount,
+                                InvoiceLine.vat_rate, PurchaseLine.vat_rate)
+             .join(Invoice).join(Supplier).switch(Invoice)
+             .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
+             .switch(InvoiceLine).join(PurchaseLine, JOIN.LEFT_OUTER, on=(InvoiceLine.order_line == PurchaseLine.id))
+             .where(scope & _self_assessable()).order_by(Invoice.issue_date, Invoice.id, InvoiceLine.id))
+    breakdown = (InvoiceVat.select(Invoice.issue_date, Invoice.id, InvoiceVat.base, InvoiceVat.rate)
+                 .join(Invoice).join(Supplier).switch(Invoice)
+                 .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
+                 .where(scope & _self_assessable()).order_by(Invoice.issue_date, Invoice.id, InvoiceVat.id))
+    key = lambda row: (row[0], row[1])  # noqa: E731
+    line_rows = Follower(stream_raw(lines, dates=(0,)), key)
+    vat_rows = Follower(stream_raw(breakdown, dates=(0,)), key)
+    for values in stream_raw(invoices, dates=(1,), datetimes=(8,)):
+        row = _Row()
+        (row.id, row.issue_date, row.kind, row.number, row.total_gross, row.total_net, row.total_vat,
+         row.expense_account, row.created_at, row.currency, row.supplier_id, row.shop_id, name, country, vat_number,
+         deducted_total, approved_at, marked_count, row.rate, nature, choice, chosen) = values
+        row.supplier = _Supplier(name, country, vat_number)
+        row.deducted = int(deducted_total or 0)
+        row.total_gross, row.total_net, row.total_vat = int(row.total_gross), int(row.total_net), int(row.total_vat)
+        row.approved_at = _as_date(approved_at)
+        row.marked_ae = bool(marked_count)
+        row.nature, row.choice = nature or "", choice or ""
+        row.chosen_rates = {int(k): v for k, v in json.loads(chosen).items()} if chosen else {}
+        key_of_row = (row.issue_date, row.id)
+        yield row, [r[2:] for r in line_rows.take(key_of_row)], [r[2:] for r in vat_rows.take(key_of_row)]
+
+
+def treatment_of(row, lines, breakdown, config):
+    """The VatTreatment of a streamed invoice, in euros (bases converted at its rate)."""
+    currency = row.currency or FEC_CURRENCY
+    rate = row.rate
+
+    def euros(amount):
+        return to_euros(amount, currency, rate) if currency != FEC_CURRENCY else amount
+
+    bases = bases_of(row.total_net, line_rates(lines, row.chosen_rates), list(breakdown))
+    nature = nature_of(config.expense_account_of(row.expense_account), row.nature)
+    return vat_treatment(row.supplier.country, row.supplier.vat_number, [(euros(b), r) for b, r in bases],
+                         euros(row.total_vat), config.default_vat_rate, nature,
+                         domestic_reverse_charge=row.choice == "DOMESTIC" or (row.marked_ae and row.choice != "NONE"),
+                         self_assess=row.choice != "NONE")
+
+
+def supplier_invoice_entries(period, shop_ids, config, codes=None, where=None):
     codes = codes or {}
-
-    def aux(supplier_id):
-        return config.suppliers + codes[supplier_id] if supplier_id in codes else ""
-
-    # Read a thousand documents at a time by keyset, as plain tuples (no model instance per row),
-    # the VAT lines of a chunk's reverse-charged invoices in one query (issue 14: constant queries
-    # per chunk, flat memory).
-    def invoices():
-        query = booked_invoices(period, shop_ids).order_by().select(*_INVOICE_COLUMNS).tuples()
-        for chunk in keyset_chunks(query, [Invoice.issue_date, Invoice.id], key=lambda row: (row[1], row[0])):
-            chunk = [_light_invoice(row) for row in chunk]
-            treatments = treatments_for(chunk, config.default_vat_rate)
-            ids = [invoice.id for invoice in chunk]
-            deductions, approved = _deductions(ids), _approval_dates(ids)
-            for invoice in chunk:
-                yield invoice_entry(
-                    invoice, treatments[invoice.id], config, aux(invoice.supplier_id), deductions.get(invoice.id, 0),
-                    approved.get(invoice.id) or (invoice.created_at.date() if invoice.created_at else None))
-
-    def payments():
-        query = period_payments(period, shop_ids).order_by().select(*_PAYMENT_COLUMNS).tuples()
-        for chunk in keyset_chunks(query, [SupplierPayment.paid_on, SupplierPayment.id],
-                                   key=lambda row: (row[1], row[0])):
-            for row in chunk:
-                payment = _light_payment(row)
-                yield payment_entry(payment, config, aux(payment.invoice.supplier_id))
-
-    for entry in itertools.chain(invoices(), payments()):
+    for row, lines, breakdown in invoice_stream(period, shop_ids, where):
+        aux = config.suppliers + codes[row.supplier_id] if row.supplier_id in codes else ""
+        entry = invoice_entry(row, treatment_of(row, lines, breakdown, config), config, aux, row.deducted,
+                              row.approved_at or (row.created_at.date() if row.created_at else None), row.rate)
         if entry.lines:  # a document of zero: no entry, and no gap in the numbers
             yield entry
+
+
+class _Payment:
+    __slots__ = ("id", "paid_on", "amount", "reference", "created_at", "invoice")
+
+
+class _PaidInvoice:
+    __slots__ = ("id", "number", "supplier_id", "supplier", "currency", "shop_id")
+
+
+def supplier_payment_entries(period, shop_ids, config, codes=None):
+    codes = codes or {}
+    query = (period_payments(period, shop_ids).select(
+        SupplierPayment.id, SupplierPayment.paid_on, SupplierPayment.amount, SupplierPayment.reference,
+        SupplierPayment.created_at, Invoice.id, Invoice.number, Invoice.supplier, Invoice.currency, Invoice.shop,
+        Supplier.name, InvoiceBooking.exchange_rate))
+    for values in stream_raw(query, dates=(1,), datetimes=(4,)):
+        payment, invoice = _Payment(), _PaidInvoice()
+        (payment.id, payment.paid_on, payment.amount, payment.reference, payment.created_at, invoice.id,
+         invoice.number, invoice.supplier_id, invoice.currency, invoice.shop_id, name, rate) = values
+        invoice.supplier = _Supplier(name, "", "")
+        payment.amount = int(payment.amount)
+        payment.invoice = invoice
+        aux = config.suppliers + codes[invoice.supplier_id] if invoice.supplier_id in codes else ""
+        entry = payment_entry(payment, config, aux, rate)
+        if entry.lines:
+            yield entry
+
+
+def live_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris"):
+    """Every entry the documents of the period give today: purchases, bank, then card sales, each
+    journal in date order. Eight queries whatever the size of the period."""
+    from portal.accounting.card import card_entries
+
+    return itertools.chain(supplier_invoice_entries(period, shop_ids, config, codes),
+                           supplier_payment_entries(period, shop_ids, config, codes),
+                           card_entries(period, shop_ids, config, timezone))
+
+
+# Kept for the callers of the first wave: the entries of a period as the file holds them.
+def period_entries(period, shop_ids, config, codes=None):
+    from portal.accounting.ledger import export_entries
+
+    return export_entries(period, shop_ids, config, codes)
+
+
+# --- Lettering ------------------------------------------------------------------------------------------
+
+
+class Lettering:
+    """EcritureLet / DateLet of a line's letter_ref, as of the end of the file."""
+
+    def __init__(self, paid, as_of, credit_delay):
+        self.paid = paid  # {invoice id: date of the payment that settled it}
+        self.as_of = as_of
+        self.delay = datetime.timedelta(days=credit_delay)
+
+    def of(self, ref):
+        if not ref:
+            return "", ""
+        if ref[0] == "F":
+            settled = self.paid.get(int(ref[1:]))
+            return (ref, fec_date(settled)) if settled else ("", "")
+        credited = datetime.datetime.strptime(ref.rsplit("-", 1)[1], "%Y%m%d").date() + self.delay
+        return (ref, fec_date(credited)) if credited <= self.as_of else ("", "")
+
+
+def lettering(as_of, shop_ids, config):
+    """One query: the invoices fully paid (payments and deducted deposits) by `as_of`."""
+    deducted = fn.COALESCE(DepositDeduction.select(fn.SUM(DepositDeduction.amount))
+                           .where(DepositDeduction.invoice == Invoice.id), 0)
+    rows = (Invoice.select(Invoice.id, fn.MAX(SupplierPayment.paid_on))
+            .join(SupplierPayment, on=(SupplierPayment.invoice == Invoice.id))
+            .where(Invoice.shop.in_(list(shop_ids) or [0]) & (SupplierPayment.paid_on <= as_of)
+                   & (Invoice.kind != "CREDIT_NOTE") & (Invoice.total_gross > 0))
+            .group_by(Invoice.id, Invoice.total_gross)
+            .having(fn.SUM(SupplierPayment.amount) + deducted >= Invoice.total_gross))
+    return Lettering({invoice_id: _as_date(last) for invoice_id, last in stream(rows)}, as_of,
+                     config.card_credit_delay_days)
 
 
 # --- The file ------------------------------------------------------------------------------------------
 
 
-def fec_rows(entries):
-    """The 18 fields of every line; EcritureNum runs 1, 2, 3 … over the whole file."""
-    for number, entry in enumerate(entries, start=1):
+def fec_rows(entries, letters=None):
+    """The 18 fields of every line; an entry without a number (none validated) is counted 1, 2, 3 …"""
+    counter = itertools.count(1)
+    for entry in entries:
+        number = str(entry.number) if entry.number is not None else str(next(counter))
+        head = [_text(entry.journal), _text(entry.journal_label), number, fec_date(entry.date)]
+        piece = [_text(entry.piece_ref), fec_date(entry.piece_date), _text(entry.label)]
+        valid, currency = fec_date(entry.valid_date), entry.currency
         for line in entry.lines:
-            yield [_text(entry.journal), _text(entry.journal_label), str(number), fec_date(entry.date),
-                   line.account, _text(line.account_label), _text(line.aux), _text(line.aux_label),
-                   _text(entry.piece_ref), fec_date(entry.piece_date), _text(entry.label),
-                   fec_amount(line.debit), fec_amount(line.credit), "", "", fec_date(entry.valid_date), "", ""]
+            letter, letter_date = letters.of(line.letter_ref) if letters and line.letter_ref else ("", "")
+            foreign = fec_amount(line.foreign, currency) if currency and line.foreign is not None else ""
+            yield [*head, line.account, _text(line.account_label), _text(line.aux), _text(line.aux_label), *piece,
+                   fec_amount(line.debit), fec_amount(line.credit), letter, letter_date, valid, foreign,
+                   currency if foreign else ""]
 
 
-def fec_chunks(entries, encoding="utf-8"):
-    """The file as encoded lines, to stream: the header, then one line per entry line."""
+def fec_chunks(entries, encoding=DEFAULT_ENCODING, letters=None):
+    """The file as encoded blocks, to stream: the header, then one line per entry line, a few hundred
+    lines to a block (one write per line would cost more than building it)."""
     if encoding not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}")
+    errors = "fec-latin9" if encoding == "iso-8859-15" else "strict"
 
-    def encoded(fields):
-        text = "\t".join(fields) + "\r\n"
-        if encoding == "iso-8859-15":
-            return text.translate(_LATIN9).encode(encoding, errors="replace")
-        return text.encode(encoding)
+    def encoded(lines):
+        return "".join(lines).encode(encoding, errors=errors)
 
-    yield encoded(FEC_COLUMNS)
-    for row in fec_rows(entries):
-        yield encoded(row)
+    yield encoded(["\t".join(FEC_COLUMNS) + "\r\n"])
+    block = []
+    for row in fec_rows(entries, letters):
+        block.append("\t".join(row) + "\r\n")
+        if len(block) >= 500:
+            yield encoded(block)
+            block = []
+    if block:
+        yield encoded(block)
+
+
+def csv_stream(header, rows):
+    """A plain CSV for a spreadsheet: « ; » separated, quoted when needed, UTF-8 with the byte-order
+    mark French spreadsheets need to read accents; encoded a few hundred rows at a time, to stream."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def flush():
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    writer.writerow(spreadsheet_safe_row([str(name) for name in header]))
+    yield "\ufeff".encode("utf-8") + flush()
+    count = 0
+    for row in rows:
+        writer.writerow(spreadsheet_safe_row(row))
+        count += 1
+        if count % 500 == 0:
+            yield flush()
+    tail = flush()
+    if tail:
+        yield tail
+
+
+def csv_chunks(entries, letters=None):
+    """The FEC's lines as a plain CSV (same columns and values, for a spreadsheet). Every text field of
+    fec_rows() is already neutralised (SEC-3), the others are numbers and dates: written as they are,
+    a few hundred rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(FEC_COLUMNS)
+    yield "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
+    rows = fec_rows(entries, letters)
+    while True:
+        block = list(itertools.islice(rows, 500))
+        if not block:
+            return
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(block)
+        yield buffer.getvalue().encode("utf-8")
 
 
 # --- What the export page shows -------------------------------------------------------------------------
@@ -339,7 +596,8 @@ class ExportSummary:
     reverse_charge_count: int = 0
     reverse_charge_vat: int = 0
     pending: int = 0  # invoices of the period not approved yet, hence not booked
-    other_currencies: list = field(default_factory=list)  # booked-status invoices left out (not in euros)
+    other_currencies: list = field(default_factory=list)  # foreign-currency invoices without a rate: left out
+    provisional: int = 0  # entries of the open part of the period
 
     @property
     def balanced(self):
@@ -351,6 +609,7 @@ def _add_entry(summary, entry):
     summary.lines += len(entry.lines)
     summary.debit += entry.debit
     summary.credit += entry.credit
+    summary.provisional += entry.provisional
     count_amount = summary.by_kind.setdefault(entry.kind, [0, 0])
     count_amount[0] += 1
     count_amount[1] += entry.amount
@@ -359,199 +618,27 @@ def _add_entry(summary, entry):
         summary.reverse_charge_vat += entry.reverse_charge_vat
 
 
-def _add_kind(summary, kind, count, amount):
-    if count:
-        count_amount = summary.by_kind.setdefault(kind, [0, 0])
-        count_amount[0] += count
-        count_amount[1] += amount
-
-
 def _pending_and_foreign(summary, period, shop_ids):
     dated = Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
     summary.pending = Invoice.select().where(dated & Invoice.status.not_in(list(BOOKED_STATUSES))).count()
     summary.other_currencies = list(
-        Invoice.select(Invoice, Supplier).join(Supplier)
-        .where(dated & Invoice.status.in_(list(BOOKED_STATUSES)) & (Invoice.currency != FEC_CURRENCY))
+        Invoice.select(Invoice, Supplier).join(Supplier).switch(Invoice)
+        .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
+        .where(dated & Invoice.status.in_(list(BOOKED_STATUSES)) & (Invoice.currency != FEC_CURRENCY)
+               & InvoiceBooking.exchange_rate.is_null())
         .order_by(Invoice.issue_date, Invoice.id))
 
 
-def summarise_by_entries(period, shop_ids, config):
-    """The summary from every entry of the period (what the file holds): the reference summarise()
-    is checked against."""
-    summary = ExportSummary()
-    for entry in period_entries(period, shop_ids, config):
-        _add_entry(summary, entry)
-    _pending_and_foreign(summary, period, shop_ids)
-    return summary
-
-
-def _nonzero(value):
-    return Case(None, [(value != 0, 1)], 0)
-
-
-def _positive(value):
-    return Case(None, [(value > 0, value)], 0)
-
-
-def _negative(value):
-    return Case(None, [(value < 0, 0 - value)], 0)
-
-
-def _invoice_aggregates(deducted_total):
-    """What the entries of a group of invoices add up to, for both ways of booking the VAT
-    (deductible for a French supplier, part of the cost otherwise): the same arithmetic as
-    invoice_entry() and _line(), done by the database. `deducted_total`: the deposits deducted from
-    the invoice (a column of the joined sums)."""
-    gross, vat = Invoice.total_gross, Invoice.total_vat
-    deducted = Case(None, [(Invoice.kind == "INVOICE", fn.COALESCE(deducted_total, 0))], 0)
-    debit_side = {"domestic": (gross - vat, vat), "other": (gross,)}
-    credit_side = (deducted, gross - deducted)
-    columns = [Invoice.kind, fn.SUM(gross).alias("amount"),
-               fn.SUM(Case(None, [((gross != 0) | (vat != 0) | (deducted != 0), 1)], 0)).alias("entries_domestic"),
-               fn.SUM(Case(None, [((gross != 0) | (deducted != 0), 1)], 0)).alias("entries_other"),
-               fn.SUM(_nonzero(gross)).alias("deposit_entries"), fn.SUM(fn.ABS(gross)).alias("deposit_debit")]
-    for way, debits in debit_side.items():
-        lines = sum((_nonzero(value) for value in (*debits, *credit_side)), start=0)
-        columns.append(fn.SUM(lines).alias(f"lines_{way}"))
-        columns.append(fn.SUM(sum((_positive(v) for v in debits), start=0)
-                              + sum((_negative(v) for v in credit_side), start=0)).alias(f"debit_{way}"))
-        columns.append(fn.SUM(sum((_positive(v) for v in credit_side), start=0)
-                              + sum((_negative(v) for v in debits), start=0)).alias(f"credit_note_debit_{way}"))
-    return columns
-
-
-def _add_reverse_charged(summary, period, shop_ids, reverse, config):
-    """The reverse-charged invoices' entries, whose self-assessed VAT is rounded rate by rate: their
-    line bases summed by rate in one query (a row per invoice and rate, in id order), the VAT
-    breakdown of the few whose lines do not add up in a second one; each entry then booked exactly as
-    invoice_entry() does, from those sums (issue 14: two queries whatever the number of invoices)."""
-    from models import InvoiceLine, InvoiceVat
-
-    deducted = (DepositDeduction.select(fn.SUM(DepositDeduction.amount))
-                .where(DepositDeduction.invoice == Invoice.id))
-    rows = (Invoice.select(Invoice.id, Invoice.kind, Invoice.total_gross, Invoice.total_net, Invoice.total_vat,
-                           Supplier.country, Supplier.vat_number, deducted.alias("deducted"),
-                           InvoiceLine.vat_rate.alias("rate"), fn.SUM(InvoiceLine.net_amount).alias("base"))
-            .join(Supplier).switch(Invoice)
-            .join(InvoiceLine, JOIN.LEFT_OUTER, on=(InvoiceLine.invoice == Invoice.id))
-            .where(_in_scope(shop_ids) & Invoice.issue_date.between(period.start, period.end)
-                   & Invoice.status.in_(list(BOOKED_STATUSES)) & Invoice.supplier.in_(sorted(set(reverse))))
-            .group_by(Invoice.id, Supplier.id, InvoiceLine.vat_rate)
-            .order_by(Invoice.id).tuples())
-    uneven = {}
-
-    def book(head, lines):
-        invoice = Invoice(id=head[0], kind=head[1], total_gross=head[2], total_net=head[3], total_vat=head[4],
-                          number="", supplier=Supplier(name="", country=head[5], vat_number=head[6]))
-        if sum(base for base, _ in lines) != invoice.total_net:
-            uneven[invoice.id] = (invoice, int(head[7] or 0))
-            return
-        _add_reverse_entry(summary, invoice, lines, int(head[7] or 0), config)
-
-    head, lines = None, []
-    for row in rows.iterator():
-        if head is not None and row[0] != head[0]:
-            book(head, lines)
-            lines = []
-        head = row
-        if row[8] is not None:
-            lines.append((int(row[9] or 0), row[8]))
-    if head is not None:
-        book(head, lines)
-    if uneven:
-        breakdown = {}
-        for invoice_id, rate, base in (InvoiceVat.select(InvoiceVat.invoice, InvoiceVat.rate, fn.SUM(InvoiceVat.base))
-                                       .where(InvoiceVat.invoice.in_(list(uneven)))
-                                       .group_by(InvoiceVat.invoice, InvoiceVat.rate).tuples()):
-            breakdown.setdefault(invoice_id, []).append((int(base or 0), rate))
-        for invoice_id, (invoice, deducted) in uneven.items():
-            bases = breakdown.get(invoice_id, [])
-            if sum(base for base, _ in bases) != invoice.total_net:
-                bases = [(invoice.total_net, 0)]
-            _add_reverse_entry(summary, invoice, bases, deducted, config)
-
-
-def _add_reverse_entry(summary, invoice, bases, deducted, config):
-    supplier = invoice.supplier
-    treatment = vat_treatment(supplier.country, supplier.vat_number, bases, invoice.total_vat,
-                              config.default_vat_rate)
-    entry = invoice_entry(invoice, treatment, config, "", deducted)
-    if entry.lines:
-        _add_entry(summary, entry)
-
-
 def summarise(period, shop_ids, config):
-    """Counts and totals of the period's entries from aggregate queries (issue 14), equal to
-    summarise_by_entries(): invoices grouped by supplier and kind, payments in one sum; only the
-    reverse-charged invoices (whose self-assessed VAT is rounded rate by rate) are booked one by one,
-    a thousand at a time."""
+    """Counts and totals of what the file of the period holds, from the same entries (validated ones
+    as stored, provisional ones as built): the page says what the download gives."""
+    from portal.accounting.ledger import export_entries
+
     summary = ExportSummary()
-    booked = booked_invoices(period, shop_ids)
-    # Reverse charge needs a VAT number that passes its check: decided here for the few foreign
-    # suppliers with one (the check is cached), so that the database groups the others by regime.
-    reverse = [supplier_id for supplier_id, country, vat_number in
-               Supplier.select(Supplier.id, Supplier.country, Supplier.vat_number)
-               .where(Supplier.country.not_in(sorted(HOME_COUNTRIES)) & (Supplier.vat_number != "")).tuples()
-               if regime_for(country, vat_number) == VatRegime.REVERSE_CHARGE]
-    deductions = (DepositDeduction.select(DepositDeduction.invoice.alias("invoice_id"),
-                                          fn.SUM(DepositDeduction.amount).alias("total"))
-                  .group_by(DepositDeduction.invoice).alias("deductions"))
-    country = fn.UPPER(fn.TRIM(fn.COALESCE(Supplier.country, "")))
-    domestic = Case(None, [(country.in_(sorted(HOME_COUNTRIES | {""})), 1)], 0)
-    grouped = (Invoice.select(domestic.alias("domestic"), *_invoice_aggregates(deductions.c.total))
-               .join(Supplier).switch(Invoice)
-               .join(deductions, JOIN.LEFT_OUTER, on=(deductions.c.invoice_id == Invoice.id))
-               .where(_in_scope(shop_ids) & Invoice.issue_date.between(period.start, period.end)
-                      & Invoice.status.in_(list(BOOKED_STATUSES)) & Invoice.supplier.not_in(reverse or [0]))
-               .group_by(domestic, Invoice.kind).dicts())
-    for row in grouped:
-        way = "domestic" if row["domestic"] else "other"
-        if row["kind"] == "DEPOSIT":
-            entries, lines, debit = row["deposit_entries"], 2 * int(row["deposit_entries"] or 0), row["deposit_debit"]
-        else:
-            entries, lines = row[f"entries_{way}"], row[f"lines_{way}"]
-            debit = row[f"debit_{way}"] if row["kind"] != "CREDIT_NOTE" else row[f"credit_note_debit_{way}"]
-        entries, lines, debit = int(entries or 0), int(lines or 0), int(debit or 0)
-        summary.entries += entries
-        summary.lines += lines
-        summary.debit += debit
-        summary.credit += debit  # every entry is balanced (invoice_entry refuses otherwise)
-        _add_kind(summary, row["kind"], entries, int(row["amount"] or 0))
-    if reverse:
-        _add_reverse_charged(summary, period, shop_ids, reverse, config)
-    count, amount, debit = (SupplierPayment.select(fn.SUM(_nonzero(SupplierPayment.amount)),
-                                                   fn.SUM(SupplierPayment.amount), fn.SUM(fn.ABS(SupplierPayment.amount)))
-                            .join(Invoice).where(_in_scope(shop_ids)
-                                                 & SupplierPayment.paid_on.between(period.start, period.end))
-                            .tuples().get())
-    count, debit = int(count or 0), int(debit or 0)
-    summary.entries += count
-    summary.lines += 2 * count
-    summary.debit += debit
-    summary.credit += debit
-    _add_kind(summary, "PAYMENT", count, int(amount or 0))
+    for entry in export_entries(period, shop_ids, config):
+        _add_entry(summary, entry)
     _pending_and_foreign(summary, period, shop_ids)
     return summary
 
 
-def csv_stream(header, rows):
-    """A plain CSV for a spreadsheet: « ; » separated, quoted when needed, UTF-8 with the byte-order
-    mark French spreadsheets need to read accents; encoded row by row, to stream."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-
-    def encoded(fields):
-        writer.writerow(spreadsheet_safe_row(fields))
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text.encode("utf-8")
-
-    yield "\ufeff".encode("utf-8") + encoded(header)
-    for row in rows:
-        yield encoded(row)
-
-
-def csv_chunks(entries):
-    """The FEC's lines as a plain CSV (same columns and values, for a spreadsheet)."""
-    return csv_stream(FEC_COLUMNS, fec_rows(entries))
+summarise_by_entries = summarise

@@ -1,19 +1,26 @@
 """What the accounting pages show: the export page (period, counts and totals, download links, the
-company identity) and the invoice panel of the reverse charge."""
+closed periods and the closing form) and the invoice panel of VAT, reverse charge and exchange rate."""
+import datetime
+
 from flask import request
+from peewee import JOIN
 from werkzeug.datastructures import MultiDict
 
+from models import ClosedPeriod, InvoiceLine, PurchaseLine, User
+from portal.accounting import booking as bookings
 from portal.accounting.accounts import all_supplier_codes, current_accounts, current_company
 from portal.accounting.fec import ENCODINGS, KIND_LABELS, Period, summarise
-from portal.accounting.forms import CompanyForm, PeriodForm
-from portal.accounting.vat import invoice_vat_treatment
+from portal.accounting.forms import BookingForm, ClosingForm, PeriodForm
+from portal.accounting.ledger import closed_until, fiscal_year_start
+from portal.accounting.vat import invoice_vat_treatment, line_rates
 
 
 def period_form(access):
     """The period of the query string, or the current calendar year when none is given."""
     formdata = request.args if "du" in request.args or "au" in request.args else MultiDict(PeriodForm.current_year())
     form = PeriodForm(formdata=formdata)
-    form.boutique.choices = [("", "Toutes mes boutiques")] + [(str(shop.id), shop.name) for shop in access.shops]
+    form.boutique.choices = [("", form.boutique.gettext("Toutes mes boutiques"))] + [
+        (str(shop.id), shop.name) for shop in access.shops]
     return form
 
 
@@ -27,19 +34,38 @@ def chosen_scope(form, access):
 
 def export_args(form):
     return {"du": form.du.data.isoformat(), "au": form.au.data.isoformat(), "boutique": form.boutique.data or "",
-            "encodage": form.encodage.data or "utf-8"}
+            "encodage": form.encodage.data or "iso-8859-15"}
 
 
-def export_page(form, access, company_form=None):
+def closing_context(access, closing_form=None, today=None):
+    """The closed periods (latest first) and what the closing form proposes."""
+    today = today or datetime.date.today()
+    config = current_accounts()
+    periods = list(ClosedPeriod.select(ClosedPeriod, User).join(User, JOIN.LEFT_OUTER)
+                   .order_by(ClosedPeriod.end.desc()).limit(24))
+    until = closed_until()
+    proposal = today.replace(day=1) - datetime.timedelta(days=1)  # the end of last month
+    form = closing_form or ClosingForm(formdata=None, data={"au": proposal})
+    next_start = (until + datetime.timedelta(days=1) if until
+                  else fiscal_year_start(proposal, config.fiscal_year_start_month))
+    return {"closed_periods": periods, "closed_until": until, "closing_form": form, "next_start": next_start,
+            "can_close": access.can_close}
+
+
+def export_page(form, access, closing_form=None):
     valid = form.validate() if access.can_export else False
     company = current_company()
-    context = {"form": form, "access": access, "company": company, "valid": valid,
-               "company_form": company_form or CompanyForm(formdata=None, data=company), "summary": None,
-               "kind_labels": KIND_LABELS, "encodings": ENCODINGS, "config": current_accounts()}
+    context = {"form": form, "access": access, "company": company, "valid": valid, "summary": None,
+               "kind_labels": KIND_LABELS, "encodings": ENCODINGS, "config": current_accounts(),
+               **closing_context(access, closing_form)}
     if valid:
         period, shop_ids = chosen_scope(form, access)
-        context.update(period=period, summary=summarise(period, shop_ids, context["config"]),
-                       args=export_args(form))
+        until = context["closed_until"]
+        open_from = period.start if until is None else None
+        if until is not None and period.end > until:
+            open_from = max(period.start, until + datetime.timedelta(days=1))
+        context.update(period=period, summary=summarise(period, shop_ids, context["config"]), args=export_args(form),
+                       open_from=open_from)
     return context
 
 
@@ -53,10 +79,51 @@ def supplier_accounts(config):
                   key=lambda pair: pair[1])
 
 
-def invoice_vat_panel(invoice):
-    """The reverse-charge panel of an invoice: its regime, VAT due and deductible, and the accounts."""
+def invoice_lines(invoice):
+    """(id, net, rate, order line rate, description) of the invoice's lines."""
+    return list(InvoiceLine.select(InvoiceLine.id, InvoiceLine.net_amount, InvoiceLine.vat_rate, PurchaseLine.vat_rate,
+                                   InvoiceLine.description)
+                .join(PurchaseLine, JOIN.LEFT_OUTER, on=(InvoiceLine.order_line == PurchaseLine.id))
+                .where(InvoiceLine.invoice == invoice.id).order_by(InvoiceLine.position, InvoiceLine.id).tuples())
+
+
+def invoice_vat_panel(invoice, form=None):
+    """The VAT panel of an invoice: its regime, the self-assessed VAT by rate, the accounts, and the
+    accountant's booking form (rate of each line, exchange rate, goods or services)."""
     config = current_accounts()
-    treatment = invoice_vat_treatment(invoice, config.default_vat_rate)
-    return {"treatment": treatment, "config": config,
-            "expense_account": config.expense_account_of(invoice.expense_account),
-            "expense_label": config.label_of(config.expense_account_of(invoice.expense_account))}
+    booking = bookings.booking_of(invoice)
+    lines = invoice_lines(invoice)
+    expense_account = config.expense_account_of(invoice.expense_account)
+    foreign = invoice.currency != "EUR"
+    convert = None
+    if foreign and booking and booking.exchange_rate:
+        from portal.accounting.fec import to_euros
+
+        def convert(amount):
+            return to_euros(amount, invoice.currency, booking.exchange_rate)
+    treatment = invoice_vat_treatment(invoice, config.default_vat_rate, [row[:4] for row in lines], None, booking,
+                                      expense_account, convert)
+    chosen = bookings.chosen_rates(booking)
+    french = dict(zip([row[0] for row in lines], [rate for _, rate in line_rates([row[:4] for row in lines], chosen)]))
+    if form is None:
+        data = {"nature": booking.nature if booking else "", "reverse_charge": booking.reverse_charge if booking else ""}
+        if booking and booking.exchange_rate:
+            from portal.accounting.fec import format_exchange_rate
+
+            data["exchange_rate"] = format_exchange_rate(booking.exchange_rate)
+        form = BookingForm(formdata=None, data=data)
+    accounts = None
+    if treatment.account_roles:
+        due, deductible = treatment.account_roles
+        accounts = (getattr(config, due), getattr(config, deductible))
+    from flask_login import current_user
+
+    from portal.accounting.access import access_for
+
+    access = access_for(current_user._get_current_object())
+    can_edit = invoice.shop_id in {shop.id for shop in access.shops}
+    return {"treatment": treatment, "config": config, "booking": booking, "lines": lines, "chosen": chosen,
+            "can_edit": can_edit,
+            "french_rates": french, "rate_choices": bookings.FRENCH_RATES, "form": form, "accounts": accounts,
+            "expense_account": expense_account, "expense_label": config.label_of(expense_account),
+            "foreign": foreign, "currency": "EUR" if not foreign or convert else invoice.currency}

@@ -1,20 +1,31 @@
-"""Accounting pages: thin views over fec.py, analytic.py, accounts.py and pages.py."""
-from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+"""Accounting pages: thin views over fec.py, ledger.py, analytic.py, accounts.py, booking.py and pages.py."""
+import datetime
+
+from flask import (Response, abort, current_app, flash, redirect, render_template, request, stream_with_context,
+                   url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from models import db
+from models import Invoice, Shop, db
 from portal.accounting import bp, pages
 from portal.accounting.access import access_required
-from portal.accounting.accounts import (current_accounts, current_company, form_values, save_accounts, save_company,
-                                        supplier_codes)
+from portal.accounting.accounts import current_accounts, form_values, save_accounts, supplier_codes
 from portal.accounting.analytic import analytic_chunks, analytic_filename, analytic_rows
-from portal.accounting.fec import csv_chunks, fec_chunks, fec_filename, period_entries, suppliers_in
-from portal.accounting.forms import AccountsForm, CompanyForm
+from portal.accounting.booking import BookingError, parse_line_rates, save_booking
+from portal.accounting.fec import Period, csv_chunks, fec_chunks, fec_filename, lettering, suppliers_in
+from portal.accounting.forms import AccountsForm, BookingForm, ClosingForm
+from portal.accounting.ledger import ClosingError, close_period, export_entries
 from portal.audit import record_action
+from portal.formatting import date_filter as format_date
+from portal.web import htmx_redirect
 
 
 def _user():
     return current_user._get_current_object()
+
+
+def _timezone():
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
 
 
 @bp.route("/")
@@ -23,7 +34,10 @@ def index(access):
     context = pages.export_page(pages.period_form(access), access)
     template = ("accounting/_summary.html" if request.headers.get("HX-Target") == "accounting-summary"
                 else "accounting/index.html")
-    return render_template(template, **context), 422 if context["form"].errors else 200
+    response = current_app.make_response((render_template(template, **context),
+                                          422 if context["form"].errors else 200))
+    response.vary.add("HX-Request")
+    return response
 
 
 def _export_scope(access, kind):
@@ -46,19 +60,25 @@ def _download(chunks, filename, content_type):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+def _entries_and_letters(period, shop_ids, codes):
+    config = current_accounts()
+    return (export_entries(period, shop_ids, config, codes, _timezone()),
+            lettering(period.end, shop_ids, config))
+
+
 @bp.route("/fec")
 @access_required("can_export")
 def fec(access):
     siren = pages.current_company().get("siren")
     if not siren:
-        flash("Indiquez d'abord le SIREN de votre entreprise : le nom du FEC commence par lui.", "error")
+        flash(_("Indiquez d'abord le SIREN de votre entreprise : le nom du FEC commence par lui."), "error")
         return redirect(url_for("accounting.index", **request.args), 303)
     scope, refused = _export_scope(access, "fec")
     if refused:
         return refused
     form, period, shop_ids, codes = scope
-    entries = period_entries(period, shop_ids, current_accounts(), codes)
-    return _download(fec_chunks(entries, form.encodage.data), fec_filename(siren, period),
+    entries, letters = _entries_and_letters(period, shop_ids, codes)
+    return _download(fec_chunks(entries, form.encodage.data, letters), fec_filename(siren, period),
                      f"text/plain; charset={form.encodage.data}")
 
 
@@ -69,8 +89,8 @@ def entries_csv(access):
     if refused:
         return refused
     _, period, shop_ids, codes = scope
-    entries = period_entries(period, shop_ids, current_accounts(), codes)
-    return _download(csv_chunks(entries), f"ecritures-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv",
+    entries, letters = _entries_and_letters(period, shop_ids, codes)
+    return _download(csv_chunks(entries, letters), f"ecritures-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv",
                      "text/csv; charset=utf-8")
 
 
@@ -85,24 +105,40 @@ def analytic_csv(access):
     return _download(analytic_chunks(rows), analytic_filename(period), "text/csv; charset=utf-8")
 
 
-@bp.route("/entreprise", methods=["POST"])
-@access_required("can_set_company")
-def company(access):
-    form = CompanyForm()
+CLOSING_MESSAGES = {
+    "ALREADY_CLOSED": lambda facts: _("Tout est déjà clôturé jusqu'à cette date : la période suivante commence le "
+                                      "%(day)s.", day=format_date(facts["start"])),
+    "FUTURE": lambda facts: _("On ne clôture pas une période qui n'est pas finie : choisissez une date au plus tard "
+                              "le %(day)s.", day=format_date(facts["today"])),
+    "TOO_OLD": lambda facts: _("Choisissez une date de cet exercice ou d'un exercice récent (après le %(day)s).",
+                              day=format_date(facts["limit"])),
+    "CROSSES_YEAR": lambda facts: _("Clôturez d'abord l'exercice jusqu'au %(day)s : une clôture reste dans un "
+                                    "exercice.", day=format_date(facts["year_end"])),
+}
+
+
+@bp.route("/cloture", methods=["POST"])
+@access_required("can_close")
+def close(access):
+    form = ClosingForm()
     if form.validate_on_submit():
-        save_company(form.name.data, form.siren.data, _user())
-        flash("Entreprise enregistrée : le FEC portera son SIREN.", "success")
-        return redirect(_local_next(), 303)
-    if _local_next().startswith(url_for("accounting.accounts")):
-        return _accounts_page(AccountsForm(formdata=None, data=form_values(current_accounts())), access, form)
-    return render_template("accounting/index.html", company_next=_local_next(),
-                           **pages.export_page(pages.period_form(access), access, company_form=form)), 422
-
-
-def _local_next():
-    """Where to go back after the company form: a page of this area only (no open redirect)."""
-    target = request.form.get("next", "")
-    return target if target.startswith(url_for("accounting.index")) and "//" not in target else url_for("accounting.index")
+        config = current_accounts()
+        every_shop = [shop_id for shop_id, in Shop.select(Shop.id).tuples()]
+        codes = supplier_codes(suppliers_in(Period(datetime.date.min, form.au.data), every_shop), _user())
+        try:
+            period = close_period(form.au.data, _user(), config, codes, datetime.date.today(), _timezone(),
+                                  request.remote_addr or "")
+        except ClosingError as error:
+            form.au.errors = list(form.au.errors) + [CLOSING_MESSAGES[error.code](error.facts)]
+        else:
+            flash(_("Période du %(start)s au %(end)s clôturée : %(count)s écritures numérotées de %(first)s à "
+                    "%(last)s.", start=format_date(period.start), end=format_date(period.end),
+                    count=period.entry_count, first=period.first_number, last=period.last_number), "success")
+            return htmx_redirect(url_for("accounting.index"))
+    if request.headers.get("HX-Request"):
+        return render_template("accounting/_closing.html", **pages.closing_context(access, form)), 422
+    context = pages.export_page(pages.period_form(access), access, closing_form=form)
+    return render_template("accounting/index.html", **context), 422
 
 
 @bp.route("/comptes", methods=["GET", "POST"])
@@ -111,20 +147,40 @@ def accounts(access):
     form = AccountsForm(data=form_values(current_accounts())) if request.method == "GET" else AccountsForm()
     if request.method == "POST" and form.validate_on_submit():
         save_accounts(form.config, _user())
-        flash("Plan de comptes enregistré : les prochains exports l'utilisent.", "success")
+        flash(_("Plan de comptes enregistré : les prochains exports l'utilisent."), "success")
         return redirect(url_for("accounting.accounts"), 303)
-    return _accounts_page(form, access, CompanyForm(formdata=None, data=pages.current_company()))
-
-
-def _accounts_page(form, access, company_form):
-    status = 422 if form.errors or company_form.errors else 200
     config = current_accounts()
-    return render_template("accounting/accounts.html", form=form, company_form=company_form, access=access,
-                           company=current_company(),
-                           company_next=url_for("accounting.accounts"), supplier_accounts=pages.supplier_accounts(config), config=config), status
+    return render_template("accounting/accounts.html", form=form, access=access, company=pages.current_company(),
+                           supplier_accounts=pages.supplier_accounts(config), config=config), \
+        422 if form.errors else 200
+
+
+@bp.route("/factures/<int:invoice_id>/comptabilisation", methods=["POST"])
+@access_required("can_export")
+def invoice_booking(invoice_id, access):
+    invoice = Invoice.get_or_none(Invoice.id == invoice_id)
+    if invoice is None or invoice.shop_id not in {shop.id for shop in access.shops}:
+        abort(404)
+    form = BookingForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            rates = parse_line_rates(invoice, request.form)
+            save_booking(invoice, _user(), exchange_rate=form.rate, nature=form.nature.data,
+                         reverse_charge=form.reverse_charge.data, line_rates=rates,
+                         remote_addr=request.remote_addr or "")
+        except BookingError:
+            error = _("Choisissez un taux français de la liste pour chaque ligne.")
+        else:
+            if request.headers.get("HX-Request"):
+                return render_template("accounting/_invoice_vat.html", invoice=invoice, saved=True)
+            flash(_("Comptabilisation de la facture enregistrée."), "success")
+            return redirect(url_for("invoices.detail", invoice_id=invoice.id) + "#accounting-vat", 303)
+    return render_template("accounting/_invoice_vat.html", invoice=invoice, booking_form=form,
+                           booking_error=error), 422
 
 
 @bp.app_template_global("accounting_vat_panel")
-def accounting_vat_panel(invoice):
+def accounting_vat_panel(invoice, form=None):
     """Used by templates/accounting/_invoice_vat.html, included in the invoice page."""
-    return pages.invoice_vat_panel(invoice)
+    return pages.invoice_vat_panel(invoice, form)

@@ -101,12 +101,26 @@ ROWS = {
         ("outgoing_mail", {"id": 1, "to": "dupont@example.fr", "subject": "Facture FA-1", "body": "Bonjour",
                            "invoice_id": 1, "status": "SENT", "attempts": 1, "last_error": "",
                            "next_attempt_at": AT, "sent_at": AT, "created_at": AT}),
+    ],
     11: [
         ("wallet_card", {"id": 1, "shop_id": 1, "wallet_id": "CLIENT-1", "mean_id": "wm_ancien", "card_token": "tok_ancien",
                          "last4": "0900", "network": "CB", "networks": "CB,VISA", "label": "Carte perso",
                          "expiry_year": 2029, "expiry_month": 11, "created_at": AT, "created_by_id": 1,
                          "deleted_at": None, "deleted_by_id": None}),
     ],
+    12: [
+        ("closed_period", {"id": 1, "start": DAY, "end": DAY, "fiscal_year_start": DAY, "first_number": 1,
+                           "last_number": 1, "entry_count": 1, "debit": 15000, "credit": 15000, "closed_at": AT,
+                           "closed_by_id": 1}),
+        ("ledger_entry", {"id": 1, "period_id": 1, "fiscal_year_start": DAY, "number": 1, "journal": "AC",
+                          "journal_label": "Achats", "date": DAY, "piece_ref": "FA-1", "piece_date": DAY,
+                          "label": "Facture FA-1", "valid_date": DAY, "kind": "INVOICE", "source": "INV:1",
+                          "shop_id": 1, "amount": 15000, "currency": "", "reverse_charge_vat": 0}),
+        ("ledger_line", {"id": 1, "entry_id": 1, "position": 1, "account": "401", "account_label": "Fournisseurs",
+                         "aux": "401DUPONT", "aux_label": "Fournitures Dupont", "debit": 0, "credit": 15000,
+                         "foreign_amount": None, "letter_ref": "F1"}),
+        ("invoice_booking", {"id": 1, "invoice_id": 1, "exchange_rate": 920000, "nature": "GOODS",
+                             "reverse_charge": "", "line_rates": '{"1": 550}', "updated_by_id": 1, "updated_at": AT}),
     ],
 }
 

@@ -14,7 +14,7 @@ import pytest
 
 from models import (AnalyticAccess, AnalyticAxis, AnalyticValue, Allocation, AuditRecord, DepositDeduction, Invoice,
                     Setting, SupplierPayment, User)
-from portal.accounting.accounts import save_company
+from portal.company import update_company
 from portal.accounting.fec import FEC_COLUMNS
 from portal.invoices.service import InvoiceData, LineData, create_invoice
 from portal.purchasing.amounts import line_net, vat_amount
@@ -91,7 +91,7 @@ def accountant(login_as, shop):
 
 def _company(client):
     """The company identity, set by an administrator (the only ones allowed: it is every shop's)."""
-    save_company("Comptoir Démo", SIREN, None)
+    update_company({"name": "Comptoir Démo", "siren": SIREN}, None)
 
 
 def _fec(client, **args):
@@ -100,7 +100,7 @@ def _fec(client, **args):
     return response
 
 
-def _rows(response, encoding="utf-8"):
+def _rows(response, encoding="iso-8859-15"):
     text = response.get_data().decode(encoding)
     assert "\r\n" in text
     return list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
@@ -136,7 +136,7 @@ def test_acc_2_fec_file_name_columns_numbering_dates_and_amounts(client, account
     _company(client)
     response = _fec(client)
     assert response.headers["Content-Disposition"] == f'attachment; filename="{SIREN}FEC20251231.txt"'
-    assert response.mimetype == "text/plain" and response.mimetype_params["charset"] == "utf-8"
+    assert response.mimetype == "text/plain" and response.mimetype_params["charset"] == "iso-8859-15"
     rows = _rows(response)
     assert tuple(rows[0]) == FEC_COLUMNS == (
         "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
@@ -164,7 +164,8 @@ def test_acc_2_fec_file_name_columns_numbering_dates_and_amounts(client, account
         assert "20250101" <= row[3] <= "20251231"
         assert AMOUNT.match(row[11]) and AMOUNT.match(row[12])  # decimal comma, no thousands separator
         assert (row[11] == "0,00") != (row[12] == "0,00")  # one side per line
-        assert row[13:15] == ["", ""] and row[16:] == ["", ""]
+        assert row[16:] == ["", ""]  # all in euros
+        assert (row[13] == "") == (row[14] == "")  # a letter comes with its date
     pieces = {row[8] for row in rows[1:]}
     assert not pieces & {"F-002", "F-003", "F-004", "F-000", "US-5"}
     french = _entry_of(entries, "F-001")
@@ -216,11 +217,11 @@ def test_acc_2_fec_books_deposits_their_deduction_payments_and_credit_notes(clie
     assert sum(_cents(line["Debit"]) - _cents(line["Credit"]) for line in deposits_4091) == 0
 
 
-def test_acc_2_fec_in_iso_8859_15_on_request(client, accountant, books):
+def test_acc_2_fec_in_utf_8_on_request(client, accountant, books):
     _company(client)
-    response = _fec(client, encodage="iso-8859-15")
-    assert response.mimetype_params["charset"] == "iso-8859-15"
-    rows = _rows(response, "iso-8859-15")
+    response = _fec(client, encodage="utf-8")
+    assert response.mimetype_params["charset"] == "utf-8"
+    rows = _rows(response, "utf-8")
     assert any(row[7] == "Büro Schmidt GmbH" for row in rows)
 
 
@@ -233,24 +234,22 @@ def test_acc_2_plain_csv_of_the_same_entries(client, accountant, books):
     assert tuple(rows[0]) == FEC_COLUMNS and len({row[2] for row in rows[1:]}) == 8
 
 
-def test_acc_2_export_page_asks_for_the_siren_and_shows_counts(client, accountant, books):
+def test_acc_2_export_page_links_to_the_company_page_and_shows_counts(client, accountant, books):
     User.update(is_admin=True).where(User.id == accountant.id).execute()
     page = _text(client.get("/comptabilite/", query_string=YEAR_2025))
-    assert "Le SIREN de votre entreprise manque" in page and 'name="siren"' in page
+    # The company identity is owned by /entreprise: the accounting page links there, never edits it.
+    assert "Le SIREN de votre entreprise manque" in page and 'name="siren"' not in page and 'href="/entreprise"' in page
     refused = client.get("/comptabilite/fec", query_string=YEAR_2025)
     assert refused.status_code == 303 and refused.headers["Location"].startswith("/comptabilite/?")
-    invalid = client.post("/comptabilite/entreprise", data={"name": "Comptoir Démo", "siren": "552100555"})
-    assert invalid.status_code == 422 and "Clé de contrôle SIREN invalide" in _text(invalid)
-    saved = client.post("/comptabilite/entreprise", data={"name": "Comptoir Démo", "siren": "552 100 554",
-                                                           "next": "/comptabilite/"})
-    assert saved.status_code == 303, _text(saved)
-    assert _setting("company")["siren"] == SIREN
+    assert client.post("/comptabilite/entreprise", data={"name": "X", "siren": SIREN}).status_code in (404, 405)
+    _company(client)
     page = _text(client.get("/comptabilite/", query_string=YEAR_2025))
     assert "SIREN de votre entreprise manque" not in page
     assert f"{SIREN}FEC20251231.txt" in page
     assert "Équilibré" in page and "8</strong> (" in page
-    assert "3 factures de la période ne sont pas encore approuvées" in page
-    assert "US-5" in page  # the dollar invoice is named, to be booked by hand
+    assert "3 facture(s) de la période pas encore approuvée(s)" in page
+    assert "Période ouverte à partir du 01/01/2025" in page
+    assert "US-5" in page and "sans cours" in page  # the dollar invoice is named until its rate is entered
     assert "2\u202f050,00\u00a0€" in page  # TTC of the 4 invoices (150 + 600 + 1 200 + 100), without the RC VAT
     assert "211,00\u00a0€" in page  # reverse-charge VAT of the period
     fragment = _text(client.get("/comptabilite/", query_string={"du": "2025-12-31", "au": "2025-01-01"},
@@ -264,26 +263,25 @@ def test_auth_2_accounting_needs_export_and_payables_rights(client, login_as, sh
     assert client.get("/comptabilite/fec", query_string=YEAR_2025).status_code == 403
     assert client.get("/comptabilite/analytique.csv", query_string=YEAR_2025).status_code == 403
     assert client.get("/comptabilite/comptes").status_code == 403
-    assert client.post("/comptabilite/entreprise", data={"name": "X", "siren": SIREN}).status_code == 403
+    assert client.post("/comptabilite/cloture", data={"au": "2025-12-31"}).status_code == 403
 
 
 def test_auth_2_only_an_administrator_rewrites_the_company(client, login_as, shop, books):
     """Issue 9, low: the company is the SEPA payer of every shop; a supplier manager of one shop
-    may not rename it or change its SIREN."""
+    sees it on the accounting pages without a form or a link to change it."""
     _company(client)
     login_as("acheteur", rights=["manage_suppliers", "export", "pay_invoices"], shop=shop)
-    refused = client.post("/comptabilite/entreprise", data={"name": "Pirate SARL", "siren": "732829320"})
-    assert refused.status_code == 403
-    assert _setting("company")["siren"] == SIREN
     page = _text(client.get("/comptabilite/comptes"))
-    assert 'name="siren"' not in page and SIREN in page
+    assert 'name="siren"' not in page and SIREN in page and 'href="/entreprise"' not in page
+    assert client.post("/entreprise", data={"name": "Pirate SARL", "siren": "732829320"}).status_code == 403
+    assert _setting("company")["siren"] == SIREN
 
 
 def test_auth_2_supplier_manager_sets_the_accounts_but_exports_nothing_without_the_export_right(client, login_as,
                                                                                                  shop, books):
     login_as("acheteur", rights=["manage_suppliers"], shop=shop)
     page = _text(client.get("/comptabilite/", query_string=YEAR_2025))
-    assert "Plan de comptes et entreprise" in page and "Télécharger le FEC" not in page
+    assert "Plan de comptes" in page and "Télécharger le FEC" not in page
     assert client.get("/comptabilite/comptes").status_code == 200
     assert client.get("/comptabilite/fec", query_string=YEAR_2025).status_code == 403
     assert client.get("/comptabilite/ecritures.csv", query_string=YEAR_2025).status_code == 403
@@ -351,11 +349,14 @@ def test_alloc_3_acc_2_analytic_csv_leaves_out_restricted_axes_and_values(client
 
 
 def _accounts_form(**overrides):
-    data = {"suppliers": "401", "expense_default": "606", "vat_deductible": "44566", "vat_intracom_deductible": "445662",
+    from portal.accounting.accounts import AccountsConfig, form_values
+
+    data = form_values(AccountsConfig())
+    data.update({"suppliers": "401", "expense_default": "606", "vat_deductible": "44566", "vat_intracom_deductible": "445662",
             "vat_intracom_due": "4452", "deposits": "4091", "bank": "5121", "purchases_journal": "HA",
             "purchases_journal_label": "Achats", "bank_journal": "BQ1", "bank_journal_label": "Banque Populaire",
             "default_vat_rate": "20", "expense_accounts": "607 Achats de marchandises\n606 Achats non stockés\n"
-                                                          "6226 Honoraires\n613 Locations"}
+                                                          "6226 Honoraires\n613 Locations"})
     data.update(overrides)
     return data
 
@@ -413,10 +414,10 @@ def test_acc_2_supplier_accounts_are_unique_and_survive_a_rename(client, account
 
 def test_acc_1_invoice_page_shows_reverse_charge_and_vat_due_and_deductible(client, accountant, books):
     page = _text(client.get(f"/factures/{books['german'].id}"))
-    assert "Autoliquidation (acquisition intracommunautaire)" in page
+    assert "Autoliquidation (acquisition intracommunautaire de biens)" in page
     assert "TVA due (4452)" in page and "TVA déductible (445662)" in page
     assert page.count("211,00\u00a0€") >= 2
     french = _text(client.get(f"/factures/{books['french'].id}"))
-    assert "TVA française déductible" in french and "TVA déductible (44566)" in french and "Autoliquidation" not in french
+    assert "TVA française déductible" in french and "TVA déductible (44566)" in french and "Autoliquidation (" not in french
     fees = _text(client.get(f"/factures/{books['fees'].id}"))
     assert "6226" in fees and "Honoraires" in fees

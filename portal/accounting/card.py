@@ -1,0 +1,123 @@
+"""The card sales journal (ACC-3): what the card side of the portal tells the books, per shop.
+
+- Remittance: the captures a shop sent to the bank on one day (the merchant's calendar day), gross:
+  debit « cartes à encaisser » (5115) / credit the customers' account (411, configurable).
+- Bank credit, `card_credit_delay_days` later: debit the bank (512) with the net, the commission
+  (627) with the acquirer's commission — per network, at the rates of the accounting settings
+  (0 % for a network not listed, until the gateway's remittance report gives the real figure) —
+  / credit 5115 with the gross. The two 5115 lines share the letter C<shop>-<day> once credited.
+- Refund sent to the bank: debit the customers' account / credit the bank.
+- Unpaid (chargeback): debit the unpaid customers' account (416) / credit the bank.
+Only euro transactions are booked (a shop in another currency needs its own rate: not yet)."""
+import datetime
+
+from models import Operation, Shop, Transaction, Unpaid
+from portal.accounting.fec import FEC_CURRENCY, KIND_LABELS, _entry, _line
+from portal.accounting.streaming import stream
+from portal.purchasing.amounts import vat_amount
+
+CAPTURE, CREDIT = "CAPTURE", "CREDIT"
+KIND_ORDER = {"REMITTANCE": 0, "CARD_CREDIT": 1, "CARD_REFUND": 2, "CARD_UNPAID": 3}
+
+
+def _local_date(utc_naive, zone):
+    return utc_naive.replace(tzinfo=datetime.UTC).astimezone(zone).date()
+
+
+def _utc_bounds(start, end, zone):
+    """Naive UTC instants around the local days start..end (a day of margin each side)."""
+    low = datetime.datetime.combine(start - datetime.timedelta(days=1), datetime.time())
+    high = datetime.datetime.combine(end + datetime.timedelta(days=2), datetime.time())
+    return low, high
+
+
+def letter_ref(shop_id, day):
+    return f"C{shop_id}-{day:%Y%m%d}"
+
+
+def remittances(period, shop_ids, config, zone):
+    """{(day, shop id): {network: gross}} of the captures sent on local days that book an entry in the
+    period (the remittance itself, or its bank credit `delay` days later). One streamed query."""
+    delay = datetime.timedelta(days=config.card_credit_delay_days)
+    first, last = period.start - delay, period.end
+    low, high = _utc_bounds(first, last, zone)
+    query = (Operation.select(Operation.sent_at, Transaction.shop, Transaction.network, Operation.amount)
+             .join(Transaction)
+             .where((Operation.kind == CAPTURE) & Operation.succeeded & Operation.sent_at.between(low, high)
+                    & Transaction.shop.in_(list(shop_ids)) & (Transaction.currency == FEC_CURRENCY))
+             .order_by(Operation.sent_at, Operation.id))
+    groups = {}
+    for sent_at, shop_id, network, amount in stream(query):
+        day = _local_date(sent_at, zone)
+        if first <= day <= last:
+            networks = groups.setdefault((day, shop_id), {})
+            networks[(network or "").upper()] = networks.get((network or "").upper(), 0) + int(amount)
+    return groups
+
+
+def card_entries(period, shop_ids, config, timezone="Europe/Paris"):
+    """The card journal's entries dated in the period, in date order (then remittance, credit,
+    refund, unpaid, then shop). Four queries whatever the number of card operations."""
+    import zoneinfo
+
+    if not shop_ids:
+        return
+    zone = zoneinfo.ZoneInfo(timezone)
+    names = dict(Shop.select(Shop.id, Shop.name).where(Shop.id.in_(list(shop_ids))).tuples())
+    delay = datetime.timedelta(days=config.card_credit_delay_days)
+    journal = dict(journal=config.card_journal, journal_label=config.card_journal_label)
+    label = config.label_of
+    entries = []
+    for (day, shop_id), networks in remittances(period, shop_ids, config, zone).items():
+        gross = sum(networks.values())
+        ref = letter_ref(shop_id, day)
+        piece = f"RC{day:%Y%m%d}-{shop_id}"
+        if period.start <= day <= period.end:
+            entries.append(_entry(
+                [_line(config.card_clearing, label(config.card_clearing), gross, True, letter_ref=ref),
+                 _line(config.card_customers, label(config.card_customers), gross, False)],
+                **journal, date=day, piece_ref=piece, piece_date=day,
+                label=f"{KIND_LABELS['REMITTANCE']} du {day:%d/%m/%Y} {names.get(shop_id, '')}", valid_date=day,
+                kind="REMITTANCE", amount=gross, source=f"CB:R:{shop_id}:{day:%Y%m%d}", shop_id=shop_id))
+        credited = day + delay
+        if period.start <= credited <= period.end:
+            commission = sum(vat_amount(amount, config.commission_rate(network)) for network, amount in networks.items())
+            entries.append(_entry(
+                [_line(config.bank, label(config.bank), gross - commission, True),
+                 _line(config.card_commission, label(config.card_commission), commission, True),
+                 _line(config.card_clearing, label(config.card_clearing), gross, False, letter_ref=ref)],
+                **journal, date=credited, piece_ref=piece, piece_date=day,
+                label=f"{KIND_LABELS['CARD_CREDIT']} du {day:%d/%m/%Y} {names.get(shop_id, '')}",
+                valid_date=credited, kind="CARD_CREDIT", amount=gross - commission,
+                source=f"CB:B:{shop_id}:{day:%Y%m%d}", shop_id=shop_id))
+    low, high = _utc_bounds(period.start, period.end, zone)
+    refunds = (Operation.select(Operation.id, Operation.sent_at, Operation.amount, Operation.operation_number,
+                                Transaction.shop, Transaction.reference)
+               .join(Transaction)
+               .where((Operation.kind == CREDIT) & Operation.succeeded & (Operation.remittance_status == "ACCEPTED")
+                      & Operation.sent_at.between(low, high) & Transaction.shop.in_(list(shop_ids))
+                      & (Transaction.currency == FEC_CURRENCY)))
+    for op_id, sent_at, amount, number, shop_id, reference in stream(refunds):
+        day = _local_date(sent_at, zone)
+        if period.start <= day <= period.end and amount:
+            entries.append(_entry(
+                [_line(config.card_customers, label(config.card_customers), int(amount), True),
+                 _line(config.bank, label(config.bank), int(amount), False)],
+                **journal, date=day, piece_ref=number or reference, piece_date=day,
+                label=f"{KIND_LABELS['CARD_REFUND']} {reference} {names.get(shop_id, '')}", valid_date=day,
+                kind="CARD_REFUND", amount=int(amount), source=f"CB:F:{op_id}", shop_id=shop_id))
+    unpaids = (Unpaid.select(Unpaid.id, Unpaid.unpaid_date, Unpaid.amount, Unpaid.unpaid_code, Unpaid.file_number,
+                             Transaction.shop, Transaction.reference)
+               .join(Transaction)
+               .where(Unpaid.unpaid_date.between(period.start, period.end) & Transaction.shop.in_(list(shop_ids))
+                      & (Transaction.currency == FEC_CURRENCY)))
+    for unpaid_id, day, amount, code, file_number, shop_id, reference in stream(unpaids):
+        if amount:
+            entries.append(_entry(
+                [_line(config.card_unpaid, label(config.card_unpaid), int(amount), True),
+                 _line(config.bank, label(config.bank), int(amount), False)],
+                **journal, date=day, piece_ref=file_number or reference, piece_date=day,
+                label=f"{KIND_LABELS['CARD_UNPAID']} {reference} ({code}) {names.get(shop_id, '')}", valid_date=day,
+                kind="CARD_UNPAID", amount=int(amount), source=f"CB:U:{unpaid_id}", shop_id=shop_id))
+    entries.sort(key=lambda entry: (entry.date, KIND_ORDER[entry.kind], entry.shop_id or 0, entry.source))
+    yield from entries

@@ -1,0 +1,324 @@
+"""Validated entries (ACC-4): closing a period stores its entries with their final numbers; a closed
+period's entries never change number or content. What changed afterwards in the documents of a closed
+period (an invoice approved late, corrected, refused after approval) is booked in the next open
+period, dated its first day: the stored entry reversed (« Extourne ») and the document booked again.
+
+Numbers run 1, 2, 3 … over each fiscal year (the chart of accounts says which month it starts),
+journal by journal within a closing, without a gap. An export reads the stored entries of the closed
+part of its period and builds the open part's entries, numbered after the last validated one.
+No Flask here."""
+import datetime
+import itertools
+from dataclasses import replace
+
+from peewee import fn
+
+from models import ClosedPeriod, LedgerEntry, LedgerLine, Shop, db
+from portal.accounting.card import card_entries
+from portal.accounting.fec import (KIND_LABELS, Entry, EntryLine, Period, _line, supplier_invoice_entries,
+                                   supplier_payment_entries)
+from portal.accounting.streaming import stream
+from portal.audit import record_action
+
+
+EARLIEST = datetime.date(2000, 1, 1)  # a closing before that date is a typing mistake
+
+
+class ClosingError(ValueError):
+    """A closing the rules refuse; `code` selects the message the page shows."""
+
+    def __init__(self, code, **facts):
+        super().__init__(code)
+        self.code = code
+        self.facts = facts
+
+
+def fiscal_year_start(day, month=1):
+    year = day.year if day.month >= month else day.year - 1
+    return datetime.date(year, month, 1)
+
+
+def fiscal_year_end(start):
+    return datetime.date(start.year + 1, start.month, 1) - datetime.timedelta(days=1)
+
+
+def last_closed():
+    return ClosedPeriod.select().order_by(ClosedPeriod.end.desc()).first()
+
+
+def closed_until():
+    """The last day of the last closed period, or None."""
+    last = last_closed()
+    return last.end if last else None
+
+
+def closing_bounds(end, config, today):
+    """(start, fiscal year start) of the period that closing up to `end` would validate."""
+    last = last_closed()
+    if end < EARLIEST:
+        raise ClosingError("TOO_OLD", limit=EARLIEST)
+    start = last.end + datetime.timedelta(days=1) if last else fiscal_year_start(end, config.fiscal_year_start_month)
+    if end < start:
+        raise ClosingError("ALREADY_CLOSED", start=start)
+    if end > today:
+        raise ClosingError("FUTURE", today=today)
+    year = fiscal_year_start(start, config.fiscal_year_start_month)
+    if end > fiscal_year_end(year):
+        raise ClosingError("CROSSES_YEAR", year_end=fiscal_year_end(year))
+    return start, year
+
+
+# --- What changed since the last closing ----------------------------------------------------------
+
+
+def _signature(lines):
+    """What an entry (or all entries of one source) amounts to: net per account and auxiliary account."""
+    totals = {}
+    for line in lines:
+        key = (line.account, line.aux)
+        totals[key] = totals.get(key, 0) + line.debit - line.credit
+    return {key: net for key, net in totals.items() if net}
+
+
+class _Booked:
+    """What the stored entries of one source amount to, and how to reverse it."""
+
+    __slots__ = ("net", "labels", "head")
+
+    def __init__(self):
+        self.net, self.labels, self.head = {}, {}, None
+
+
+def _stored_by_source(shop_ids):
+    """{source: _Booked} of every validated entry of the shops: one streamed query."""
+    booked = {}
+    query = (LedgerLine.select(LedgerEntry.source, LedgerEntry.journal, LedgerEntry.journal_label,
+                               LedgerEntry.piece_ref, LedgerEntry.piece_date, LedgerEntry.label, LedgerEntry.shop,
+                               LedgerLine.account, LedgerLine.account_label, LedgerLine.aux, LedgerLine.aux_label,
+                               LedgerLine.debit, LedgerLine.credit, LedgerLine.letter_ref)
+             .join(LedgerEntry)
+             .where(LedgerEntry.shop.in_(list(shop_ids)) | LedgerEntry.shop.is_null())
+             .order_by(LedgerEntry.fiscal_year_start, LedgerEntry.number, LedgerLine.position))
+    for (source, journal, journal_label, piece_ref, piece_date, label, shop_id, account, account_label, aux,
+         aux_label, debit, credit, letter) in stream(query):
+        entry = booked.setdefault(source, _Booked())
+        if entry.head is None or not label.startswith(KIND_LABELS["REVERSAL"]):
+            entry.head = (journal, journal_label, piece_ref, piece_date, label, shop_id)
+        key = (account, aux)
+        entry.net[key] = entry.net.get(key, 0) + int(debit) - int(credit)
+        entry.labels[key] = (account_label, aux_label, letter or entry.labels.get(key, ("", "", ""))[2])
+    for entry in booked.values():
+        entry.net = {key: net for key, net in entry.net.items() if net}
+    return booked
+
+
+def _reversal(source, booked, day):
+    journal, journal_label, piece_ref, piece_date, label, shop_id = booked.head
+    lines = [_line(account, booked.labels[(account, aux)][0], -net, True, aux, booked.labels[(account, aux)][1],
+                   letter_ref=booked.labels[(account, aux)][2])
+             for (account, aux), net in sorted(booked.net.items())]
+    return Entry(journal=journal, journal_label=journal_label, date=day, piece_ref=piece_ref, piece_date=piece_date,
+                 label=f"{KIND_LABELS['REVERSAL']} {label}"[:300], valid_date=day, kind="REVERSAL", lines=tuple(lines),
+                 source=source, shop_id=shop_id)
+
+
+def _journal_streams(period, shop_ids, config, codes, timezone):
+    """The live entries of the period, journal by journal: {journal code: iterator}."""
+    return [(config.purchases_journal, supplier_invoice_entries(period, shop_ids, config, codes)),
+            (config.bank_journal, supplier_payment_entries(period, shop_ids, config, codes)),
+            (config.card_journal, card_entries(period, shop_ids, config, timezone))]
+
+
+def open_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris", first_open=None, history_start=None):
+    """The entries of an open period (not numbered), journal by journal. `first_open`: the first day
+    after the last closing, when one exists: then documents of the closed periods that changed are
+    reversed and booked again on that day, and documents already validated are not booked twice."""
+    if first_open is None:
+        for _, entries in _journal_streams(period, shop_ids, config, codes, timezone):
+            yield from entries
+        return
+    stored = _stored_by_source(shop_ids)
+    corrections = {}
+    seen = set()
+    if period.start <= first_open:
+        # Scan the closed history once: what differs from its validated entries is corrected.
+        history = Period(history_start, first_open - datetime.timedelta(days=1))
+        for journal, entries in _journal_streams(history, shop_ids, config, codes, timezone):
+            for entry in entries:
+                seen.add(entry.source)
+                corrections.setdefault(journal, []).extend(_correct(entry, stored.get(entry.source), first_open))
+        missing = {source for source, booked in stored.items() if source not in seen and booked.net}
+        if missing:
+            # A document moved into the open part is corrected where it now stands (rare: a scan of
+            # the open part's sources only in that case).
+            for _, entries in _journal_streams(period, shop_ids, config, codes, timezone):
+                missing.difference_update(entry.source for entry in entries)
+        for source in sorted(missing):
+            # Validated, but no longer booked by its document (refused after approval, deleted, moved
+            # past the period): reversed; booked again when its document books again.
+            booked = stored[source]
+            corrections.setdefault(booked.head[0], []).append(_reversal(source, booked, first_open))
+    for journal, entries in _journal_streams(period, shop_ids, config, codes, timezone):
+        yield from corrections.pop(journal, [])
+        for entry in entries:
+            if entry.source in stored:
+                yield from _correct(entry, stored[entry.source], entry.date)
+            else:
+                yield entry
+    for leftovers in corrections.values():
+        yield from leftovers
+
+
+def _correct(entry, booked, day):
+    """Nothing when the document still books what was validated; else the reversal of the validated
+    entries and the document booked again, both dated `day` (the first open day)."""
+    if booked is None:
+        return [entry if entry.date >= day else replace(entry, date=day)]
+    if _signature(entry.lines) == booked.net:
+        return []
+    fixes = [_reversal(entry.source, booked, day)] if booked.net else []
+    return fixes + [replace(entry, date=max(entry.date, day), label=f"Correction {entry.label}"[:300])]
+
+
+# --- Numbers ---------------------------------------------------------------------------------------------
+
+
+def _last_numbers():
+    return dict(LedgerEntry.select(LedgerEntry.fiscal_year_start, fn.MAX(LedgerEntry.number))
+                .group_by(LedgerEntry.fiscal_year_start).tuples())
+
+
+def numbered(entries, config, last_numbers=None):
+    """Entries with their EcritureNum: after the last validated number of their fiscal year."""
+    last = dict(last_numbers or {})
+    month = config.fiscal_year_start_month
+    year_of = {}
+    for entry in entries:
+        year = year_of.get(entry.date)
+        if year is None:
+            year = year_of[entry.date] = fiscal_year_start(entry.date, month)
+        last[year] = last.get(year, 0) + 1
+        entry.number = last[year]  # a fresh entry: numbered in place
+        yield entry
+
+
+# --- The stored entries ----------------------------------------------------------------------------------
+
+
+def stored_entries(period, shop_ids):
+    """The validated entries dated in the period, in number order, from one streamed query."""
+    query = (LedgerLine.select(LedgerEntry.id, LedgerEntry.number, LedgerEntry.journal, LedgerEntry.journal_label,
+                               LedgerEntry.date, LedgerEntry.piece_ref, LedgerEntry.piece_date, LedgerEntry.label,
+                               LedgerEntry.valid_date, LedgerEntry.kind, LedgerEntry.source, LedgerEntry.shop,
+                               LedgerEntry.amount, LedgerEntry.currency, LedgerEntry.reverse_charge_vat,
+                               LedgerLine.account, LedgerLine.account_label,
+                               LedgerLine.aux, LedgerLine.aux_label, LedgerLine.debit, LedgerLine.credit,
+                               LedgerLine.foreign_amount, LedgerLine.letter_ref)
+             .join(LedgerEntry)
+             .where(LedgerEntry.date.between(period.start, period.end)
+                    & (LedgerEntry.shop.in_(list(shop_ids)) | LedgerEntry.shop.is_null()))
+             .order_by(LedgerEntry.fiscal_year_start, LedgerEntry.number, LedgerLine.position))
+    for _, rows in itertools.groupby(stream(query), key=lambda row: row[0]):
+        rows = list(rows)
+        (_, number, journal, journal_label, date, piece_ref, piece_date, label, valid_date, kind, source, shop_id,
+         amount, currency, reverse_charge_vat) = rows[0][:15]
+        lines = tuple(EntryLine(account, account_label, int(debit), int(credit), aux, aux_label,
+                                None if foreign is None else int(foreign), letter)
+                      for account, account_label, aux, aux_label, debit, credit, foreign, letter in
+                      (row[15:] for row in rows))
+        yield Entry(journal=journal, journal_label=journal_label, date=date, piece_ref=piece_ref,
+                    piece_date=piece_date, label=label, valid_date=valid_date, kind=kind, lines=lines,
+                    amount=int(amount), source=source, shop_id=shop_id, currency=currency, number=number,
+                    provisional=False, reverse_charge_vat=int(reverse_charge_vat))
+
+
+def _history_start():
+    first = ClosedPeriod.select(fn.MIN(ClosedPeriod.start)).scalar()
+    return first if not isinstance(first, str) else datetime.date.fromisoformat(first[:10])
+
+
+def export_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris"):
+    """What the file of `period` holds: validated entries of its closed part, then the numbered
+    provisional entries of its open part."""
+    until = closed_until()
+    if until is None:
+        yield from numbered(open_entries(period, shop_ids, config, codes, timezone), config)
+        return
+    if period.start <= until:
+        yield from stored_entries(Period(period.start, min(period.end, until)), shop_ids)
+    if period.end > until:
+        first_open = until + datetime.timedelta(days=1)
+        open_part = Period(max(period.start, first_open), period.end)
+        yield from numbered(open_entries(open_part, shop_ids, config, codes, timezone, first_open,
+                                         _history_start()), config, _last_numbers())
+
+
+# --- Closing ----------------------------------------------------------------------------------------------
+
+
+def close_period(end, user, config, codes, today, timezone="Europe/Paris", remote_addr=""):
+    """Validate every entry up to `end` (all shops): numbers given, content stored, audited.
+    Returns the ClosedPeriod; raises ClosingError."""
+    from portal.database import is_postgres
+
+    shop_ids = [shop_id for shop_id, in Shop.select(Shop.id).tuples()]
+    transaction = db.atomic() if is_postgres() else db.atomic(lock_type="IMMEDIATE")
+    with transaction:
+        if is_postgres():
+            db.execute_sql("LOCK TABLE closed_period IN EXCLUSIVE MODE")
+        start, year = closing_bounds(end, config, today)
+        until = closed_until()
+        entries = open_entries(Period(start, end), shop_ids, config, codes, timezone,
+                               first_open=start if until else None, history_start=_history_start() if until else None)
+        last = _last_numbers().get(year, 0)
+        period = ClosedPeriod.create(start=start, end=end, fiscal_year_start=year, first_number=last + 1,
+                                     last_number=last, closed_by=user)
+        entry_id = (LedgerEntry.select(fn.MAX(LedgerEntry.id)).scalar() or 0) + 1
+        line_id = (LedgerLine.select(fn.MAX(LedgerLine.id)).scalar() or 0) + 1
+        entry_rows, line_rows = [], []
+        debit = credit = count = 0
+        number = last
+        for entry in entries:
+            number += 1
+            count += 1
+            entry_rows.append((entry_id, period.id, year, number, entry.journal, entry.journal_label[:60], entry.date,
+                               entry.piece_ref[:64], entry.piece_date, entry.label[:300], today, entry.kind,
+                               entry.source, entry.shop_id, entry.amount, entry.currency, entry.reverse_charge_vat))
+            for position, line in enumerate(entry.lines, start=1):
+                line_rows.append((line_id, entry_id, position, line.account, line.account_label[:120], line.aux[:24],
+                                  line.aux_label[:200], line.debit, line.credit, line.foreign, line.letter_ref))
+                line_id += 1
+                debit += line.debit
+                credit += line.credit
+            entry_id += 1
+            if len(line_rows) >= 2000:
+                _flush(entry_rows, line_rows)
+        _flush(entry_rows, line_rows)
+        if is_postgres():
+            for table in ("ledger_entry", "ledger_line"):
+                db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                               f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+        period.last_number, period.entry_count, period.debit, period.credit = number, count, debit, credit
+        period.save()
+        record_action("accounting.close_period", "closed_period", str(period.id), user=user, remote_addr=remote_addr,
+                      after={"start": start.isoformat(), "end": end.isoformat(), "entries": count,
+                             "numbers": [last + 1, number], "debit": debit, "credit": credit})
+    return period
+
+
+ENTRY_FIELDS = [LedgerEntry.id, LedgerEntry.period, LedgerEntry.fiscal_year_start, LedgerEntry.number,
+                LedgerEntry.journal, LedgerEntry.journal_label, LedgerEntry.date, LedgerEntry.piece_ref,
+                LedgerEntry.piece_date, LedgerEntry.label, LedgerEntry.valid_date, LedgerEntry.kind,
+                LedgerEntry.source, LedgerEntry.shop, LedgerEntry.amount, LedgerEntry.currency,
+                LedgerEntry.reverse_charge_vat]
+LINE_FIELDS = [LedgerLine.id, LedgerLine.entry, LedgerLine.position, LedgerLine.account, LedgerLine.account_label,
+               LedgerLine.aux, LedgerLine.aux_label, LedgerLine.debit, LedgerLine.credit, LedgerLine.foreign_amount,
+               LedgerLine.letter_ref]
+
+
+def _flush(entry_rows, line_rows):
+    for model, fields, rows in ((LedgerEntry, ENTRY_FIELDS, entry_rows), (LedgerLine, LINE_FIELDS, line_rows)):
+        size = max(1, 30000 // len(fields))
+        for start in range(0, len(rows), size):
+            model.insert_many(rows[start:start + size], fields=fields).execute()
+        rows.clear()

@@ -1,0 +1,353 @@
+"""Benchmark of the accounting exports at real size (issue 12, item 8): the FEC, the entries CSV and the
+analytic CSV of a year holding 100,000 supplier invoices (plus their payments, allocations, a few
+reverse-charged and dollar invoices, and a year of card sales on two shops), each next to its floor.
+
+The floor of an export is what it needs from the database, read by hand-written SQL straight through
+the driver, and written with csv.writer into a discarding sink: the raw query + write time. The
+target is a ratio of at most 2 and a number of SQL statements that does not grow with the size
+(at most 20). Statements are counted at the driver (execute_sql) plus each server-side cursor opened
+on PostgreSQL (one statement read a few thousand rows per round trip).
+
+Run it
+------
+    .venv/bin/python scripts/bench_books.py                      # SQLite, 100,000 invoices
+    .venv/bin/python scripts/bench_books.py --invoices 20000     # smaller
+    createdb -h 127.0.0.1 -U postgres comptoir_bench_h5          # once
+    PORTAL_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/comptoir_bench_h5 \\
+        .venv/bin/python scripts/bench_books.py
+
+The PostgreSQL database is dedicated to the benchmark: its tables are dropped and migrated again.
+Figures are printed and written to test-output/bench_books.json; they are read, never asserted."""
+import argparse
+import csv
+import datetime
+import io
+import json
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config import TestConfig  # noqa: E402
+from models import db  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.database import apply_migrations, is_postgres  # noqa: E402
+from scripts.bench import BulkInsert, reset_postgres, safe_url  # noqa: E402  (seeding ideas of the payables part)
+from tests.conftest import PortalClient  # noqa: E402  (sends the CSRF token, as the pages do)
+from tests.factories import PASSWORD, make_shop, make_user  # noqa: E402
+
+YEAR = 2025
+USER = "compta"
+RIGHTS = ["view", "export", "manage_suppliers", "approve_invoices", "pay_invoices", "manage_axes"]
+EU_SUPPLIERS = [("DE", "DE136695976"), ("BE", "BE0403170701"), ("IT", "IT00743110157"), ("ES", "ESB58378431")]
+OUTPUT = ROOT / "test-output" / "bench_books.json"
+NETWORKS = ["CB", "CB", "CB", "VISA", "MASTERCARD", "AMEX"]
+
+
+def insert(model, fields, rows):
+    size = max(1, 30000 // len(fields))
+    inserter = BulkInsert(model, fields, size)
+    for start in range(0, len(rows), size):
+        inserter.execute(rows[start:start + size])
+
+
+def seed(total, cards, rng):
+    """Bulk-insert a year of books; returns what the scenarios need."""
+    from models import (Allocation, AnalyticAxis, AnalyticValue, Invoice, InvoiceBooking, InvoiceEvent, InvoiceLine,
+                        InvoiceVat, Operation, Setting, Supplier, SupplierPayment, Transaction)
+    started = time.perf_counter()
+    shop = make_shop("Épicerie du Port")
+    second = make_shop("Épicerie de la Gare")
+    user = make_user(USER, rights={shop: RIGHTS, second: RIGHTS}, is_admin=True)
+    Setting.create(key="company", value=json.dumps({"name": "Épicerie du Port SAS", "siren": "732829320"}))
+    Setting.create(key="accounts", value=json.dumps({"card_commission_rates": [["CB", 80], ["VISA", 120],
+                                                                               ["MASTERCARD", 120], ["AMEX", 250]]}))
+    suppliers = max(50, total // 100)
+    now = datetime.datetime(YEAR + 1, 1, 15, 12)
+    eu = set(rng.sample(range(1, suppliers + 1), max(2, suppliers // 20)))
+    usd = set(rng.sample(sorted(set(range(1, suppliers + 1)) - eu), max(1, suppliers // 50)))
+    rows = []
+    for sid in range(1, suppliers + 1):
+        country, vat = rng.choice(EU_SUPPLIERS) if sid in eu else (("US", "") if sid in usd else ("FR", ""))
+        rows.append((sid, f"Fournisseur {sid:05d} {rng.choice(['SARL', 'SAS', 'GmbH', 'Inc'])}", country, vat,
+                     f"Ville {sid % 97}", 30, False, now))
+    with db.atomic():
+        insert(Supplier, [Supplier.id, Supplier.name, Supplier.country, Supplier.vat_number, Supplier.city,
+                          Supplier.payment_terms_days, Supplier.archived, Supplier.created_at], rows)
+        axis = AnalyticAxis.create(name="Centre de coût", position=1)
+        values = [AnalyticValue.create(axis=axis, name=name, code=name[:3].upper()).id
+                  for name in ("Épicerie", "Cave", "Traiteur", "Livraison", "Boutique", "Direction")]
+    inv, lines, vats, events, allocs, pays, bookings = [], [], [], [], [], [], []
+    ids = {"line": 1, "vat": 1, "event": 1, "alloc": 1, "pay": 1, "booking": 1}
+    INV = [Invoice.id, Invoice.shop, Invoice.supplier, Invoice.number, Invoice.kind, Invoice.issue_date,
+           Invoice.due_date, Invoice.currency, Invoice.total_net, Invoice.total_vat, Invoice.total_gross,
+           Invoice.status, Invoice.source, Invoice.created_by, Invoice.created_at, Invoice.expense_account]
+    LINE = [InvoiceLine.id, InvoiceLine.invoice, InvoiceLine.position, InvoiceLine.description,
+            InvoiceLine.quantity_milli, InvoiceLine.unit_price, InvoiceLine.vat_rate, InvoiceLine.net_amount]
+    VAT = [InvoiceVat.id, InvoiceVat.invoice, InvoiceVat.category, InvoiceVat.rate, InvoiceVat.base, InvoiceVat.amount]
+    EVENT = [InvoiceEvent.id, InvoiceEvent.invoice, InvoiceEvent.at, InvoiceEvent.user, InvoiceEvent.action,
+             InvoiceEvent.from_status, InvoiceEvent.to_status]
+    ALLOC = [Allocation.id, Allocation.invoice, Allocation.value, Allocation.amount, Allocation.created_by,
+             Allocation.created_at]
+    PAY = [SupplierPayment.id, SupplierPayment.invoice, SupplierPayment.amount, SupplierPayment.paid_on,
+           SupplierPayment.method, SupplierPayment.reference, SupplierPayment.created_by, SupplierPayment.created_at]
+    BOOK = [InvoiceBooking.id, InvoiceBooking.invoice, InvoiceBooking.exchange_rate, InvoiceBooking.updated_at]
+
+    def flush():
+        with db.atomic():
+            for model, fields, batch in ((Invoice, INV, inv), (InvoiceLine, LINE, lines), (InvoiceVat, VAT, vats),
+                                         (InvoiceEvent, EVENT, events), (Allocation, ALLOC, allocs),
+                                         (SupplierPayment, PAY, pays), (InvoiceBooking, BOOK, bookings)):
+                insert(model, fields, batch)
+                batch.clear()
+
+    start = datetime.date(YEAR, 1, 1)
+    for invoice_id in range(1, total + 1):
+        issue = start + datetime.timedelta(days=(invoice_id * 365) // (total + 1))
+        sid = rng.randint(1, suppliers)
+        reverse, dollars = sid in eu, sid in usd
+        status = rng.choices(["PAID", "APPROVED", "PARTIALLY_PAID", "RECEIVED", "DISPUTED"], [75, 15, 3, 5, 2])[0]
+        kind = "INVOICE"
+        draw = rng.random()
+        if draw < 0.04:
+            kind, status = "CREDIT_NOTE", "APPROVED"
+        elif draw < 0.06:
+            kind, status = "DEPOSIT", "PAID"
+        nets = [max(100, int(rng.lognormvariate(math.log(20000), 1.0))) for _ in range(2)]
+        line_rates = [0, 0] if reverse or dollars else [rng.choice([2000, 2000, 550, 1000])] * 2
+        vat = sum(net * rate // 10000 for net, rate in zip(nets, line_rates))
+        net = sum(nets)
+        created = datetime.datetime.combine(issue, datetime.time(9)) + datetime.timedelta(days=1)
+        inv.append((invoice_id, shop.id if invoice_id % 5 else second.id, sid, f"F{invoice_id:07d}", kind, issue,
+                    issue + datetime.timedelta(days=30), "USD" if dollars else "EUR", net, vat, net + vat, status,
+                    "MANUAL", user.id, created, rng.choice(["", "", "606", "6226", "611"])))
+        for position, (line_net, rate) in enumerate(zip(nets, line_rates), start=1):
+            lines.append((ids["line"], invoice_id, position, f"Article {position}", 1000, line_net,
+                          rng.choice([550, 0]) if reverse and position == 1 else rate, line_net))
+            ids["line"] += 1
+        vats.append((ids["vat"], invoice_id, "K" if reverse else "S", line_rates[0], net, vat))
+        ids["vat"] += 1
+        if dollars:
+            bookings.append((ids["booking"], invoice_id, 920000 + invoice_id % 5000, now))
+            ids["booking"] += 1
+        if status in ("APPROVED", "PARTIALLY_PAID", "PAID"):
+            events.append((ids["event"], invoice_id, created + datetime.timedelta(hours=2), user.id, "approve",
+                           "IN_HAND", "APPROVED"))
+            ids["event"] += 1
+        split = rng.random() < 0.3
+        first = net // 2 if split else net
+        allocs.append((ids["alloc"], invoice_id, rng.choice(values), first, user.id, created))
+        ids["alloc"] += 1
+        if split:
+            allocs.append((ids["alloc"], invoice_id, rng.choice(values), net - first, user.id, created))
+            ids["alloc"] += 1
+        if kind != "CREDIT_NOTE" and status in ("PAID", "PARTIALLY_PAID"):
+            amount = net + vat if status == "PAID" else (net + vat) // 2
+            paid_on = min(issue + datetime.timedelta(days=30), datetime.date(YEAR, 12, 31))
+            pays.append((ids["pay"], invoice_id, amount, paid_on, "TRANSFER", f"VIR-{invoice_id}", user.id,
+                         datetime.datetime.combine(paid_on, datetime.time(10))))
+            ids["pay"] += 1
+        if len(inv) >= 5000:
+            flush()
+    flush()
+    # A year of card sales: captures sent each evening, a few refunds.
+    txns, ops = [], []
+    TXN = [Transaction.id, Transaction.shop, Transaction.reference, Transaction.amount, Transaction.currency,
+           Transaction.capture_mode, Transaction.state, Transaction.created_at, Transaction.card_token,
+           Transaction.masked_pan, Transaction.networks, Transaction.network, Transaction.card_expiry_year,
+           Transaction.card_expiry_month]
+    OP = [Operation.id, Operation.transaction, Operation.kind, Operation.amount, Operation.succeeded, Operation.at,
+          Operation.sent_at, Operation.remittance_status, Operation.operation_number]
+    op_id = 1
+    for txn_id in range(1, cards + 1):
+        day = start + datetime.timedelta(days=(txn_id * 365) // (cards + 1))
+        sent = datetime.datetime.combine(day, datetime.time(19)) + datetime.timedelta(minutes=txn_id % 120)
+        amount = max(100, int(rng.lognormvariate(math.log(3000), 0.8)))
+        network = rng.choice(NETWORKS)
+        txns.append((txn_id, shop.id if txn_id % 3 else second.id, f"T{txn_id:08d}", amount, "EUR", "AUTO",
+                     "CAPTURED", sent, "tok", "4300XXXXXXXX0900", "CB,VISA", network, 2030, 12))
+        ops.append((op_id, txn_id, "CAPTURE", amount, True, sent, sent, "ACCEPTED", f"R{txn_id}"))
+        op_id += 1
+        if txn_id % 50 == 0:
+            refund_at = sent + datetime.timedelta(days=2)
+            ops.append((op_id, txn_id, "CREDIT", amount // 2, True, refund_at, refund_at, "ACCEPTED", f"C{txn_id}"))
+            op_id += 1
+        if len(txns) >= 5000:
+            with db.atomic():
+                insert(Transaction, TXN, txns)
+                insert(Operation, OP, ops)
+            txns.clear()
+            ops.clear()
+    with db.atomic():
+        insert(Transaction, TXN, txns)
+        insert(Operation, OP, ops)
+    if is_postgres():
+        for model in (Supplier, Invoice, InvoiceLine, InvoiceVat, InvoiceEvent, Allocation, SupplierPayment,
+                      InvoiceBooking, Transaction, Operation):
+            table = model._meta.table_name
+            db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                           f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+        db.execute_sql("ANALYZE")
+    return {"shops": [shop.id, second.id], "invoices": total, "suppliers": suppliers, "card_captures": cards,
+            "lines": ids["line"] - 1, "payments": ids["pay"] - 1, "allocations": ids["alloc"] - 1,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+# --- Counting and measuring ---------------------------------------------------------------------------
+
+
+class Counter:
+    """SQL statements: every execute_sql, plus every server-side cursor the exports open."""
+
+    def __init__(self):
+        import portal.accounting.streaming as streaming
+
+        self.count = 0
+        original_sql, original_cursor = db.obj.execute_sql, streaming._open_server_cursor
+
+        def counting_sql(sql, params=None):
+            self.count += 1
+            return original_sql(sql, params)
+
+        def counting_cursor(sql, params):
+            self.count += 1
+            return original_cursor(sql, params)
+
+        db.obj.execute_sql = counting_sql
+        streaming._open_server_cursor = counting_cursor
+
+
+def drain(response):
+    size = 0
+    for chunk in response.response:
+        size += len(chunk)
+    response.close()
+    return size
+
+
+def floors(shop_ids):
+    """The raw query + write of each export: what it reads, by hand-written SQL, written as CSV."""
+    ph = "%s" if is_postgres() else "?"
+    shops = ", ".join(str(int(shop_id)) for shop_id in shop_ids)
+    booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
+    dates = (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    utc = (datetime.datetime(YEAR - 1, 12, 31), datetime.datetime(YEAR + 1, 1, 2))
+    statements = {
+        "entries": [
+            (f"SELECT i.*, s.name, s.country, s.vat_number FROM invoice i JOIN supplier s ON s.id = i.supplier_id "
+             f"WHERE i.shop_id IN ({shops}) AND i.issue_date BETWEEN {ph} AND {ph} AND i.status IN {booked} "
+             f"ORDER BY i.issue_date, i.id", dates),
+            (f"SELECT p.*, i.number, s.name FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+             f"JOIN supplier s ON s.id = i.supplier_id WHERE i.shop_id IN ({shops}) "
+             f"AND p.paid_on BETWEEN {ph} AND {ph} ORDER BY p.paid_on, p.id", dates),
+            (f"SELECT o.sent_at, t.shop_id, t.network, o.amount FROM card_operation o "
+             f"JOIN card_transaction t ON t.id = o.transaction_id WHERE o.kind IN ('CAPTURE', 'CREDIT') "
+             f"AND o.succeeded AND o.sent_at BETWEEN {ph} AND {ph} AND t.shop_id IN ({shops}) "
+             f"ORDER BY o.sent_at, o.id", utc),
+        ],
+        "analytic": [
+            (f"SELECT i.issue_date, i.number, i.kind, s.name, x.name, v.code, v.name, a.amount, i.currency, a.percent "
+             f"FROM allocation a JOIN invoice i ON i.id = a.invoice_id JOIN supplier s ON s.id = i.supplier_id "
+             f"JOIN analytic_value v ON v.id = a.value_id JOIN analytic_axis x ON x.id = v.axis_id "
+             f"LEFT JOIN invoice_line l ON l.id = a.invoice_line_id WHERE i.shop_id IN ({shops}) "
+             f"AND i.issue_date BETWEEN {ph} AND {ph} AND i.status IN {booked} "
+             f"ORDER BY i.issue_date, i.id, x.position, x.name, a.id", dates),
+        ],
+    }
+
+    def run(name):
+        def floor():
+            for sql, params in statements[name]:
+                cursor = db.execute_sql(sql, params)
+                sink = io.StringIO()
+                writer = csv.writer(sink, delimiter=";", lineterminator="\r\n")
+                while True:
+                    batch = cursor.fetchmany(2000)
+                    if not batch:
+                        break
+                    writer.writerows(batch)
+                    sink.seek(0)
+                    sink.truncate()
+        return floor
+
+    return {"fec": run("entries"), "entries_csv": run("entries"), "analytic_csv": run("analytic")}
+
+
+def measure(counter, name, run, floor, reps):
+    times, queries, floor_times = [], [], []
+    for index in range(reps + 1):
+        before = counter.count
+        began = time.perf_counter()
+        size = run()
+        elapsed = (time.perf_counter() - began) * 1000
+        if index == 0:
+            continue  # warm-up
+        times.append(elapsed)
+        queries.append(counter.count - before)
+    floor()
+    for _ in range(max(3, reps)):
+        began = time.perf_counter()
+        floor()
+        floor_times.append((time.perf_counter() - began) * 1000)
+    median, floor_median = statistics.median(times), statistics.median(floor_times)
+    row = {"export": name, "median_ms": round(median, 1), "floor_ms": round(floor_median, 1),
+           "ratio": round(median / floor_median, 2), "queries": int(statistics.median(queries)), "bytes": size}
+    print(f"  {name}: {row['median_ms']} ms, floor {row['floor_ms']} ms, ratio {row['ratio']}, "
+          f"{row['queries']} queries, {size / 1e6:.1f} MB", flush=True)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--cards", type=int, default=50_000)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    url = os.environ.get("PORTAL_BENCH_DATABASE_URL")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-books-"))
+    url = url or f"sqlite:///{workdir / 'bench.db'}"
+    app = create_app(TestConfig, DATABASE_URL=url, INSTANCE_DIR=workdir / "instance")
+    app.test_client_class = PortalClient
+    with app.app_context():
+        if url.startswith("postgres"):
+            reset_postgres()
+        db.connect(reuse_if_open=True)
+        apply_migrations()
+        print(f"bench_books: {safe_url(url)}, seeding {args.invoices} invoices and {args.cards} card captures…",
+              flush=True)
+        info = seed(args.invoices, args.cards, random.Random(12))
+        print(f"  seeded in {info['seconds']} s", flush=True)
+        counter = Counter()
+        client = app.test_client()
+        response = client.post("/login", data={"username": USER, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        period = f"du={YEAR}-01-01&au={YEAR}-12-31"
+        floor = floors(info["shops"])
+
+        def download(path):
+            def run():
+                response = client.get(f"{path}?{period}", buffered=False)
+                assert response.status_code == 200, (path, response.status_code)
+                return drain(response)
+            return run
+
+        rows = [measure(counter, "FEC (ISO 8859-15)", download("/comptabilite/fec"), floor["fec"], args.reps),
+                measure(counter, "entries CSV", download("/comptabilite/ecritures.csv"), floor["entries_csv"],
+                        args.reps),
+                measure(counter, "analytic CSV", download("/comptabilite/analytique.csv"), floor["analytic_csv"],
+                        args.reps)]
+        OUTPUT.parent.mkdir(exist_ok=True)
+        OUTPUT.write_text(json.dumps({"database": "postgresql" if is_postgres() else "sqlite", "seed": info,
+                                      "exports": rows}, indent=2, default=str))
+        print(f"  written to {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()
