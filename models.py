@@ -126,6 +126,10 @@ class Shop(BaseModel):
     gateway_secret = TextField(null=True)
     gateway_key_version = IntegerField(default=1)
     gateway_key_saved_at = DateTimeField(null=True)
+    # Postal address of the shop (DOC-2): printed on its receipts; a purchase order's delivery address.
+    address = TextField(default="")
+    postal_code = CharField(max_length=16, default="")
+    city = CharField(max_length=100, default="")
 
     class Meta:
         table_name = "shop"

@@ -87,11 +87,28 @@ def missing_mentions(identity):
     return [name for name in DOCUMENT_MENTIONS if not present[name]]
 
 
+def shop_address_lines(shop):
+    """The shop's own postal address as printed (street lines, then postcode and city), or [] when
+    it has none: documents then print the head office's (DOC-2)."""
+    street = [line.strip() for line in (getattr(shop, "address", "") or "").splitlines() if line.strip()]
+    town = " ".join(part for part in ((getattr(shop, "postal_code", "") or "").strip(),
+                                      (getattr(shop, "city", "") or "").strip()) if part)
+    return street + [town] if town else street
+
+
+def delivery_address_lines(shop, identity):
+    """Where a purchase order of `shop` is delivered: the shop's address when filled in, else the
+    head office's."""
+    return shop_address_lines(shop) or list(identity.address_lines)
+
+
 def register_document_globals(blueprint):
     """Templates of documents (templates/pdf/) read the identity through these globals, so a view
     that renders a document needs no change to print the legal mentions."""
     blueprint.add_app_template_global(current_identity, "company_identity")
     blueprint.add_app_template_global(missing_mentions, "missing_mentions")
+    blueprint.add_app_template_global(shop_address_lines, "shop_address_lines")
+    blueprint.add_app_template_global(delivery_address_lines, "delivery_address_lines")
 
 
 def update_company(changes, user, remote_addr=""):

@@ -5,6 +5,8 @@ from decimal import Decimal
 from babel.core import Locale
 from babel.numbers import format_currency, get_currency_precision, format_decimal
 
+from portal.texts import N_, TextError
+
 # Largest amount accepted anywhere: 10^12 minor units keeps every total within 64 bits.
 MAX_MINOR_UNITS = 10**12
 
@@ -27,15 +29,29 @@ def plain_decimal(raw):
     return Decimal(raw) if _PLAIN_DECIMAL.match(raw or "") else None
 
 
-class MoneyError(ValueError):
-    """An amount that cannot be accepted; the message is shown to the user as is."""
+class MoneyError(TextError):
+    """An amount that cannot be accepted. str() is the French message; `translate(gettext, locale)`
+    (or portal.texts.in_user_language) gives it in the reader's language (LOC-3)."""
+
+
+class Amount:
+    """An amount shown inside a message, formatted in the reader's locale when it is translated."""
+
+    def __init__(self, minor, currency):
+        self.minor, self.currency = minor, currency
+
+    def localize(self, locale):
+        return format_money(self.minor, self.currency, locale=locale)
+
+    def __eq__(self, other):
+        return isinstance(other, Amount) and (self.minor, self.currency) == (other.minor, other.currency)
 
 
 def exponent(currency):
     """ISO 4217 minor-unit exponent: EUR 2, JPY 0, KWD 3."""
     code = (currency or "").upper()
     if len(code) != 3 or not code.isalpha() or code not in Locale("en").currencies:
-        raise MoneyError(f"Devise inconnue : « {currency} ».")
+        raise MoneyError(N_("Devise inconnue : « %(currency)s »."), currency=currency)
     return get_currency_precision(code)
 
 
@@ -47,29 +63,29 @@ def parse_amount(text, currency, *, allow_zero=False, maximum=None):
     digits = exponent(currency)
     raw = (text or "").strip()
     if not raw:
-        raise MoneyError("Saisissez un montant.")
+        raise MoneyError(N_("Saisissez un montant."))
     if raw.startswith("-"):
-        raise MoneyError("Le montant doit être positif.")
+        raise MoneyError(N_("Le montant doit être positif."))
     if len(raw) > _MAX_INPUT_LENGTH:
-        raise MoneyError("Montant trop élevé.")
+        raise MoneyError(N_("Montant trop élevé."))
     match = _GROUPED.match(raw) or _PLAIN.match(raw)
     if not match:
-        raise MoneyError("Montant illisible : écrivez par exemple 1 234,56 ou 1234.56.")
+        raise MoneyError(N_("Montant illisible : écrivez par exemple 1 234,56 ou 1234.56."))
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > digits:
         if digits == 0:
-            raise MoneyError(f"La devise {currency.upper()} n'a pas de décimales.")
-        raise MoneyError(f"Trop de décimales : {digits} au plus pour {currency.upper()}.")
+            raise MoneyError(N_("La devise %(currency)s n'a pas de décimales."), currency=currency.upper())
+        raise MoneyError(N_("Trop de décimales : %(digits)s au plus pour %(currency)s."), digits=digits,
+                             currency=currency.upper())
     whole = "".join(ch for ch in whole if ch not in _SPACES)
     minor = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or 0)
     if minor == 0 and not allow_zero:
-        raise MoneyError("Le montant doit être supérieur à zéro.")
+        raise MoneyError(N_("Le montant doit être supérieur à zéro."))
     if minor > MAX_MINOR_UNITS:
-        raise MoneyError("Montant trop élevé.")
+        raise MoneyError(N_("Montant trop élevé."))
     if maximum is not None and minor > maximum:
-        raise MoneyError(
-            f"Le montant dépasse le maximum autorisé ({format_money(maximum, currency)})."
-        )
+        raise MoneyError(N_("Le montant dépasse le maximum autorisé (%(maximum)s)."),
+                         maximum=Amount(maximum, currency))
     return minor
 
 

@@ -1,10 +1,11 @@
 """Administration forms: users, shops, departments and establishments."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.money import MoneyError, exponent, parse_amount
+from portal.texts import in_user_language
 
 
 class UserForm(FlaskForm):
@@ -22,6 +23,11 @@ class UserForm(FlaskForm):
     )
 
 
+def _stripped(value):
+    """Text without surrounding spaces; a field left out of the form is "" (the columns are NOT NULL)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 class ShopForm(FlaskForm):
     name = StringField(_l("Nom de la boutique"), validators=[DataRequired(_l("Saisissez un nom.")), Length(max=120)])
     merchant_id = StringField(
@@ -31,6 +37,15 @@ class ShopForm(FlaskForm):
         description=_l("15 chiffres, fournis par la banque."),
     )
     establishment = SelectField(_l("Établissement"), coerce=int)
+    # DOC-2: printed on the shop's receipts; where its purchase orders are delivered.
+    address = TextAreaField(_l("Adresse de la boutique"), default="", filters=[_stripped],
+                            validators=[Length(max=500, message=_l("%(max)s caractères au plus.", max=500))],
+                            description=_l("Imprimée sur les tickets ; adresse de livraison des bons de commande. "
+                                           "Vide : l'adresse du siège."))
+    postal_code = StringField(_l("Code postal"), default="", filters=[_stripped],
+                              validators=[Length(max=16, message=_l("%(max)s caractères au plus.", max=16))])
+    city = StringField(_l("Ville"), default="", filters=[_stripped],
+                       validators=[Length(max=100, message=_l("%(max)s caractères au plus.", max=100))])
     currency = StringField(_l("Devise par défaut"), default="EUR",
                            validators=[DataRequired(_l("Saisissez une devise (code ISO 4217)."))])
     default_capture_mode = SelectField(
@@ -76,7 +91,7 @@ class ShopForm(FlaskForm):
         try:
             exponent(field.data)
         except MoneyError as exc:
-            raise ValidationError(str(exc))
+            raise ValidationError(in_user_language(exc))
         field.data = field.data.upper()
 
 
@@ -108,7 +123,7 @@ class FraudProfileForm(FlaskForm):
         try:
             self.max_amount_minor = parse_amount(field.data, "EUR")
         except MoneyError as error:
-            raise ValidationError(str(error))
+            raise ValidationError(in_user_language(error))
 
     def validate_blocked_countries(self, field):
         from babel import Locale

@@ -140,7 +140,7 @@ def edit_shop(shop_id=None):
     if request.method == "GET" and shop is not None:
         form.establishment.data = shop.establishment_id or 0
     if form.validate_on_submit():
-        fields = ("name", "merchant_id", "currency", "default_capture_mode",
+        fields = ("name", "merchant_id", "address", "postal_code", "city", "currency", "default_capture_mode",
                   "default_capture_delay", "default_network")
         before = {f: getattr(shop, f) for f in fields} if shop else None
         target = shop or Shop()

@@ -1,12 +1,14 @@
 """The invoice allocation editor as data: its rows read from a submitted form (lines-<n>-axis,
 -value, -mode, -entry) or from the saved allocation, each with its parsed amount or percentage,
-its computed amount and its errors; and what remains to allocate. Plain Python, no Flask."""
+its computed amount and its errors (in the reader's language, through portal.texts); and what remains
+to allocate. Plain Python, no Flask."""
 from dataclasses import dataclass, field
 
 from portal.allocation import rules
 from portal.allocation.service import AllocationInput
 from portal.money import MoneyError, format_amount_input, parse_amount
 from portal.numbers import is_ascii_digits
+from portal.texts import N_, Text, in_user_language
 
 AMOUNT, PERCENT = "amount", "percent"
 PREFIX = "lines"
@@ -89,7 +91,7 @@ def row_from_form(form, index, currency):
             else:
                 row.amount = parse_amount(row.entry, currency)
         except (MoneyError, rules.PercentError) as error:
-            row.errors.append(str(error))
+            row.errors.append(in_user_language(error))
     return row
 
 
@@ -131,9 +133,9 @@ def place_errors(editor, errors, kept_rows):
     """Put the service's refusals next to their rows (indexes of `kept_rows`), or on the whole."""
     for error in errors:
         if error.index is not None and error.index < len(kept_rows):
-            kept_rows[error.index].errors.append(error.message)
+            kept_rows[error.index].errors.append(in_user_language(error))
         else:
-            editor.errors.append(error.message)
+            editor.errors.append(in_user_language(error))
     return editor
 
 
@@ -145,10 +147,10 @@ def check_rows(editor):
             ok = ok and not row.errors
             continue
         if row.value_id is None:
-            row.errors.append("Choisissez une valeur.")
+            row.errors.append(in_user_language(Text(N_("Choisissez une valeur."))))
             ok = False
         elif not row.entry:
-            row.errors.append("Saisissez un montant ou un pourcentage." if row.mode == AMOUNT
-                              else "Saisissez un pourcentage.")
+            row.errors.append(in_user_language(Text(N_("Saisissez un montant ou un pourcentage.") if row.mode == AMOUNT
+                                                    else N_("Saisissez un pourcentage."))))
             ok = False
     return ok

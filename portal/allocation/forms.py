@@ -1,5 +1,6 @@
 """Forms of the axes page (ALLOC-1, ALLOC-3): an axis, a value and its place in the tree, a grant.
 The invoice allocation editor has a variable number of rows and is read by editor.py instead."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -12,18 +13,18 @@ def _strip(value):
 
 
 class AxisForm(FlaskForm):
-    name = StringField("Nom de l'axe", filters=[_strip],
-                       validators=[InputRequired("Saisissez le nom de l'axe, par exemple « Client » ou « Projet »."),
-                                   Length(max=80, message="80 caractères au plus.")])
+    name = StringField(_l("Nom de l'axe"), filters=[_strip],
+                       validators=[InputRequired(_l("Saisissez le nom de l'axe, par exemple « Client » ou « Projet ».")),
+                                   Length(max=80, message=_l("%(max)s caractères au plus.", max=80))])
 
 
 class ValueForm(FlaskForm):
-    name = StringField("Valeur", filters=[_strip],
-                       validators=[InputRequired("Saisissez le nom de la valeur, par exemple « Commercial »."),
-                                   Length(max=120, message="120 caractères au plus.")])
-    code = StringField("Code analytique (facultatif)", filters=[_strip],
-                       validators=[Length(max=32, message="32 caractères au plus.")])
-    parent = SelectField("Sous-valeur de", coerce=int, default=0, validate_choice=False)
+    name = StringField(_l("Valeur"), filters=[_strip],
+                       validators=[InputRequired(_l("Saisissez le nom de la valeur, par exemple « Commercial ».")),
+                                   Length(max=120, message=_l("%(max)s caractères au plus.", max=120))])
+    code = StringField(_l("Code analytique (facultatif)"), filters=[_strip],
+                       validators=[Length(max=32, message=_l("%(max)s caractères au plus.", max=32))])
+    parent = SelectField(_l("Sous-valeur de"), coerce=int, default=0, validate_choice=False)
 
     def set_parents(self, nodes, exclude=None):
         """Choices for the parent: the top of the axis, or any value shown but `exclude` and its sub-values."""
@@ -35,18 +36,18 @@ class ValueForm(FlaskForm):
                 skipping_depth = node.depth
             if skipping_depth is not None:
                 excluded.add(node.value.id)
-        self.parent.choices = [(0, "— (valeur de premier niveau)")] + [
+        self.parent.choices = [(0, _l("— (valeur de premier niveau)"))] + [
             (node.value.id, node.path) for node in nodes if node.value.id not in excluded]
 
     def validate_parent(self, field):
         if field.data and field.data not in {value for value, _ in field.choices}:
-            raise ValidationError("Choisissez la valeur parente dans la liste.")
+            raise ValidationError(_l("Choisissez la valeur parente dans la liste."))
 
 
 class GrantForm(FlaskForm):
-    user = SelectField("Utilisateur", coerce=int, default=0)
-    department = SelectField("Service", coerce=int, default=0)
-    establishment = SelectField("Établissement", coerce=int, default=0)
+    user = SelectField(_l("Utilisateur"), coerce=int, default=0)
+    department = SelectField(_l("Service"), coerce=int, default=0)
+    establishment = SelectField(_l("Établissement"), coerce=int, default=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,7 +61,7 @@ class GrantForm(FlaskForm):
         valid = super().validate(extra_validators)
         if valid and not (self.user.data or self.department.data or self.establishment.data):
             self.user.errors = list(self.user.errors) + [
-                "Choisissez au moins un utilisateur, un service ou un établissement."]
+                _l("Choisissez au moins un utilisateur, un service ou un établissement.")]
             return False
         return valid
 

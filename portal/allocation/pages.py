@@ -4,6 +4,7 @@ request swaps. Every list goes through visibility.py."""
 from dataclasses import dataclass
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import AnalyticAxis, AnalyticValue
@@ -12,7 +13,7 @@ from portal.allocation import service
 from portal.allocation.access import axes_access, invoice_access
 from portal.allocation.forms import AxisForm, GrantForm, ValueForm
 from portal.allocation.visibility import visible_axes, visible_axis_ids, visible_value_ids
-from portal.money import format_money
+from portal.money import Amount
 
 AXES_TARGET = "#alloc-axes"
 PANEL_ID = "invoice-allocation"
@@ -107,7 +108,7 @@ def render_axis(axis, access, status=200, **state):
         return render_template("allocation/index.html", **axes_context(access, states={axis.id: state})), status
     if axis.id not in visible_axis_ids(user()):
         html = render_template("allocation/_axes.html", **axes_context(
-            access, notice="Vous ne voyez plus cet axe : il est réservé à d'autres personnes."))
+            access, notice=_("Vous ne voyez plus cet axe : il est réservé à d'autres personnes.")))
         return html, status, {"HX-Retarget": AXES_TARGET, "HX-Reswap": "outerHTML"}
     return render_template("allocation/_axis.html", section=axis_context(axis, access, **state)), status
 
@@ -134,7 +135,7 @@ def value_choices(axis_id, selected_id=None):
     if selected_id and selected_id not in {value_id for value_id, _ in choices}:
         if selected_id in visible_value_ids(user()):
             path = service.value_paths([selected_id]).get(selected_id, "")
-            choices.append((selected_id, f"{path} (archivée)"))
+            choices.append((selected_id, _("%(path)s (archivée)", path=path)))
     return choices
 
 
@@ -184,9 +185,8 @@ def row_context(invoice, row):
 
 
 def money_formatter(currency):
-    from flask_babel import get_locale
-
-    return lambda minor: format_money(minor, currency, locale=str(get_locale() or "fr"))
+    """Amounts inside refusals: formatted in the reader's locale when the refusal is translated."""
+    return lambda minor: Amount(minor, currency)
 
 
 def current_axes_access():

@@ -1,16 +1,17 @@
 """The arithmetic of an analytic allocation (ALLOC-2), in plain Python: percentages turned into
 amounts by the largest-remainder method, so that the lines always sum exactly to the amount
 allocated (no lost cent), and the checks an allocation must pass before it is saved."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from portal.money import plain_decimal
+from portal.texts import N_, Text, TextError
 
 FULL = 10000  # 100 % in basis points
 
 
-class PercentError(ValueError):
-    """A percentage that cannot be accepted; the message is shown to the user as is."""
+class PercentError(TextError):
+    """A percentage that cannot be accepted; str() is the French message, translate() the reader's."""
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,21 @@ class Line:
 
 @dataclass(frozen=True)
 class AllocationError:
-    """A refusal; `index` is the position of the line it belongs next to, None for the whole."""
+    """A refusal; `index` is the position of the line it belongs next to, None for the whole.
+    `message` is the French text; `text` keeps its template and values so that the page shows it in
+    the reader's language (LOC-3)."""
 
     message: str
     index: int | None = None
+    text: Text | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, template, index=None, **params):
+        text = Text(template, **params)
+        return cls(str(text), index, text)
+
+    def translate(self, gettext, locale="fr"):
+        return (self.text or Text(self.message)).translate(gettext, locale)
 
 
 def _plain_format(minor):
@@ -75,32 +87,33 @@ def check_allocation(total, lines, format_amount=_plain_format):
     must come to `total` to the minor unit. `format_amount(minor)` writes amounts in messages."""
     errors = []
     if not lines:
-        return [AllocationError("Ajoutez au moins une ligne de ventilation.")]
+        return [AllocationError.of(N_("Ajoutez au moins une ligne de ventilation."))]
     percent_total = 0
     for index, line in enumerate(lines):
         if line.amount is not None and line.percent is not None:
-            errors.append(AllocationError("Saisissez un montant ou un pourcentage, pas les deux.", index))
+            errors.append(AllocationError.of(N_("Saisissez un montant ou un pourcentage, pas les deux."), index))
         elif line.percent is not None:
             percent_total += line.percent
             if not 0 < line.percent <= FULL:
-                errors.append(AllocationError("Le pourcentage doit être supérieur à 0 et au plus 100 %.", index))
+                errors.append(AllocationError.of(N_("Le pourcentage doit être supérieur à 0 et au plus 100 %."), index))
         elif line.amount is None:
-            errors.append(AllocationError("Saisissez un montant ou un pourcentage.", index))
+            errors.append(AllocationError.of(N_("Saisissez un montant ou un pourcentage."), index))
         elif line.amount <= 0:
-            errors.append(AllocationError("Le montant doit être supérieur à zéro.", index))
+            errors.append(AllocationError.of(N_("Le montant doit être supérieur à zéro."), index))
     if errors:
         return errors
     if percent_total > FULL:
-        return [AllocationError("Les pourcentages dépassent 100 % au total.")]
+        return [AllocationError.of(N_("Les pourcentages dépassent 100 % au total."))]
     amounts = resolve_amounts(total, lines)
-    errors = [AllocationError(f"Ce pourcentage donne {format_amount(0)} : augmentez-le ou retirez la ligne.", i)
+    errors = [AllocationError.of(N_("Ce pourcentage donne %(amount)s : augmentez-le ou retirez la ligne."), i,
+                                 amount=format_amount(0))
               for i, amount in enumerate(amounts) if amount <= 0]
     left = total - sum(amounts)
     if left > 0:
-        errors.append(AllocationError(f"Reste à ventiler : {format_amount(left)}."))
+        errors.append(AllocationError.of(N_("Reste à ventiler : %(amount)s."), amount=format_amount(left)))
     elif left < 0:
-        errors.append(AllocationError(f"Ventilation supérieure au montant de {format_amount(-left)} : "
-                                      "réduisez une ligne."))
+        errors.append(AllocationError.of(N_("Ventilation supérieure au montant de %(amount)s : réduisez une ligne."),
+                                         amount=format_amount(-left)))
     return errors
 
 
@@ -108,18 +121,18 @@ def parse_percent(text):
     """`33,33`, `33.33` or `33,33 %` -> 3333 basis points; two decimals at most, above 0, 100 at most."""
     raw = (text or "").strip().rstrip("%").strip().replace("\u202f", "").replace("\u00a0", "").replace(",", ".")
     if not raw:
-        raise PercentError("Saisissez un pourcentage.")
+        raise PercentError(N_("Saisissez un pourcentage."))
     if raw.startswith("-"):
-        raise PercentError("Le pourcentage doit être positif.")
+        raise PercentError(N_("Le pourcentage doit être positif."))
     value = plain_decimal(raw)
     if value is None:
-        raise PercentError("Pourcentage illisible : écrivez par exemple 33,33.")
+        raise PercentError(N_("Pourcentage illisible : écrivez par exemple 33,33."))
     if value != value.quantize(Decimal("0.01")):
-        raise PercentError("Deux décimales au plus pour un pourcentage.")
+        raise PercentError(N_("Deux décimales au plus pour un pourcentage."))
     if value <= 0:
-        raise PercentError("Le pourcentage doit être supérieur à zéro.")
+        raise PercentError(N_("Le pourcentage doit être supérieur à zéro."))
     if value > 100:
-        raise PercentError("100 % au plus.")
+        raise PercentError(N_("100 % au plus."))
     return int(value * 100)
 
 

@@ -11,19 +11,20 @@ from portal.allocation import rules
 from portal.allocation.visibility import visible_axis_ids, visible_value_ids, visible_values
 from portal.audit import record_action
 from portal.database import is_postgres
-from portal.money import format_money
+from portal.money import Amount
+from portal.texts import N_, Text, TextError
 
 DEFAULT_AXIS_NAME = "Centre de coût"
 AXIS_TARGET, VALUE_TARGET, INVOICE_TARGET = "analytic_axis", "analytic_value", "invoice"
 PATH_SEPARATOR = " > "
 
 
-class AnalyticError(ValueError):
-    """A refused change to axes or values; `field` names the form field the message belongs next to."""
+class AnalyticError(TextError):
+    """A refused change to axes or values; `field` names the form field the message belongs next to.
+    str() is the French message, translate() the reader's (LOC-3)."""
 
-    def __init__(self, message, field="name"):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, template, field="name", **params):
+        super().__init__(template, field, **params)
 
 
 class AllocationRefused(ValueError):
@@ -55,12 +56,16 @@ def _seen_values(user):
     return list(visible_value_ids(user)) or [0]
 
 
+# What a missing name says, by what is being named.
+NAME_REQUIRED = {"axis": N_("Saisissez le nom de l'axe."), "value": N_("Saisissez le nom de la valeur.")}
+
+
 def _clean_name(name, what, max_length):
     name = " ".join((name or "").split())
     if not name:
-        raise AnalyticError(f"Saisissez le nom {what}.")
+        raise AnalyticError(NAME_REQUIRED[what])
     if len(name) > max_length:
-        raise AnalyticError(f"{max_length} caractères au plus.")
+        raise AnalyticError(N_("%(max)s caractères au plus."), max=max_length)
     return name
 
 
@@ -83,12 +88,14 @@ def _refuse_duplicate_axis(name, user, axis_id=None):
         query = query.where(AnalyticAxis.id != axis_id)
     other = query.first()
     if other is not None:
-        archived = " (archivé : désarchivez-le plutôt)" if other.archived else ""
-        raise AnalyticError(f"Un axe s'appelle déjà « {other.name} »{archived}.")
+        if other.archived:
+            raise AnalyticError(N_("Un axe s'appelle déjà « %(name)s » (archivé : désarchivez-le plutôt)."),
+                                name=other.name)
+        raise AnalyticError(N_("Un axe s'appelle déjà « %(name)s »."), name=other.name)
 
 
 def create_axis(name, user, *, remote_addr=""):
-    name = _clean_name(name, "de l'axe", 80)
+    name = _clean_name(name, "axis", 80)
     with _write():
         _refuse_duplicate_axis(name, user)
         position = (AnalyticAxis.select(fn.MAX(AnalyticAxis.position)).scalar() or 0) + 1
@@ -98,7 +105,7 @@ def create_axis(name, user, *, remote_addr=""):
 
 
 def rename_axis(axis, name, user, *, remote_addr=""):
-    name = _clean_name(name, "de l'axe", 80)
+    name = _clean_name(name, "axis", 80)
     with _write():
         axis = AnalyticAxis.get_by_id(axis.id)
         if axis.name != name:
@@ -182,12 +189,12 @@ def _checked_parent(axis, parent, value=None):
     if parent is None:
         return None
     if parent.axis_id != axis.id:
-        raise AnalyticError("La valeur parente doit appartenir au même axe.", "parent")
+        raise AnalyticError(N_("La valeur parente doit appartenir au même axe."), "parent")
     ancestor = parent
     while ancestor is not None:
         if value is not None and ancestor.id == value.id:
-            raise AnalyticError("Une valeur ne peut pas être rangée sous elle-même ni sous l'une de ses "
-                                "sous-valeurs.", "parent")
+            raise AnalyticError(N_("Une valeur ne peut pas être rangée sous elle-même ni sous l'une de ses "
+                                   "sous-valeurs."), "parent")
         ancestor = ancestor.parent
     return parent
 
@@ -201,18 +208,18 @@ def _refuse_duplicate_value(axis, parent, name, user, value_id=None):
     if value_id is not None:
         query = query.where(AnalyticValue.id != value_id)
     if query.exists():
-        raise AnalyticError(f"« {name} » existe déjà à cet endroit de l'axe.")
+        raise AnalyticError(N_("« %(name)s » existe déjà à cet endroit de l'axe."), name=name)
 
 
 def _clean_code(code):
     code = (code or "").strip()
     if len(code) > 32:
-        raise AnalyticError("32 caractères au plus.", "code")
+        raise AnalyticError(N_("%(max)s caractères au plus."), "code", max=32)
     return code
 
 
 def create_value(axis, name, user, *, parent=None, code="", remote_addr=""):
-    name = _clean_name(name, "de la valeur", 120)
+    name = _clean_name(name, "value", 120)
     code = _clean_code(code)
     with _write():
         parent = _checked_parent(axis, parent)
@@ -229,7 +236,7 @@ def update_value(value, user, *, name=None, code=None, parent=False, remote_addr
         value = AnalyticValue.get_by_id(value.id)
         changes = {}
         if name is not None:
-            changes["name"] = _clean_name(name, "de la valeur", 120)
+            changes["name"] = _clean_name(name, "value", 120)
         if code is not None:
             changes["code"] = _clean_code(code)
         if parent is not False:
@@ -356,7 +363,7 @@ def grant_access(target, user, *, grantee_user=None, department=None, establishm
     (the existing one when it was already given)."""
     grantees = [g for g in (grantee_user, department, establishment) if g is not None]
     if len(grantees) != 1:
-        raise AnalyticError("Choisissez un utilisateur, un service ou un établissement.", "grantee")
+        raise AnalyticError(N_("Choisissez un utilisateur, un service ou un établissement."), "grantee")
     on = {"axis": target} if isinstance(target, AnalyticAxis) else {"value": target}
     who = {"user": grantee_user, "department": department, "establishment": establishment}
     with _write():
@@ -479,11 +486,11 @@ def _line_errors(invoice, lines, visible_ids, kept_ids):
     for index, line in enumerate(lines):
         value = values.get(line.value_id)
         if value is None or value.id not in visible_ids:
-            errors.append(rules.AllocationError("Choisissez une valeur dans la liste.", index))
+            errors.append(rules.AllocationError.of(N_("Choisissez une valeur dans la liste."), index))
         elif (value.archived or value.axis.archived) and value.id not in kept_ids:
-            errors.append(rules.AllocationError("Cette valeur est archivée : choisissez-en une autre.", index))
+            errors.append(rules.AllocationError.of(N_("Cette valeur est archivée : choisissez-en une autre."), index))
         elif line.invoice_line_id is not None and line.invoice_line_id not in invoice_lines:
-            errors.append(rules.AllocationError("Cette ligne n'appartient pas à la facture.", index))
+            errors.append(rules.AllocationError.of(N_("Cette ligne n'appartient pas à la facture."), index))
     return errors
 
 
@@ -493,13 +500,21 @@ def _group_totals(invoice, lines, hidden):
     if keys <= {None}:
         return {None: invoice.total_net}, []
     if None in keys:
-        return None, [rules.AllocationError("Ventilez soit la facture entière, soit chacune de ses lignes, "
-                                            "pas les deux à la fois.")]
+        return None, [rules.AllocationError.of(N_("Ventilez soit la facture entière, soit chacune de ses lignes, "
+                                                  "pas les deux à la fois."))]
     invoice_lines = list(InvoiceLine.select().where(InvoiceLine.invoice == invoice).order_by(InvoiceLine.position))
     if sum(line.net_amount for line in invoice_lines) != invoice.total_net:
-        return None, [rules.AllocationError("Les lignes de cette facture ne font pas son montant HT : "
-                                            "ventilez la facture entière.")]
+        return None, [rules.AllocationError.of(N_("Les lignes de cette facture ne font pas son montant HT : "
+                                                  "ventilez la facture entière."))]
     return {line.id: line.net_amount for line in invoice_lines}, []
+
+
+def _on_line(position, error):
+    """A refusal about the whole of one invoice line's allocation, saying which line (or as is)."""
+    if position is None:
+        return error
+    return rules.AllocationError.of(N_("Ligne %(position)s de la facture : %(reason)s"), position=position,
+                                    reason=error.text or Text(error.message))
 
 
 def _amount_errors(totals, lines, hidden, format_amount):
@@ -508,19 +523,19 @@ def _amount_errors(totals, lines, hidden, format_amount):
     errors, amounts = [], [None] * len(lines)
     labels = {}
     if len(totals) > 1 or None not in totals:
-        labels = {row.id: f"Ligne {row.position} de la facture : "
-                  for row in InvoiceLine.select().where(InvoiceLine.id.in_(list(totals)))}
+        labels = {row.id: row.position for row in InvoiceLine.select().where(InvoiceLine.id.in_(list(totals)))}
     for key, total in totals.items():
         positions = [i for i, line in enumerate(lines) if line.invoice_line_id == key]
         group = ([rules.Line(lines[i].amount, lines[i].percent) for i in positions]
                  + [rules.Line(row.amount) for row in hidden if row.invoice_line_id == key])
         if not group:
-            errors.append(rules.AllocationError(f"{labels.get(key, '')}Reste à ventiler : {format_amount(total)}."))
+            errors.append(_on_line(labels.get(key), rules.AllocationError.of(N_("Reste à ventiler : %(amount)s."),
+                                                                             amount=format_amount(total))))
             continue
         for error in rules.check_allocation(total, group, format_amount):
             index = positions[error.index] if error.index is not None and error.index < len(positions) else None
-            message = error.message if index is not None else labels.get(key, "") + error.message
-            errors.append(rules.AllocationError(message, index))
+            errors.append(rules.AllocationError(error.message, index, error.text) if index is not None
+                          else _on_line(labels.get(key), error))
         if not any(e.index is None for e in errors):
             resolved = rules.resolve_amounts(total, group)
             for i, amount in zip(positions, resolved):
@@ -533,7 +548,7 @@ def save_allocation(invoice, lines, user, visible_ids, *, format_amount=None, re
     lines on values the user cannot see untouched; all of them together must come exactly to the
     invoice's net amount (or each invoice line's). No line at all clears the allocation.
     Raises AllocationRefused with the errors, and then nothing is saved."""
-    format_amount = format_amount or (lambda minor: format_money(minor, invoice.currency))
+    format_amount = format_amount or (lambda minor: Amount(minor, invoice.currency))
     visible_ids = set(visible_ids)
     with _write():
         invoice = _lock_invoice(invoice)

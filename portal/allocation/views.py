@@ -5,6 +5,7 @@ import datetime
 import io
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from models import AnalyticAccess, Invoice
@@ -18,6 +19,7 @@ from portal.exports import spreadsheet_safe
 from portal.accounting.fec import fec_amount as amount_text
 from portal.money import format_amount_input
 from portal.numbers import is_ascii_digits
+from portal.texts import in_user_language
 
 RECALCULATE = "alloc-recalc"  # the event after which the editor's summary recomputes itself
 
@@ -49,7 +51,7 @@ def _target(kind, target_id):
 
 def _field_error(form, error):
     target = form[error.field] if error.field in form else form.name
-    target.errors = list(target.errors) + [str(error)]
+    target.errors = list(target.errors) + [in_user_language(error)]
 
 
 def _saved(message, axis, render):
@@ -86,7 +88,7 @@ def create_axis(access):
         except service.AnalyticError as error:
             _field_error(form, error)
         else:
-            return _saved(f"Axe « {axis.name} » créé : ajoutez-lui ses valeurs.", axis,
+            return _saved(_("Axe « %(name)s » créé : ajoutez-lui ses valeurs.", name=axis.name), axis,
                           lambda notice: pages.render_axes(access, notice=notice))
     return pages.render_axes(access, 422, axis_form=form)
 
@@ -112,7 +114,7 @@ def rename_axis(axis_id, access):
         except service.AnalyticError as error:
             _field_error(form, error)
         else:
-            return _saved(f"Axe renommé « {axis.name} ».", axis,
+            return _saved(_("Axe renommé « %(name)s ».", name=axis.name), axis,
                           lambda notice: pages.render_axis(axis, access, notice=notice))
     return pages.render_axis(axis, access, 422 if request.method == "POST" else 200, rename_form=form)
 
@@ -123,8 +125,9 @@ def rename_axis(axis_id, access):
 def archive_axis(axis_id, access):
     archived = request.endpoint == "allocation.archive_axis"
     axis = service.archive_axis(_axis(axis_id), _user(), archived=archived, remote_addr=_addr())
-    message = (f"Axe « {axis.name} » archivé : il n'est plus proposé dans les ventilations ; celles déjà faites "
-               "restent." if archived else f"Axe « {axis.name} » désarchivé : il est de nouveau proposé.")
+    message = (_("Axe « %(name)s » archivé : il n'est plus proposé dans les ventilations ; celles déjà faites "
+                 "restent.", name=axis.name) if archived
+               else _("Axe « %(name)s » désarchivé : il est de nouveau proposé.", name=axis.name))
     return _saved(message, axis, lambda notice: pages.render_axes(access, notice=notice))
 
 
@@ -134,7 +137,7 @@ def archive_axis(axis_id, access):
 def move_axis_up(axis_id, access):
     axis = _axis(axis_id)
     service.move_axis(axis, 1 if request.endpoint == "allocation.move_axis_down" else -1, _user(), remote_addr=_addr())
-    return _saved(f"Ordre des axes enregistré (« {axis.name} » déplacé).", axis,
+    return _saved(_("Ordre des axes enregistré (« %(name)s » déplacé).", name=axis.name), axis,
                   lambda notice: pages.render_axes(access, notice=notice))
 
 
@@ -153,7 +156,7 @@ def create_value(axis_id, access):
         except service.AnalyticError as error:
             _field_error(form, error)
         else:
-            return _saved(f"Valeur « {value.name} » ajoutée à l'axe « {axis.name} ».", axis,
+            return _saved(_("Valeur « %(value)s » ajoutée à l'axe « %(axis)s ».", value=value.name, axis=axis.name), axis,
                           lambda notice: pages.render_axis(axis, access, notice=notice))
     return pages.render_axis(axis, access, 422, value_form=form)
 
@@ -173,7 +176,7 @@ def edit_value(value_id, access):
         except service.AnalyticError as error:
             _field_error(form, error)
         else:
-            return _saved(f"Valeur « {value.name} » enregistrée.", value.axis,
+            return _saved(_("Valeur « %(name)s » enregistrée.", name=value.name), value.axis,
                           lambda notice: pages.render_axis(value.axis, access, notice=notice))
     return pages.render_axis(value.axis, access, 422 if request.method == "POST" else 200, edit_value=value,
                              value_edit_form=form)
@@ -185,8 +188,8 @@ def edit_value(value_id, access):
 def archive_value(value_id, access):
     archived = request.endpoint == "allocation.archive_value"
     value = service.archive_value(_value(value_id), _user(), archived=archived, remote_addr=_addr())
-    message = (f"Valeur « {value.name} » archivée : elle n'est plus proposée ; les ventilations déjà faites "
-               "restent." if archived else f"Valeur « {value.name} » désarchivée.")
+    message = (_("Valeur « %(name)s » archivée : elle n'est plus proposée ; les ventilations déjà faites "
+                 "restent.", name=value.name) if archived else _("Valeur « %(name)s » désarchivée.", name=value.name))
     return _saved(message, value.axis, lambda notice: pages.render_axis(value.axis, access, notice=notice))
 
 
@@ -205,9 +208,9 @@ def grants(kind, target_id, access):
         return pages.render_axis(axis, access, 422, panel=pages.access_panel(target, form))
     for keyword, grantee in form.grantees():
         service.grant_access(target, _user(), remote_addr=_addr(), **{keyword: grantee})
-    message = "Accès accordé." + ("" if target.restricted else
-                                  " Il ne compte qu'une fois la visibilité restreinte : tout le monde voit encore "
-                                  f"« {target.name} ».")
+    message = (_("Accès accordé.") if target.restricted else
+               _("Accès accordé. Il ne compte qu'une fois la visibilité restreinte : tout le monde voit encore "
+                 "« %(name)s ».", name=target.name))
     return _saved(message, axis, lambda notice: pages.render_axis(axis, access, panel=pages.access_panel(
         target, notice=notice)))
 
@@ -218,8 +221,9 @@ def restriction(kind, target_id, access):
     target, axis = _target(kind, target_id)
     restricted = request.form.get("restricted") == "1"
     target = service.set_restricted(target, restricted, _user(), remote_addr=_addr())
-    message = (f"« {target.name} » n'est plus visible que des personnes autorisées ci-dessous (vous en faites partie)."
-               if restricted else f"« {target.name} » est de nouveau visible de tous.")
+    message = (_("« %(name)s » n'est plus visible que des personnes autorisées ci-dessous (vous en faites partie).",
+                 name=target.name)
+               if restricted else _("« %(name)s » est de nouveau visible de tous.", name=target.name))
     return _saved(message, axis, lambda notice: pages.render_axis(axis, access, panel=pages.access_panel(
         target, notice=notice)))
 
@@ -231,7 +235,7 @@ def revoke(grant_id, access):
     target, axis = _target("axes", grant.axis_id) if grant.axis_id else _target("valeurs", grant.value_id)
     who = service.grantee_label(grant)
     service.revoke_access(grant, _user(), remote_addr=_addr())
-    return _saved(f"Accès retiré à {who}.", axis, lambda notice: pages.render_axis(
+    return _saved(_("Accès retiré à %(who)s.", who=who), axis, lambda notice: pages.render_axis(
         axis, access, panel=pages.access_panel(target, notice=notice)))
 
 
@@ -265,17 +269,18 @@ def report(access):
 def export(access):
     chunks = service.allocation_export_chunks(_user(), [shop.id for shop in export_shops(_user())],
                                               _report_filters())
-    return Response(stream_with_context(_export_lines(chunks)), mimetype="text/csv; charset=utf-8",
+    header = [_("Date de facture"), _("Fournisseur"), _("N° de facture"), _("Axe"), _("Valeur"),
+              _("Montant HT ventilé"), _("Devise")]
+    return Response(stream_with_context(_export_lines(chunks, header)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="ventilation-analytique.csv"'})
 
 
-def _export_lines(chunks):
+def _export_lines(chunks, header):
     """The CSV, written and sent a chunk of rows at a time (issue 14: never the whole file in memory)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads the file as UTF-8 only with the BOM
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Date de facture", "Fournisseur", "N° de facture", "Axe", "Valeur", "Montant HT ventilé",
-                     "Devise"])
+    writer.writerow(header)
     for rows in chunks:
         writer.writerows([row.issue_date.strftime("%d/%m/%Y"), _cell(row.supplier), _cell(row.number),
                           _cell(row.axis), _cell(row.path), amount_text(row.amount, row.currency), row.currency]
@@ -332,7 +337,7 @@ def invoice_allocation(invoice_id):
     except service.AllocationRefused as refused:
         return pages.render_panel(invoice, 422, editor=editing.place_errors(editor, refused.errors, kept))
     if not pages.wants_fragment():
-        flash("Ventilation analytique enregistrée.", "success")
+        flash(_("Ventilation analytique enregistrée."), "success")
         return redirect(_detail_url(invoice), 303)
     return pages.render_panel(invoice, saved=True)
 

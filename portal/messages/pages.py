@@ -10,8 +10,10 @@ from portal.messages import queue
 from portal.messages.forms import MessageForm, ReplyForm
 from portal.messages.thread import (DIRECTION_LABELS, mail_contacts, may_use_thread, supplier_contacts,
                                     thread_messages)
+from portal.texts import N_
 
-STATUS_LABELS = {queue.PENDING: "En attente", queue.SENT: "Envoyé", queue.FAILED: "En échec"}
+# French texts of the catalogue; the templates translate them (LOC-3).
+STATUS_LABELS = {queue.PENDING: N_("En attente"), queue.SENT: N_("Envoyé"), queue.FAILED: N_("En échec")}
 STATUS_TONES = {queue.PENDING: "warn", queue.SENT: "ok", queue.FAILED: "danger"}
 QUEUE_PAGE_ARGS = {"failed": "page_echec", "waiting": "page_attente", "sent": "page_envoyes"}
 

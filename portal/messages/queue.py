@@ -12,6 +12,7 @@ from peewee import JOIN, fn
 
 from models import Invoice, OutgoingMail, db, utcnow
 from portal.audit import record_action
+from portal.texts import N_, TextError
 
 PENDING, SENT, FAILED = "PENDING", "SENT", "FAILED"
 MAX_ATTEMPTS = 10
@@ -231,8 +232,8 @@ def _record_failure(report, mail, error, now):
 # --- Queue administration -------------------------------------------------------------------
 
 
-class RetryRefused(ValueError):
-    pass
+class RetryRefused(TextError):
+    """str() is the French text, translate() the reader's (LOC-3)."""
 
 
 def retry_failed(mail, user, now=None, remote_addr=""):
@@ -242,7 +243,7 @@ def retry_failed(mail, user, now=None, remote_addr=""):
         updated = (OutgoingMail.update(status=PENDING, attempts=0, next_attempt_at=now)
                    .where((OutgoingMail.id == mail.id) & (OutgoingMail.status == FAILED)).execute())
         if updated != 1:
-            raise RetryRefused("Ce courriel n'est plus en échec : rechargez la page.")
+            raise RetryRefused(N_("Ce courriel n'est plus en échec : rechargez la page."))
         record_action("mail.retry", "outgoing_mail", mail.id, user=user,
                       before={"status": FAILED, "attempts": mail.attempts, "last_error": mail.last_error},
                       after={"status": PENDING, "attempts": 0}, remote_addr=remote_addr)

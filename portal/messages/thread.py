@@ -7,19 +7,18 @@ from portal.audit import record_action
 from portal.auth.rights import PAYABLES_RIGHTS, rights_on
 from portal.messages.queue import enqueue
 from portal.money import format_money
+from portal.texts import N_, TextError
 
 OUT, IN, NOTE = "OUT", "IN", "NOTE"
-DIRECTION_LABELS = {OUT: "Envoyé au fournisseur", IN: "Reçu du fournisseur", NOTE: "Note interne"}
+# French texts of the catalogue, translated where they are shown (LOC-3).
+DIRECTION_LABELS = {OUT: N_("Envoyé au fournisseur"), IN: N_("Reçu du fournisseur"), NOTE: N_("Note interne")}
 MAX_BODY_LENGTH = 10000
 ALL_CONTACTS = 0
 
 
-class MessageRefused(ValueError):
-    """A message that cannot be recorded; `field` names the form field the message belongs next to."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
+class MessageRefused(TextError):
+    """A message that cannot be recorded; `field` names the form field the message belongs next to.
+    str() is the French text, translate() the reader's (LOC-3)."""
 
 
 def may_use_thread(user, invoice):
@@ -72,9 +71,9 @@ def user_name(user):
 def _clean_body(body):
     text = (body or "").strip()
     if not text:
-        raise MessageRefused("Écrivez le message avant de l'envoyer.", field="body")
+        raise MessageRefused(N_("Écrivez le message avant de l'envoyer."), field="body")
     if len(text) > MAX_BODY_LENGTH:
-        raise MessageRefused(f"{MAX_BODY_LENGTH} caractères au plus.", field="body")
+        raise MessageRefused(N_("%(max)s caractères au plus."), field="body", max=MAX_BODY_LENGTH)
     return text
 
 
@@ -87,14 +86,14 @@ def _audit(invoice, user, message, remote_addr, **extra):
 def _recipients(invoice, contact_id):
     contacts = mail_contacts(invoice.supplier)
     if not contacts:
-        raise MessageRefused("Aucun contact de ce fournisseur n'a d'adresse e-mail : ajoutez-en une sur sa fiche, "
-                             "ou enregistrez ce message comme note interne.", field="recipient")
+        raise MessageRefused(N_("Aucun contact de ce fournisseur n'a d'adresse e-mail : ajoutez-en une sur sa fiche, "
+                                "ou enregistrez ce message comme note interne."), field="recipient")
     if contact_id in (None, ALL_CONTACTS):
         return contacts
     chosen = [contact for contact in supplier_contacts(invoice.supplier)
               if contact.id == contact_id and (contact.email or "").strip()]
     if not chosen:
-        raise MessageRefused("Choisissez un contact de ce fournisseur qui a une adresse e-mail.", field="recipient")
+        raise MessageRefused(N_("Choisissez un contact de ce fournisseur qui a une adresse e-mail."), field="recipient")
     return chosen
 
 
@@ -133,7 +132,7 @@ def record_reply(invoice, user, contact_id, body, *, remote_addr="", now=None):
     contact = SupplierContact.get_or_none((SupplierContact.id == contact_id)
                                           & (SupplierContact.supplier == invoice.supplier))
     if contact is None:
-        raise MessageRefused("Choisissez le contact du fournisseur qui a répondu.", field="contact")
+        raise MessageRefused(N_("Choisissez le contact du fournisseur qui a répondu."), field="contact")
     with db.atomic():
         message = InvoiceMessage.create(invoice=invoice, at=now or utcnow(), user=user, contact=contact,
                                         direction=IN, body=text)

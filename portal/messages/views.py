@@ -1,11 +1,13 @@
 """Thread of an invoice and mail queue pages: thin views over thread.py, queue.py and pages.py."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Invoice, OutgoingMail
 from portal.auth.decorators import admin_required
 from portal.messages import bp, pages, queue
 from portal.messages.thread import MessageRefused, may_use_thread, post_message, record_reply
+from portal.texts import in_user_language
 
 
 def _user():
@@ -25,7 +27,7 @@ def _thread_url(invoice):
 
 def _refused(form, error):
     target = form[error.field] if error.field and error.field in form else form.body
-    target.errors = list(target.errors) + [str(error)]
+    target.errors = list(target.errors) + [in_user_language(error)]
 
 
 @bp.app_context_processor
@@ -55,8 +57,8 @@ def post(invoice_id):
         except MessageRefused as error:
             _refused(form, error)
         else:
-            notice = ("Message mis en file d'envoi vers le fournisseur." if form.to_supplier
-                      else "Note interne enregistrée.")
+            notice = (_("Message mis en file d'envoi vers le fournisseur.") if form.to_supplier
+                      else _("Note interne enregistrée."))
             if not pages.wants_fragment():
                 flash(notice, "success")
                 return redirect(_thread_url(invoice), 303)
@@ -76,7 +78,7 @@ def reply(invoice_id):
         except MessageRefused as error:
             _refused(form, error)
         else:
-            notice = "Réponse du fournisseur enregistrée dans le fil."
+            notice = _("Réponse du fournisseur enregistrée dans le fil.")
             if not pages.wants_fragment():
                 flash(notice, "success")
                 return redirect(_thread_url(invoice), 303)
@@ -101,9 +103,9 @@ def retry(mail_id):
     try:
         mail = queue.retry_failed(mail, _user(), remote_addr=request.remote_addr)
     except queue.RetryRefused as error:
-        message, status = str(error), 409
+        message, status = in_user_language(error), 409
     else:
-        message, status = "Courriel remis en file : il partira au prochain passage de l'envoi.", 200
+        message, status = _("Courriel remis en file : il partira au prochain passage de l'envoi."), 200
     if not pages.wants_fragment():
         flash(message, "success" if status == 200 else "error")
         return redirect(url_for("messages.mail_queue"), 303)

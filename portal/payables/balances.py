@@ -5,17 +5,13 @@ import datetime
 from dataclasses import dataclass
 
 from portal.invoices.lifecycle import InvoiceStatus
-from portal.money import format_money
+from portal.money import Amount
+from portal.texts import N_, Text, TextError
 
 S = InvoiceStatus
 # The lifecycle's « pay » sources (AP-FLOW-1): only an approved invoice is paid.
 PAYABLE_STATUSES = (S.APPROVED, S.PARTIALLY_APPROVED, S.PARTIALLY_PAID)
 TRANSFER = "TRANSFER"
-
-
-def N_(text):
-    """Marks a French text for the catalogue (pybabel extracts N_); the page translates it (LOC-3)."""
-    return text
 
 
 METHODS = {
@@ -24,22 +20,24 @@ METHODS = {
 # A SEPA credit transfer moves euros only (pain.001, SEPA scheme).
 SEPA_CURRENCY = "EUR"
 STATUS_TO_APPROVE = {
-    S.RECEIVED: "La facture doit d'abord être prise en charge et approuvée.",
-    S.IN_HAND: "La facture doit d'abord être approuvée.",
-    S.DISPUTED: "La facture est en litige : réglez le litige et approuvez-la avant de la payer.",
-    S.SUSPENDED: "La facture est suspendue : reprenez-la et approuvez-la avant de la payer.",
-    S.REFUSED: "La facture a été refusée : elle ne se paie pas.",
-    S.PAID: "La facture est déjà entièrement payée.",
+    S.RECEIVED: N_("La facture doit d'abord être prise en charge et approuvée."),
+    S.IN_HAND: N_("La facture doit d'abord être approuvée."),
+    S.DISPUTED: N_("La facture est en litige : réglez le litige et approuvez-la avant de la payer."),
+    S.SUSPENDED: N_("La facture est suspendue : reprenez-la et approuvez-la avant de la payer."),
+    S.REFUSED: N_("La facture a été refusée : elle ne se paie pas."),
+    S.PAID: N_("La facture est déjà entièrement payée."),
 }
 
 
-class PaymentRefused(Exception):
-    """A payment or deduction a rule refuses; `message` is shown as is, next to `field` if given."""
+class PaymentRefused(TextError):
+    """A payment or deduction a rule refuses, next to `field` if given. `message` is the French text;
+    the page shows `translate(gettext, locale)` (LOC-3). Built from a template and its values, or
+    from a Text already made (`PaymentRefused(text, field)`)."""
 
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    def __init__(self, template, field=None, **params):
+        if isinstance(template, Text):
+            template, params = template.template, {**template.params, **params}
+        super().__init__(template, field, **params)
 
 
 @dataclass(frozen=True)
@@ -79,26 +77,24 @@ class InvoiceFacts:
     deducted_elsewhere: int = 0  # for a deposit invoice: already deducted from balance invoices
 
 
-def _fmt(amount, currency):
-    return format_money(amount, currency, locale="fr")
-
-
 def payable_refusal(kind, status):
-    """Why an invoice of this kind and status cannot be paid now (a message), or None."""
+    """Why an invoice of this kind and status cannot be paid now (a Text), or None."""
     if kind == "CREDIT_NOTE":
-        return "Un avoir ne se paie pas : c'est le fournisseur qui vous doit ce montant."
+        return Text(N_("Un avoir ne se paie pas : c'est le fournisseur qui vous doit ce montant."))
     status = InvoiceStatus(status)
     if status in PAYABLE_STATUSES:
         return None
-    return STATUS_TO_APPROVE.get(status, f"Une facture « {status.label} » ne se paie pas.")
+    if status in STATUS_TO_APPROVE:
+        return Text(STATUS_TO_APPROVE[status])
+    return Text(N_("Une facture « %(status)s » ne se paie pas."), status=Text(status.label))
 
 
 def check_amount(amount, balance, currency, field="amount"):
     if amount is None or amount <= 0:
-        raise PaymentRefused("Le montant doit être supérieur à zéro.", field)
+        raise PaymentRefused(N_("Le montant doit être supérieur à zéro."), field)
     if amount > balance.outstanding:
-        raise PaymentRefused(f"Le montant ({_fmt(amount, currency)}) dépasse le reste à payer "
-                             f"({_fmt(balance.outstanding, currency)}).", field)
+        raise PaymentRefused(N_("Le montant (%(amount)s) dépasse le reste à payer (%(outstanding)s)."), field,
+                             amount=Amount(amount, currency), outstanding=Amount(balance.outstanding, currency))
 
 
 def check_payment(invoice: InvoiceFacts, amount, method):
@@ -107,7 +103,7 @@ def check_payment(invoice: InvoiceFacts, amount, method):
     if refusal:
         raise PaymentRefused(refusal)
     if method not in METHODS:
-        raise PaymentRefused("Choisissez un mode de paiement de la liste.", "method")
+        raise PaymentRefused(N_("Choisissez un mode de paiement de la liste."), "method")
     check_amount(amount, invoice.balance, invoice.currency)
 
 
@@ -117,26 +113,27 @@ def deposit_available(deposit: InvoiceFacts):
 
 
 def deposit_refusal(invoice: InvoiceFacts, deposit: InvoiceFacts):
-    """Why `deposit` cannot be deducted from `invoice` at all (a message), or None."""
+    """Why `deposit` cannot be deducted from `invoice` at all (a Text), or None."""
     if deposit.kind != "DEPOSIT":
-        return "Seule une facture d'acompte se déduit d'une facture de solde."
+        return Text(N_("Seule une facture d'acompte se déduit d'une facture de solde."))
     if deposit.id == invoice.id:
-        return "Une facture d'acompte ne se déduit pas d'elle-même."
+        return Text(N_("Une facture d'acompte ne se déduit pas d'elle-même."))
     if deposit.supplier_id != invoice.supplier_id or deposit.shop_id != invoice.shop_id:
-        return "La facture d'acompte doit être du même fournisseur et de la même boutique."
+        return Text(N_("La facture d'acompte doit être du même fournisseur et de la même boutique."))
     if deposit.currency != invoice.currency:
-        return f"La facture d'acompte est en {deposit.currency}, la facture de solde en {invoice.currency}."
+        return Text(N_("La facture d'acompte est en %(deposit_currency)s, la facture de solde en %(currency)s."),
+                    deposit_currency=deposit.currency, currency=invoice.currency)
     if InvoiceStatus(deposit.status) != S.PAID:
-        return "La facture d'acompte doit d'abord être entièrement payée."
+        return Text(N_("La facture d'acompte doit d'abord être entièrement payée."))
     if deposit_available(deposit) <= 0:
-        return "Cette facture d'acompte a déjà été entièrement déduite."
+        return Text(N_("Cette facture d'acompte a déjà été entièrement déduite."))
     return None
 
 
 def check_deduction(invoice: InvoiceFacts, deposit: InvoiceFacts, amount):
     """Raise PaymentRefused unless `amount` of `deposit` may be deducted from `invoice`."""
     if invoice.kind != "INVOICE":
-        raise PaymentRefused("Un acompte se déduit d'une facture (de solde), pas d'un avoir ni d'un autre acompte.")
+        raise PaymentRefused(N_("Un acompte se déduit d'une facture (de solde), pas d'un avoir ni d'un autre acompte."))
     refusal = payable_refusal(invoice.kind, invoice.status)
     if refusal:
         raise PaymentRefused(refusal)
@@ -144,11 +141,12 @@ def check_deduction(invoice: InvoiceFacts, deposit: InvoiceFacts, amount):
     if refusal:
         raise PaymentRefused(refusal, "deposit")
     if amount is None or amount <= 0:
-        raise PaymentRefused("Le montant doit être supérieur à zéro.", "amount")
+        raise PaymentRefused(N_("Le montant doit être supérieur à zéro."), "amount")
     available = deposit_available(deposit)
     if amount > available:
-        raise PaymentRefused(f"Le montant ({_fmt(amount, invoice.currency)}) dépasse ce qui reste à déduire "
-                             f"de la facture d'acompte ({_fmt(available, invoice.currency)}).", "amount")
+        raise PaymentRefused(N_("Le montant (%(amount)s) dépasse ce qui reste à déduire de la facture d'acompte "
+                                "(%(available)s)."), "amount",
+                             amount=Amount(amount, invoice.currency), available=Amount(available, invoice.currency))
     check_amount(amount, invoice.balance, invoice.currency)
 
 
@@ -156,23 +154,24 @@ def check_batch_line(invoice: InvoiceFacts, amount, label):
     """One invoice of a SEPA batch: payable, in euros, amount within what is left to pay."""
     refusal = payable_refusal(invoice.kind, invoice.status)
     if refusal:
-        raise PaymentRefused(f"{label} : {refusal}")
+        raise PaymentRefused(N_("%(label)s : %(reason)s"), label=label, reason=refusal)
     if invoice.currency != SEPA_CURRENCY:
-        raise PaymentRefused(f"{label} : un virement SEPA se fait en euros, cette facture est en {invoice.currency}.")
+        raise PaymentRefused(N_("%(label)s : un virement SEPA se fait en euros, cette facture est en %(currency)s."),
+                             label=label, currency=invoice.currency)
     try:
         check_amount(amount, invoice.balance, invoice.currency)
     except PaymentRefused as refused:
-        raise PaymentRefused(f"{label} : {refused.message}") from None
+        raise PaymentRefused(N_("%(label)s : %(reason)s"), label=label, reason=refused.text) from None
 
 
 def check_execution_date(execution_date, today):
     if execution_date is None:
-        raise PaymentRefused("Indiquez la date d'exécution des virements.", "execution_date")
+        raise PaymentRefused(N_("Indiquez la date d'exécution des virements."), "execution_date")
     if execution_date < today:
-        raise PaymentRefused("La date d'exécution ne peut pas être passée : choisissez aujourd'hui ou plus tard.",
+        raise PaymentRefused(N_("La date d'exécution ne peut pas être passée : choisissez aujourd'hui ou plus tard."),
                              "execution_date")
     if execution_date > today + datetime.timedelta(days=365):
-        raise PaymentRefused("La date d'exécution est à plus d'un an : vérifiez-la.", "execution_date")
+        raise PaymentRefused(N_("La date d'exécution est à plus d'un an : vérifiez-la."), "execution_date")
 
 
 def status_after(status, balance: Balance):

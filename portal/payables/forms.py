@@ -8,6 +8,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import MoneyError, parse_amount
+from portal.texts import in_user_language
 from portal.payables.balances import METHODS
 
 
@@ -29,7 +30,7 @@ class AmountField(StringField):
         try:
             self.minor = parse_amount(self.data, form.currency)
         except MoneyError as error:
-            raise ValidationError(str(error))
+            raise ValidationError(in_user_language(error))
 
 
 class _InvoiceAmountForm(FlaskForm):

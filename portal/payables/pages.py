@@ -3,6 +3,7 @@ batch form, and past batches. The rules come from balances.py; nothing is decide
 import datetime
 
 from flask import request
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from models import Supplier
@@ -11,6 +12,7 @@ from portal.money import format_amount_input
 from portal.payables import service
 from portal.payables.balances import METHODS, payable_refusal
 from portal.invoices.paging import requested_page, sort_choice
+from portal.texts import in_user_language
 from portal.payables.forms import BatchForm, DeductionForm, PaymentForm
 from portal.suppliers.service import pending_bank_change
 
@@ -41,9 +43,10 @@ def deduction_form(invoice, balance, deposits, form=None):
             deposit, available = deposits[0]
             form.deposit.data = deposit.id
             form.amount.data = format_amount_input(min(available, balance.outstanding), invoice.currency)
-    form.deposit.choices = [(0, "— choisir —")] + [
-        (deposit.id, f"N° {deposit.number} du {deposit.issue_date:%d/%m/%Y} — reste à déduire "
-                     f"{format_amount_input(available, invoice.currency)} {invoice.currency}")
+    form.deposit.choices = [(0, _("— choisir —"))] + [
+        (deposit.id, _("N° %(number)s du %(day)s — reste à déduire %(available)s %(currency)s", number=deposit.number,
+                       day=deposit.issue_date.strftime("%d/%m/%Y"), currency=invoice.currency,
+                       available=format_amount_input(available, invoice.currency, locale=str(get_locale() or "fr"))))
         for deposit, available in deposits]
     return form
 
@@ -52,7 +55,7 @@ def invoice_panel(invoice, *, form=None, deduction=None, error=None, notice=None
     """Everything the panel `payables/_invoice_payments.html` shows, computed afresh each time."""
     rights = rights_on(current_user, invoice.shop)
     balance = service.invoice_balance(invoice)
-    refusal = payable_refusal(invoice.kind, invoice.status)
+    refusal = in_user_language(payable_refusal(invoice.kind, invoice.status))
     can_pay = "pay_invoices" in rights and refusal is None and balance.outstanding > 0
     deducted, deducted_in = service.invoice_deductions(invoice)
     deposits = service.deposit_choices(invoice) if can_pay else []
@@ -104,7 +107,8 @@ def to_pay(shop, *, form=None, posted=None, line_errors=None, errors=None, creat
         "sort": args["tri"], "descending": args["ordre"] == "desc", "can_batch": can_batch, "batch_form": form,
         "pending_ids": listing.pending_supplier_ids,
         "posted": posted, "line_errors": line_errors or {}, "errors": errors or [], "created": created,
-        "company": service.company_details(), "today": datetime.date.today(),
+        "missing_debtor": in_user_language(service.debtor_warning(service.company_details())),
+        "today": datetime.date.today(),
     }
 
 

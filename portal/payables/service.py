@@ -20,6 +20,7 @@ from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balan
                                       check_batch_line, check_deduction, check_execution_date, check_payment,
                                       status_after)
 from portal.payments.service import money_transaction, new_idempotency_key
+from portal.texts import N_, Text
 
 
 def _fmt(amount, currency):
@@ -137,13 +138,15 @@ def _move_status(invoice, balance, user, note, remote_addr=""):
 
 
 def missing_iban_message(supplier):
+    """Why no transfer can go to `supplier` (a Text, LOC-3)."""
     if BankDetailsChange.select().where((BankDetailsChange.supplier == supplier)
                                         & (BankDetailsChange.status == "PENDING")).exists():
-        return (f"Pas de virement possible : « {supplier.name} » n'a pas d'IBAN approuvé, et le changement de "
-                "coordonnées bancaires demandé attend l'approbation d'un second utilisateur (fiche fournisseur).")
-    return (f"Pas de virement possible : « {supplier.name} » n'a pas d'IBAN approuvé. Saisissez ses coordonnées "
-            "bancaires sur sa fiche ; un changement de coordonnées attend peut-être déjà l'approbation d'un "
-            "second utilisateur.")
+        return Text(N_("Pas de virement possible : « %(supplier)s » n'a pas d'IBAN approuvé, et le changement de "
+                       "coordonnées bancaires demandé attend l'approbation d'un second utilisateur (fiche "
+                       "fournisseur)."), supplier=supplier.name)
+    return Text(N_("Pas de virement possible : « %(supplier)s » n'a pas d'IBAN approuvé. Saisissez ses coordonnées "
+                   "bancaires sur sa fiche ; un changement de coordonnées attend peut-être déjà l'approbation d'un "
+                   "second utilisateur."), supplier=supplier.name)
 
 
 def approved_bank_details(supplier_id):
@@ -223,7 +226,7 @@ def deduct_deposit(invoice, deposit, amount, user, remote_addr=""):
         locked = _locked_invoices([invoice.id, deposit.id])
         invoice, deposit = locked[invoice.id], locked.get(deposit.id)
         if deposit is None:
-            raise PaymentRefused("Facture d'acompte introuvable.", "deposit")
+            raise PaymentRefused(N_("Facture d'acompte introuvable."), "deposit")
         facts = facts_for(invoice)
         check_deduction(facts, facts_for(deposit), amount)
         deduction = DepositDeduction.create(invoice=invoice, deposit=deposit, amount=amount, created_by=user)
@@ -242,12 +245,17 @@ def deduct_deposit(invoice, deposit, amount, user, remote_addr=""):
 
 
 class BatchRefused(Exception):
-    """A batch refused as a whole (nothing written); `messages` lists every reason, one per line."""
+    """A batch refused as a whole (nothing written); `texts` lists every reason (Texts), one per line,
+    `messages` the same in French; the page shows `translate(gettext, locale)` (LOC-3)."""
 
-    def __init__(self, messages, field=None):
-        super().__init__(" ".join(messages))
-        self.messages = list(messages)
+    def __init__(self, texts, field=None):
+        self.texts = [text if isinstance(text, Text) else Text(text) for text in texts]
+        self.messages = [str(text) for text in self.texts]
+        super().__init__(" ".join(self.messages))
         self.field = field
+
+    def translate(self, gettext, locale="fr"):
+        return [text.translate(gettext, locale) for text in self.texts]
 
 
 def _batch_key(idempotency_key, invoice_id):
@@ -265,11 +273,41 @@ def _batch_replay(idempotency_key, invoice_ids):
     return PaymentBatch.get_by_id(payment.batch_id) if payment is not None else None
 
 
+def missing_debtor_details(company):
+    """What the company still lacks to be the debtor of a transfer file: ("name",), ("iban",), both, or ()."""
+    return tuple(name for name in ("name", "iban") if not (company and getattr(company, name)))
+
+
+# Keyed by what is missing: each text names exactly that (LOC-3, issue 11).
+DEBTOR_WARNINGS = {
+    ("name",): N_("La raison sociale de la société n'est pas renseignée : un administrateur doit la saisir sur la "
+                  "page Entreprise avant le premier lot de virements."),
+    ("iban",): N_("L'IBAN de la société (le compte débité) n'est pas renseigné : un administrateur doit le saisir "
+                  "sur la page Entreprise avant le premier lot de virements."),
+    ("name", "iban"): N_("La raison sociale et l'IBAN de la société (le compte débité) ne sont pas renseignés : un "
+                         "administrateur doit les saisir sur la page Entreprise avant le premier lot de virements."),
+}
+DEBTOR_REFUSALS = {
+    ("name",): N_("Renseignez d'abord la raison sociale de la société (page « Entreprise », réservée aux "
+                  "administrateurs) : c'est le nom du donneur d'ordre des virements."),
+    ("iban",): N_("Renseignez d'abord l'IBAN de la société (page « Entreprise », réservée aux administrateurs) : "
+                  "c'est ce compte que la banque débite."),
+    ("name", "iban"): N_("Renseignez d'abord la raison sociale et l'IBAN de la société (page « Entreprise », réservée "
+                         "aux administrateurs) : ce sont eux que la banque débite."),
+}
+
+
+def debtor_warning(company):
+    """The warning the list of invoices to pay shows while a batch cannot be made (a Text), or None."""
+    missing = missing_debtor_details(company)
+    return Text(DEBTOR_WARNINGS[missing]) if missing else None
+
+
 def _debtor():
     company = company_details()
-    if company is None or not company.iban or not company.name:
-        raise BatchRefused(["Renseignez d'abord le nom et le compte bancaire de la société (page « Société », "
-                            "réservée aux administrateurs) : ce sont eux que la banque débite."])
+    missing = missing_debtor_details(company)
+    if missing:
+        raise BatchRefused([DEBTOR_REFUSALS[missing]])
     return sepa.Debtor(company.name, company.iban, company.bic)
 
 
@@ -284,17 +322,20 @@ def _batch_lines(shop, items, locked):
     for invoice_id, amount in items:
         invoice = locked.get(invoice_id)
         if invoice is None or invoice.shop_id != shop.id:
-            errors.append(f"Facture #{invoice_id} introuvable dans la boutique {shop.name}.")
+            errors.append(Text(N_("Facture #%(id)s introuvable dans la boutique %(shop)s."), id=invoice_id,
+                               shop=shop.name))
             continue
         supplier = suppliers[invoice.supplier_id]
         invoice.supplier = supplier  # no query per line for its name
-        label = f"Facture n° {invoice.number} ({supplier.name})"
+        label = Text(N_("Facture n° %(number)s (%(supplier)s)"), number=invoice.number, supplier=supplier.name)
         try:
             check_batch_line(facts[invoice.id], amount, label)
             if not supplier.iban:
                 raise PaymentRefused(missing_iban_message(supplier), "method")
         except PaymentRefused as refused:
-            errors.append(refused.message if refused.message.startswith(label) else f"{label} : {refused.message}")
+            labelled = refused.text.params.get("label") == label
+            errors.append(refused.text if labelled else Text(N_("%(label)s : %(reason)s"), label=label,
+                                                             reason=refused.text))
             continue
         lines.append((invoice, amount, supplier.iban, supplier.bic, facts[invoice.id].balance))
     if errors:
@@ -362,13 +403,13 @@ def create_batch(shop, items, execution_date, user, store, idempotency_key=None,
     grow with the number of invoices (bulk reads and inserts, a thousand rows a statement)."""
     items = [(int(invoice_id), amount) for invoice_id, amount in items]
     if not items:
-        raise BatchRefused(["Cochez au moins une facture à payer."])
+        raise BatchRefused([N_("Cochez au moins une facture à payer.")])
     if len({invoice_id for invoice_id, _ in items}) != len(items):
-        raise BatchRefused(["Une facture ne peut figurer qu'une fois dans un lot."])
+        raise BatchRefused([N_("Une facture ne peut figurer qu'une fois dans un lot.")])
     try:
         check_execution_date(execution_date, today or datetime.date.today())
     except PaymentRefused as refused:
-        raise BatchRefused([refused.message], refused.field) from None
+        raise BatchRefused([refused.text], refused.field) from None
     with money_transaction():
         locked = _locked_invoices([invoice_id for invoice_id, _ in items])
         replay = _batch_replay(idempotency_key, locked)
@@ -383,8 +424,9 @@ def create_batch(shop, items, execution_date, user, store, idempotency_key=None,
         try:
             xml, message_id = sepa.transfer_file(debtor, transfers, execution_date)
         except sepa.SepaFileError as error:
-            raise BatchRefused([f"Le fichier SEPA ne respecte pas le schéma {sepa.SCHEMA} ({error}) : "
-                                "vérifiez les noms et les coordonnées bancaires."]) from None
+            raise BatchRefused([Text(N_("Le fichier SEPA ne respecte pas le schéma %(schema)s (%(error)s) : "
+                                        "vérifiez les noms et les coordonnées bancaires."),
+                                     schema=sepa.SCHEMA, error=str(error))]) from None
         document = store.put(xml, "application/xml")
         total = sum(line[1] for line in lines)
         batch = PaymentBatch.create(shop=shop, message_id=message_id, execution_date=execution_date, total=total,

@@ -13,6 +13,7 @@ from portal.documents import document_store
 from portal.money import MoneyError, format_money, parse_amount
 from portal.payables import bp, pages, service
 from portal.payables.balances import PaymentRefused
+from portal.texts import N_, in_user_language
 from portal.numbers import parse_id
 from portal.payables.forms import BatchForm, DeductionForm, PaymentForm
 
@@ -98,8 +99,8 @@ def pay(invoice_id):
                                           form.reference.data or "", remote_addr=request.remote_addr)
     except PaymentRefused as refused:
         if refused.field in form:
-            form[refused.field].errors = list(form[refused.field].errors) + [refused.message]
-        return _panel_response(invoice, 409, form=form, error=refused.message)
+            form[refused.field].errors = list(form[refused.field].errors) + [in_user_language(refused)]
+        return _panel_response(invoice, 409, form=form, error=in_user_language(refused))
     message = _("Paiement de %(amount)s enregistré ; reste à payer %(outstanding)s.",
                 amount=_money(recorded.payment.amount, invoice.currency),
                 outstanding=_money(recorded.balance.outstanding, invoice.currency))
@@ -119,12 +120,12 @@ def deduct(invoice_id):
     deposit = Invoice.get_or_none(Invoice.id == form.deposit.data)
     try:
         if deposit is None:
-            raise PaymentRefused(_("Facture d'acompte introuvable."), "deposit")
+            raise PaymentRefused(N_("Facture d'acompte introuvable."), "deposit")
         service.deduct_deposit(invoice, deposit, form.amount.minor, _user(), remote_addr=request.remote_addr)
     except PaymentRefused as refused:
         if refused.field in form:
-            form[refused.field].errors = list(form[refused.field].errors) + [refused.message]
-        return _panel_response(invoice, 409, deduction=form, error=refused.message)
+            form[refused.field].errors = list(form[refused.field].errors) + [in_user_language(refused)]
+        return _panel_response(invoice, 409, deduction=form, error=in_user_language(refused))
     return _settled(invoice, _("Facture d'acompte n° %(number)s déduite : %(amount)s.", number=deposit.number,
                                amount=_money(form.amount.minor, invoice.currency)))
 
@@ -166,7 +167,7 @@ def _batch_items(form_data):
         try:
             items.append((int(raw_id), parse_amount(form_data.get(f"amount-{raw_id}", ""), currency)))
         except MoneyError as error:
-            errors[int(raw_id)] = str(error)
+            errors[int(raw_id)] = in_user_language(error)
     return items, errors
 
 
@@ -185,10 +186,11 @@ def create_batch():
         batch = service.create_batch(shop, items, form.execution_date.data, _user(), _store(),
                                      _idempotency_key(form.idempotency_key.data), remote_addr=request.remote_addr)
     except service.BatchRefused as refused:
+        messages = refused.translate(_, str(get_locale() or "fr"))
         if refused.field in form:
-            form[refused.field].errors = list(form[refused.field].errors) + refused.messages
+            form[refused.field].errors = list(form[refused.field].errors) + messages
         status = 422 if not items or refused.field else 409
-        return _to_pay_response(shop, shops, status, form=form, posted=request.form, errors=refused.messages)
+        return _to_pay_response(shop, shops, status, form=form, posted=request.form, errors=messages)
     if request.headers.get("HX-Target") == TO_PAY_TARGET:
         return _to_pay_response(shop, shops, created=batch)
     flash(ngettext("Lot de %(num)s virement créé, %(total)s : téléchargez le fichier et déposez-le sur le site "

@@ -1,6 +1,6 @@
 """Supplier identifiers checked with python-stdnum (AP-SUP-1): SIREN, SIRET, VAT number, IBAN, BIC,
-country. Each check returns the compact value or raises IdentifierError with a French message that
-says what is wrong, so that a form can show it next to the field."""
+country. Each check returns the compact value or raises IdentifierError with a message that says what
+is wrong (French, translated where it is shown: LOC-3), so that a form can show it next to the field."""
 import re
 import unicodedata
 
@@ -14,6 +14,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from portal.numbers import is_ascii_digits
+from portal.texts import N_, TextError
 
 _SEPARATORS = re.compile(r"[\s.\-/]")
 # Codes Babel knows that ISO 3166-1 does not assign to a country (regions, reserved, user-assigned).
@@ -26,8 +27,24 @@ _IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]+$")
 _iban_registry = numdb.get("iban")
 
 
-class IdentifierError(ValueError):
-    """An identifier that fails its check; str() is the message for the user."""
+class IdentifierError(TextError):
+    """An identifier that fails its check; str() is the French message, translate() the reader's."""
+
+
+class Country:
+    """A country named inside a message, in the reader's language when the message is translated."""
+
+    def __init__(self, code):
+        self.code = code
+
+    def localize(self, locale):
+        return country_name(self.code, locale)
+
+    def __str__(self):
+        return country_name(self.code)
+
+    def __eq__(self, other):
+        return isinstance(other, Country) and other.code == self.code
 
 
 def _compact(value):
@@ -37,34 +54,34 @@ def _compact(value):
 # --- Countries ------------------------------------------------------------------------------
 
 
-def _territories():
-    return Locale("fr").territories
+def _territories(locale="fr"):
+    return Locale.parse(str(locale or "fr").split("_")[0]).territories
 
 
 def _is_country(code):
     return len(code) == 2 and code.isalpha() and code not in _NOT_ISO_COUNTRIES and code in _territories()
 
 
-def country_name(code):
-    """The French name of an ISO 3166 alpha-2 code, or the code itself when unknown."""
-    return _territories().get(code, code) if code else ""
+def country_name(code, locale="fr"):
+    """The name of an ISO 3166 alpha-2 code in `locale` (French by default), or the code itself when unknown."""
+    return _territories(locale).get(code, code) if code else ""
 
 
 def _sort_key(text):
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
-def country_choices():
-    """(code, French name) of every country, by name as a French reader expects (É with E)."""
+def country_choices(locale="fr"):
+    """(code, name in `locale`) of every country, by name as a reader expects (É with E)."""
     codes = [code for code in _territories() if _is_country(code)]
-    return sorted(((code, country_name(code)) for code in codes), key=lambda pair: _sort_key(pair[1]))
+    return sorted(((code, country_name(code, locale)) for code in codes), key=lambda pair: _sort_key(pair[1]))
 
 
 def check_country(value):
     code = (value or "").strip().upper()
     if not _is_country(code):
-        raise IdentifierError(f"Code pays inconnu : « {value} ». Choisissez un pays de la liste "
-                              "(code ISO à deux lettres, FR pour la France).")
+        raise IdentifierError(N_("Code pays inconnu : « %(value)s ». Choisissez un pays de la liste "
+                                 "(code ISO à deux lettres, FR pour la France)."), value=value)
     return code
 
 
@@ -74,32 +91,32 @@ def check_country(value):
 def check_siren(value):
     number = _compact(value)
     if not is_ascii_digits(number):
-        raise IdentifierError("Le SIREN ne contient que des chiffres : 9 chiffres, espaces permis.")
+        raise IdentifierError(N_("Le SIREN ne contient que des chiffres : 9 chiffres, espaces permis."))
     if len(number) != 9:
-        raise IdentifierError(f"Le SIREN compte 9 chiffres ; vous en avez saisi {len(number)}.")
+        raise IdentifierError(N_("Le SIREN compte 9 chiffres ; vous en avez saisi %(count)s."), count=len(number))
     try:
         return stdnum_siren.validate(number)
     except ValidationError:
-        raise IdentifierError("Clé de contrôle SIREN invalide : un chiffre est faux ou inversé, "
-                              "vérifiez les 9 chiffres.") from None
+        raise IdentifierError(N_("Clé de contrôle SIREN invalide : un chiffre est faux ou inversé, "
+                                 "vérifiez les 9 chiffres.")) from None
 
 
 def check_siret(value, siren=None):
     """A SIRET is the SIREN followed by 5 digits for the establishment; `siren`, when given, must be its start."""
     number = _compact(value)
     if not is_ascii_digits(number):
-        raise IdentifierError("Le SIRET ne contient que des chiffres : 14 chiffres, espaces permis.")
+        raise IdentifierError(N_("Le SIRET ne contient que des chiffres : 14 chiffres, espaces permis."))
     if len(number) != 14:
-        raise IdentifierError("Le SIRET compte 14 chiffres (le SIREN puis 5 chiffres d'établissement) ; "
-                              f"vous en avez saisi {len(number)}.")
+        raise IdentifierError(N_("Le SIRET compte 14 chiffres (le SIREN puis 5 chiffres d'établissement) ; "
+                                 "vous en avez saisi %(count)s."), count=len(number))
     try:
         number = stdnum_siret.validate(number)
     except ValidationError:
-        raise IdentifierError("Clé de contrôle SIRET invalide : un chiffre est faux ou inversé, "
-                              "vérifiez les 14 chiffres.") from None
+        raise IdentifierError(N_("Clé de contrôle SIRET invalide : un chiffre est faux ou inversé, "
+                                 "vérifiez les 14 chiffres.")) from None
     if siren and not number.startswith(siren):
-        raise IdentifierError(f"Le SIRET doit commencer par le SIREN {siren} ; "
-                              f"ses 9 premiers chiffres sont {number[:9]}.")
+        raise IdentifierError(N_("Le SIRET doit commencer par le SIREN %(siren)s ; ses 9 premiers chiffres sont "
+                                 "%(start)s."), siren=siren, start=number[:9])
     return number
 
 
@@ -124,33 +141,38 @@ def check_vat_number(value, country=None, siren=None):
     number = _compact(value)
     prefix = number[:2]
     if len(number) < 3 or not prefix.isalpha():
-        raise IdentifierError("Un numéro de TVA intracommunautaire commence par le code du pays "
-                              "(2 lettres, FR pour la France), suivi du numéro.")
+        raise IdentifierError(N_("Un numéro de TVA intracommunautaire commence par le code du pays "
+                                 "(2 lettres, FR pour la France), suivi du numéro."))
     prefix_country = _VAT_COUNTRY.get(prefix, prefix)
     if country and vat_prefix(country) not in _vat_prefixes():
-        raise IdentifierError(f"Le numéro de TVA intracommunautaire n'existe que dans l'Union européenne, "
-                              f"or le pays du fournisseur est {country_name(country)} : laissez ce champ vide.")
+        raise IdentifierError(N_("Le numéro de TVA intracommunautaire n'existe que dans l'Union européenne, "
+                                 "or le pays du fournisseur est %(country)s : laissez ce champ vide."),
+                              country=Country(country))
     if prefix not in _vat_prefixes():
-        raise IdentifierError(f"Préfixe de pays inconnu : « {prefix} ». Un numéro de TVA intracommunautaire "
-                              "commence par le code d'un pays de l'Union européenne (FR, DE, BE, EL pour la Grèce…).")
+        raise IdentifierError(N_("Préfixe de pays inconnu : « %(prefix)s ». Un numéro de TVA intracommunautaire "
+                                 "commence par le code d'un pays de l'Union européenne (FR, DE, BE, EL pour la "
+                                 "Grèce…)."), prefix=prefix)
     if country and prefix != vat_prefix(country):
-        raise IdentifierError(f"Ce numéro de TVA commence par {prefix} ({country_name(prefix_country)}), "
-                              f"or le pays du fournisseur est {country_name(country)} : "
-                              f"il doit commencer par {vat_prefix(country)}.")
+        raise IdentifierError(N_("Ce numéro de TVA commence par %(prefix)s (%(prefix_country)s), or le pays du "
+                                 "fournisseur est %(country)s : il doit commencer par %(expected)s."),
+                              prefix=prefix, prefix_country=Country(prefix_country), country=Country(country),
+                              expected=vat_prefix(country))
     try:
         number = stdnum_vat.validate(number)
     except InvalidChecksum:
-        raise IdentifierError("Clé de contrôle TVA invalide : un chiffre est faux ou inversé, "
-                              "vérifiez le numéro de TVA intracommunautaire.") from None
+        raise IdentifierError(N_("Clé de contrôle TVA invalide : un chiffre est faux ou inversé, "
+                                 "vérifiez le numéro de TVA intracommunautaire.")) from None
     except InvalidLength:
-        raise IdentifierError(f"Longueur incorrecte pour un numéro de TVA {prefix} "
-                              f"({country_name(prefix_country)}) : vérifiez qu'il est complet.") from None
+        raise IdentifierError(N_("Longueur incorrecte pour un numéro de TVA %(prefix)s (%(prefix_country)s) : "
+                                 "vérifiez qu'il est complet."), prefix=prefix,
+                              prefix_country=Country(prefix_country)) from None
     except ValidationError:
-        raise IdentifierError(f"Format incorrect pour un numéro de TVA {prefix} "
-                              f"({country_name(prefix_country)}) : vérifiez lettres et chiffres.") from None
+        raise IdentifierError(N_("Format incorrect pour un numéro de TVA %(prefix)s (%(prefix_country)s) : "
+                                 "vérifiez lettres et chiffres."), prefix=prefix,
+                              prefix_country=Country(prefix_country)) from None
     if prefix == "FR" and siren and number[4:] != siren:
-        raise IdentifierError(f"Ce numéro de TVA ne correspond pas au SIREN {siren} : "
-                              f"le numéro attendu est {french_vat_number(siren)}.")
+        raise IdentifierError(N_("Ce numéro de TVA ne correspond pas au SIREN %(siren)s : le numéro attendu est "
+                                 "%(expected)s."), siren=siren, expected=french_vat_number(siren))
     return number
 
 
@@ -169,24 +191,25 @@ def _iban_length(country):
 def check_iban(value):
     number = _compact(value)
     if not _IBAN_SHAPE.match(number):
-        raise IdentifierError("Un IBAN commence par 2 lettres (le pays) et 2 chiffres (la clé), "
-                              "suivis de lettres et de chiffres uniquement.")
+        raise IdentifierError(N_("Un IBAN commence par 2 lettres (le pays) et 2 chiffres (la clé), "
+                                 "suivis de lettres et de chiffres uniquement."))
     country = number[:2]
     expected = _iban_length(country)
     if expected is None:
-        raise IdentifierError(f"Pays inconnu au début de l'IBAN : « {country} ». "
-                              "Un IBAN commence par le code du pays de la banque (FR pour la France).")
+        raise IdentifierError(N_("Pays inconnu au début de l'IBAN : « %(country)s ». Un IBAN commence par le code "
+                                 "du pays de la banque (FR pour la France)."), country=country)
     if len(number) != expected:
-        raise IdentifierError(f"Un IBAN {country} ({country_name(country)}) compte {expected} caractères ; "
-                              f"vous en avez saisi {len(number)}.")
+        raise IdentifierError(N_("Un IBAN %(code)s (%(country)s) compte %(expected)s caractères ; vous en avez "
+                                 "saisi %(count)s."), code=country, country=Country(country), expected=expected,
+                              count=len(number))
     try:
         return stdnum_iban.validate(number)
     except (InvalidChecksum, InvalidComponent):
-        raise IdentifierError("Clé de contrôle IBAN invalide : un caractère est faux ou inversé, "
-                              "vérifiez l'IBAN sur le RIB du fournisseur.") from None
+        raise IdentifierError(N_("Clé de contrôle IBAN invalide : un caractère est faux ou inversé, "
+                                 "vérifiez l'IBAN sur le RIB du fournisseur.")) from None
     except (InvalidFormat, InvalidLength, ValidationError):
-        raise IdentifierError(f"Cet IBAN n'a pas la forme des IBAN {country} ({country_name(country)}) : "
-                              "vérifiez la place des lettres et des chiffres.") from None
+        raise IdentifierError(N_("Cet IBAN n'a pas la forme des IBAN %(code)s (%(country)s) : vérifiez la place des "
+                                 "lettres et des chiffres."), code=country, country=Country(country)) from None
 
 
 def format_iban(value):
@@ -197,11 +220,13 @@ def format_iban(value):
 def check_bic(value):
     number = _compact(value)
     if len(number) not in (8, 11):
-        raise IdentifierError(f"Le BIC compte 8 ou 11 caractères ; vous en avez saisi {len(number)}.")
+        raise IdentifierError(N_("Le BIC compte 8 ou 11 caractères ; vous en avez saisi %(count)s."),
+                              count=len(number))
     if not _BIC_SHAPE.match(number):
-        raise IdentifierError("Format de BIC invalide : 4 lettres (la banque), 2 lettres (le pays), "
-                              "2 lettres ou chiffres (la ville), puis 3 lettres ou chiffres facultatifs (l'agence).")
+        raise IdentifierError(N_("Format de BIC invalide : 4 lettres (la banque), 2 lettres (le pays), 2 lettres ou "
+                                 "chiffres (la ville), puis 3 lettres ou chiffres facultatifs (l'agence)."))
     try:
         return stdnum_bic.validate(number)
     except ValidationError:
-        raise IdentifierError(f"Pays inconnu dans le BIC : « {number[4:6]} » (5e et 6e caractères).") from None
+        raise IdentifierError(N_("Pays inconnu dans le BIC : « %(code)s » (5e et 6e caractères)."),
+                              code=number[4:6]) from None

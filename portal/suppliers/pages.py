@@ -3,34 +3,40 @@ rows and forms, history), each rendered as a full page or as the part an htmx re
 from dataclasses import dataclass, field
 
 from flask import render_template, request
+from flask_babel import get_locale, gettext as _
 from peewee import fn
 
 from models import Supplier
 from portal.suppliers import service
 from portal.suppliers.forms import BankDetailsForm, ContactForm
 from portal.suppliers.identifiers import country_name, format_iban
+from portal.texts import N_
 
 PAGE_SIZE = 50
 NEW_CONTACT_PREFIX = "contact-new"
+# French texts of the catalogue (N_), translated when the history is shown (LOC-3).
 ACTION_LABELS = {
-    "supplier.create": "Création de la fiche",
-    "supplier.update": "Modification de la fiche",
-    "supplier.archive": "Archivage",
-    "supplier.unarchive": "Désarchivage",
-    "supplier.contact.add": "Contact ajouté",
-    "supplier.contact.update": "Contact modifié",
-    "supplier.contact.delete": "Contact supprimé",
-    "supplier.bank_change.request": "Changement de coordonnées bancaires demandé",
-    "supplier.bank_change.approve": "Changement de coordonnées bancaires approuvé",
-    "supplier.bank_change.reject": "Changement de coordonnées bancaires rejeté",
+    "supplier.create": N_("Création de la fiche"),
+    "supplier.update": N_("Modification de la fiche"),
+    "supplier.archive": N_("Archivage"),
+    "supplier.unarchive": N_("Désarchivage"),
+    "supplier.contact.add": N_("Contact ajouté"),
+    "supplier.contact.update": N_("Contact modifié"),
+    "supplier.contact.delete": N_("Contact supprimé"),
+    "supplier.bank_change.request": N_("Changement de coordonnées bancaires demandé"),
+    "supplier.bank_change.approve": N_("Changement de coordonnées bancaires approuvé"),
+    "supplier.bank_change.reject": N_("Changement de coordonnées bancaires rejeté"),
 }
+# An action the labels do not know yet shows this, never its raw code.
+OTHER_ACTION = N_("Autre modification")
 FIELD_LABELS = {
-    "name": "Nom", "siren": "SIREN", "siret": "SIRET", "vat_number": "N° de TVA", "country": "Pays",
-    "address": "Adresse", "postal_code": "Code postal", "city": "Ville",
-    "payment_terms_days": "Délai de paiement (jours)", "role": "Fonction", "email": "E-mail",
-    "phone": "Téléphone", "iban": "IBAN", "bic": "BIC", "status": "Statut", "archived": "Archivé",
+    "name": N_("Nom"), "siren": N_("SIREN"), "siret": N_("SIRET"), "vat_number": N_("N° de TVA"),
+    "country": N_("Pays"), "address": N_("Adresse"), "postal_code": N_("Code postal"), "city": N_("Ville"),
+    "payment_terms_days": N_("Délai de paiement (jours)"), "role": N_("Fonction"), "email": N_("E-mail"),
+    "phone": N_("Téléphone"), "iban": N_("IBAN"), "bic": N_("BIC"), "status": N_("Statut"),
+    "archived": N_("Archivé"),
 }
-STATUS_LABELS = {"PENDING": "en attente", "APPROVED": "approuvé", "REJECTED": "rejeté"}
+STATUS_LABELS = {"PENDING": N_("en attente"), "APPROVED": N_("approuvé"), "REJECTED": N_("rejeté")}
 
 
 def wants_fragment():
@@ -88,11 +94,11 @@ def _shown(name, value):
     if name == "iban":
         return format_iban(value)
     if name == "country":
-        return country_name(value)
+        return country_name(value, str(get_locale() or "fr"))
     if name == "status":
-        return STATUS_LABELS.get(value, value)
+        return _(STATUS_LABELS[value]) if value in STATUS_LABELS else "—"
     if name == "archived":
-        return "oui" if value else "non"
+        return _("oui") if value else _("non")
     return str(value)
 
 
@@ -106,10 +112,10 @@ def history_entry(record):
         new = _shown(name, after[name]) if name in after else ""
         if old in ("", "—") and new in ("", "—"):
             continue
-        changes.append((label, old, new))
-    label = ACTION_LABELS.get(record.action, record.action)
+        changes.append((_(label), old, new))
+    label = _(ACTION_LABELS.get(record.action, OTHER_ACTION))
     if record.action.startswith("supplier.contact."):  # say which contact
-        label = f"{label} : {after.get('name') or before.get('name')}"
+        label = _("%(action)s : %(name)s", action=label, name=after.get("name") or before.get("name"))
     return HistoryEntry(record, label, changes)
 
 

@@ -6,6 +6,7 @@ from models import AuditRecord, BankDetailsChange, Supplier, SupplierContact, db
 from portal.audit import record_action
 from portal.database import is_postgres, text_contains
 from portal.suppliers import identifiers
+from portal.texts import N_, Text, TextError
 
 SUPPLIER_FIELDS = ("name", "siren", "siret", "vat_number", "country", "address", "postal_code", "city",
                    "payment_terms_days")
@@ -14,12 +15,14 @@ PENDING, APPROVED, REJECTED = "PENDING", "APPROVED", "REJECTED"
 TARGET = "supplier"
 
 
-class SupplierError(ValueError):
-    """A refused change; `field` names the form field the message belongs next to, if any."""
+class SupplierError(TextError):
+    """A refused change; `field` names the form field the message belongs next to, if any. str() is the
+    French message, translate() the reader's (LOC-3). Built from a template, or from a Text already made."""
 
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, template, field=None, **params):
+        if isinstance(template, Text):
+            template, params = template.template, {**template.params, **params}
+        super().__init__(template, field, **params)
 
 
 class BankChangeError(SupplierError):
@@ -57,7 +60,7 @@ def _checked(check, value, field, error_class=None, **related):
     try:
         return check(value, **related)
     except identifiers.IdentifierError as error:
-        raise (error_class or SupplierError)(str(error), field=field) from None
+        raise (error_class or SupplierError)(error.text, field=field) from None
 
 
 def _clean_supplier_data(data):
@@ -89,8 +92,8 @@ def _refuse_duplicate_siret(siret, supplier_id=None):
         query = query.where(Supplier.id != supplier_id)
     other = query.first()
     if other is not None:
-        raise SupplierError(f"Ce SIRET est déjà celui du fournisseur « {other.name} » : "
-                            "ouvrez sa fiche plutôt que d'en créer une seconde.", field="siret")
+        raise SupplierError(N_("Ce SIRET est déjà celui du fournisseur « %(name)s » : ouvrez sa fiche plutôt que "
+                               "d'en créer une seconde."), field="siret", name=other.name)
 
 
 def create_supplier(data, user, *, iban="", bic="", remote_addr=""):
@@ -230,10 +233,10 @@ def _request_bank_change(supplier, iban, bic, user, remote_addr):
     iban = _checked(identifiers.check_iban, iban, "iban", BankChangeError)
     bic = _checked(identifiers.check_bic, bic, "bic", BankChangeError) if bic else ""
     if pending_bank_change(supplier) is not None:
-        raise BankChangeError("Un changement de coordonnées bancaires attend déjà une approbation : "
-                              "faites-le approuver ou rejeter avant d'en demander un autre.")
+        raise BankChangeError(N_("Un changement de coordonnées bancaires attend déjà une approbation : "
+                                 "faites-le approuver ou rejeter avant d'en demander un autre."))
     if iban == supplier.iban and (bic or "") == supplier.bic:
-        raise BankChangeError("Ces coordonnées bancaires sont déjà celles du fournisseur.", field="iban")
+        raise BankChangeError(N_("Ces coordonnées bancaires sont déjà celles du fournisseur."), field="iban")
     change = BankDetailsChange.create(supplier=supplier, iban=iban, bic=bic or "", previous_iban=supplier.iban,
                                       previous_bic=supplier.bic, status=PENDING, requested_by=user)
     _audit("supplier.bank_change.request", supplier, user, before={"iban": supplier.iban, "bic": supplier.bic},
@@ -248,12 +251,12 @@ def request_bank_change(supplier, iban, bic, user, *, remote_addr=""):
 
 
 def bank_change_approval_refusal(change, user):
-    """Why `user` may not approve `change` (a message), or None: the rule the pages ask too."""
+    """Why `user` may not approve `change` (a Text), or None: the rule the pages ask too."""
     if change.status != PENDING:
-        return "Ce changement a déjà été traité : rechargez la page."
+        return Text(N_("Ce changement a déjà été traité : rechargez la page."))
     if user is not None and change.requested_by_id == user.id:
-        return ("Un autre utilisateur doit approuver ce changement : la personne qui a demandé "
-                "de nouvelles coordonnées bancaires ne peut pas les approuver elle-même.")
+        return Text(N_("Un autre utilisateur doit approuver ce changement : la personne qui a demandé "
+                       "de nouvelles coordonnées bancaires ne peut pas les approuver elle-même."))
     return None
 
 
@@ -263,7 +266,7 @@ def _decide(change, status, user, now):
                .where((BankDetailsChange.id == change.id) & (BankDetailsChange.status == PENDING))
                .execute())
     if updated != 1:
-        raise BankChangeError("Ce changement a déjà été traité : rechargez la page.")
+        raise BankChangeError(N_("Ce changement a déjà été traité : rechargez la page."))
     return BankDetailsChange.get_by_id(change.id)
 
 

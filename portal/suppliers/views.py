@@ -1,6 +1,7 @@
 """Supplier pages (AP-SUP-1, AP-SUP-2): thin views over service.py (writes and rules) and pages.py
 (what each page or htmx fragment shows)."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from models import BankDetailsChange, SupplierContact
@@ -11,6 +12,7 @@ from portal.suppliers.identifiers import country_name, format_iban
 from portal.suppliers.service import (BankChangeError, SupplierError, add_contact, approve_bank_change,
                                       archive_supplier, create_supplier, delete_contact, reject_bank_change,
                                       request_bank_change, unarchive_supplier, update_contact, update_supplier)
+from portal.texts import in_user_language
 from portal.web import htmx_redirect
 
 
@@ -35,7 +37,7 @@ def _change(supplier, change_id):
 def _field_error(form, error):
     """Put a refusal of the service next to its field (or the name field when it has none)."""
     target = form[error.field] if error.field in form else form.name
-    target.errors = list(target.errors) + [str(error)]
+    target.errors = list(target.errors) + [in_user_language(error)]
 
 
 def _detail_url(supplier, anchor=""):
@@ -70,7 +72,7 @@ def edit(access, supplier_id=None):
         except SupplierError as error:
             _field_error(form, error)
         else:
-            flash(f"Fournisseur « {supplier.name} » enregistré.", "success")
+            flash(_("Fournisseur « %(name)s » enregistré.", name=supplier.name), "success")
             return redirect(_detail_url(supplier), 303)
     return render_template("suppliers/edit.html", form=form, supplier=supplier), 422 if form.errors else 200
 
@@ -82,11 +84,12 @@ def archive(supplier_id, access):
     supplier = _supplier(supplier_id)
     if request.endpoint == "suppliers.unarchive":
         unarchive_supplier(supplier, _user(), remote_addr=request.remote_addr)
-        flash(f"Fournisseur « {supplier.name} » désarchivé : il réapparaît dans les listes.", "success")
+        flash(_("Fournisseur « %(name)s » désarchivé : il réapparaît dans les listes.", name=supplier.name),
+              "success")
     else:
         archive_supplier(supplier, _user(), remote_addr=request.remote_addr)
-        flash(f"Fournisseur « {supplier.name} » archivé : il n'apparaît plus dans les choix des acheteurs ; "
-              "sa fiche et son historique sont conservés.", "success")
+        flash(_("Fournisseur « %(name)s » archivé : il n'apparaît plus dans les choix des acheteurs ; "
+                "sa fiche et son historique sont conservés.", name=supplier.name), "success")
     return htmx_redirect(_detail_url(supplier))
 
 
@@ -106,8 +109,9 @@ def request_bank_details(supplier_id, access):
         if error.field:
             _field_error(form, error)
         return pages.render_bank(supplier, access, 422 if error.field else 409, bank_form=form,
-                                 bank_error=None if error.field else str(error))
-    notice = "Changement demandé : il attend l'approbation d'un autre utilisateur ; les paiements gardent l'IBAN actuel."
+                                 bank_error=None if error.field else in_user_language(error))
+    notice = _("Changement demandé : il attend l'approbation d'un autre utilisateur ; les paiements gardent "
+               "l'IBAN actuel.")
     if not pages.wants_fragment():
         flash(notice, "success")
         return redirect(_detail_url(supplier, "#supplier-bank"), 303)
@@ -128,9 +132,9 @@ def approve_bank_details(supplier_id, change_id, access):
         else:
             reject_bank_change(change, _user(), remote_addr=request.remote_addr)
     except BankChangeError as error:
-        return pages.render_bank(pages.get_supplier(supplier.id), access, 409, bank_error=str(error))
-    notice = ("Nouvelles coordonnées bancaires approuvées : elles serviront aux prochains paiements."
-              if approving else "Changement de coordonnées bancaires rejeté : l'IBAN actuel reste en vigueur.")
+        return pages.render_bank(pages.get_supplier(supplier.id), access, 409, bank_error=in_user_language(error))
+    notice = (_("Nouvelles coordonnées bancaires approuvées : elles serviront aux prochains paiements.")
+              if approving else _("Changement de coordonnées bancaires rejeté : l'IBAN actuel reste en vigueur."))
     if not pages.wants_fragment():
         flash(notice, "success")
         return redirect(_detail_url(supplier, "#supplier-bank"), 303)
@@ -149,7 +153,7 @@ def new_contact(supplier_id, access):
         return pages.render_contact_form(supplier, access, form, status=422)
     contact = add_contact(supplier, form.contact_data(), _user(), remote_addr=request.remote_addr)
     if not pages.wants_fragment():
-        flash(f"Contact « {contact.name} » ajouté.", "success")
+        flash(_("Contact « %(name)s » ajouté.", name=contact.name), "success")
         return redirect(_detail_url(supplier, "#supplier-contacts"), 303)
     return pages.render_contact_added(supplier, access, contact)
 
@@ -175,7 +179,7 @@ def edit_contact(supplier_id, contact_id, access):
         return pages.render_contact_form(supplier, access, form, contact, 422 if request.method == "POST" else 200)
     contact = update_contact(contact, form.contact_data(), _user(), remote_addr=request.remote_addr)
     if not pages.wants_fragment():
-        flash(f"Contact « {contact.name} » enregistré.", "success")
+        flash(_("Contact « %(name)s » enregistré.", name=contact.name), "success")
         return redirect(_detail_url(supplier, f"#contact-{contact.id}"), 303)
     return pages.render_contact_row(supplier, access, contact)
 
@@ -187,7 +191,7 @@ def remove_contact(supplier_id, contact_id, access):
     contact = _contact(supplier, contact_id)
     delete_contact(contact, _user(), remote_addr=request.remote_addr)
     if not pages.wants_fragment():
-        flash(f"Contact « {contact.name} » supprimé.", "success")
+        flash(_("Contact « %(name)s » supprimé.", name=contact.name), "success")
         return redirect(_detail_url(supplier, "#supplier-contacts"), 303)
     return pages.contact_changed("")  # htmx swaps the row with nothing: it disappears
 
@@ -208,4 +212,4 @@ def iban_filter(value):
 
 @bp.app_template_filter("country_name")
 def country_name_filter(code):
-    return country_name(code)
+    return country_name(code, str(get_locale() or "fr"))

@@ -185,7 +185,7 @@ def test_ops_6_upgrade_from_every_earlier_migration_keeps_data(level, tmp_path):
         database = open_database(url)
         with database.connection_context():
             runner = Runner(database, directory=str(MIGRATIONS_DIR))
-            for name in _migrations()[:number]:  # one by one, as successive releases did
+            for name in [name for name in _migrations() if int(name[:4]) <= number]:  # one by one, as releases did
                 assert runner.up(target=name) == [name]
             rows = _rows_at(number)
             assert rows, "every level has data to carry over"

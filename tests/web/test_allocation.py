@@ -558,3 +558,48 @@ def test_alloc_3_restrict_grant_and_revoke_through_the_page(app, client, login_a
     response = client.post(f"/ventilation/acces/{own.id}/retirer", headers=HX)
     assert response.headers["HX-Retarget"] == "#alloc-axes" and "Vous ne voyez plus cet axe" in _text(response)
     assert "Abracadabra" not in _text(response)
+
+
+# --- LOC-3: axes, the invoice editor and the export in English -----------------------------------
+
+
+def test_loc_3_axes_page_and_editor_in_english(client, login_as, shop):
+    user = login_as("accountant", rights=ACCOUNTANT, shop=shop, language="en")
+    cost_centre, client_axis, values = make_axes(user)
+    page = _text(client.get("/ventilation/"))
+    main = page[page.index("<main"):]
+    for english in ("Analytic axes", "Spending by value", "Export the allocation (CSV)", "New axis", "Create the axis",
+                    "Rename", "Visibility", "Archive", "Add the value", "Sub-value of"):
+        assert english in main, english
+    for french in ("Axes analytiques", "Renommer", "Visibilité", "Archiver", "Ajouter la valeur", "Nouvel axe"):
+        assert french not in main, french
+    duplicate = client.post("/ventilation/axes", headers=HX, data={"axis-new-name": "Client"})
+    assert duplicate.status_code == 422 and "An axis is already called “Client”." in _text(duplicate)
+
+    invoice = make_invoice(shop)
+    editor = _text(client.get(f"/ventilation/facture/{invoice.id}", headers=HX))
+    for english in ("Cost allocation", "Add a line", "Save the allocation", "Recalculate", "Entered as",
+                    "Percentage (%)", "Amount or %", "Left to allocate", "— choose —"):
+        assert english in editor, english
+    short = rows(r0=(cost_centre, values["Commercial"], "amount", "5 000,00"),
+                 r1=(cost_centre, values["Consultant"], "percent", "33,333"))
+    refused = _text(client.post(f"/ventilation/facture/{invoice.id}", data=short, headers=HX))
+    assert "Two decimals at most for a percentage." in refused
+    short = rows(r0=(cost_centre, values["Commercial"], "amount", "5 000,00"),
+                 r1=(cost_centre, values["Consultant"], "amount", "6 000,00"))
+    response = client.post(f"/ventilation/facture/{invoice.id}", data=short, headers=HX)
+    assert response.status_code == 422 and "Left to allocate: €1,000.00." in _text(response)
+    unreadable = rows(r0=(cost_centre, values["Commercial"], "amount", "cinq"))
+    assert "Unreadable amount: write for example" in _text(
+        client.post(f"/ventilation/facture/{invoice.id}", data=unreadable, headers=HX))
+
+
+def test_loc_3_allocation_export_header_in_english(client, login_as, shop):
+    user = login_as("accountant", rights=ACCOUNTANT, shop=shop, language="en")
+    cost_centre, client_axis, values = make_axes(user)
+    invoice = make_invoice(shop)
+    client.post(f"/ventilation/facture/{invoice.id}", headers=HX,
+                data=rows(r0=(cost_centre, values["Commercial"], "amount", "12 000,00")))
+    csv_text = client.get("/ventilation/export.csv").get_data(as_text=True)
+    header = csv_text.lstrip("\ufeff").splitlines()[0]
+    assert header == "Invoice date;Supplier;Invoice no.;Axis;Value;Allocated amount excl. VAT;Currency", header

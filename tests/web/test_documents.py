@@ -308,3 +308,84 @@ def test_loc_3_purchase_order_in_english(client, login_as, shop, identity, tmp_p
         assert english in text, english
     for french in ("Bon de commande", "Désignation", "Fournisseur", "Montant", "Acheteur"):
         assert french not in text, french
+
+
+# --- Shop address (issue 11): receipts print the shop's, purchase orders are delivered there -----
+
+
+def _with_address(shop, address="8 avenue du Port\nBâtiment B", postal_code="13002", city="Marseille"):
+    from models import Shop
+
+    Shop.update(address=address, postal_code=postal_code, city=city).where(Shop.id == shop.id).execute()
+    return Shop.get_by_id(shop.id)
+
+
+def test_doc_2_shop_address_lines_and_delivery_fallback():
+    from models import Shop
+    from portal.company import delivery_address_lines, shop_address_lines
+
+    shop = Shop(name="Halles", address="8 avenue du Port\n\nBâtiment B ", postal_code="13002", city="Marseille")
+    assert shop_address_lines(shop) == ["8 avenue du Port", "Bâtiment B", "13002 Marseille"]
+    assert delivery_address_lines(shop, IDENTITY) == ["8 avenue du Port", "Bâtiment B", "13002 Marseille"]
+    bare = Shop(name="Sans adresse")
+    assert shop_address_lines(bare) == []
+    assert delivery_address_lines(bare, IDENTITY) == ["12 rue des Halles", "75001 Paris"]
+
+
+def test_doc_2_receipt_prints_the_shop_name_and_address(client, merchant, shop, payment_ctx, identity, tmp_path):
+    _with_address(shop)
+    txn = make_transaction(payment_ctx, shop, 4500)
+    author = Operation.get(Operation.kind == Kind.AUTHOR)
+    for layout in ("a4", "ticket"):
+        text = _flat(pdf_text(_receipt(client, txn, author, layout), tmp_path, f"shop-{layout}.pdf", layout=False))
+        for mention in (shop.name, "8 avenue du Port", "Bâtiment B", "13002 Marseille",  # the shop
+                        "Comptoir Démo", "12 rue des Halles", "75001 Paris", "SIRET 552 100 554 00013"):  # head office
+            assert mention in text, (layout, mention)
+        assert not SIXTEEN_DIGITS.search(text), layout
+
+
+def test_doc_2_receipt_of_a_shop_without_address_prints_the_head_office_only(client, merchant, shop, payment_ctx,
+                                                                            identity, tmp_path):
+    txn = make_transaction(payment_ctx, shop, 4500)
+    author = Operation.get(Operation.kind == Kind.AUTHOR)
+    text = _flat(pdf_text(_receipt(client, txn, author), tmp_path, "bare.pdf", layout=False))
+    assert shop.name in text and text.count("12 rue des Halles") == 1 and "Marseille" not in text
+
+
+def test_doc_2_purchase_order_delivered_to_the_shop_address_when_filled(client, login_as, shop, identity, tmp_path):
+    login_as("acheteur", rights=["manage_suppliers"], shop=shop)
+    order = make_order(shop, make_supplier())
+    head_office = _flat(pdf_text(client.get(f"/achats/commandes/{order.id}.pdf").data, tmp_path, "po1.pdf",
+                                 layout=False))
+    # Without a shop address, the head office is both the buyer and the delivery address.
+    assert head_office.count("12 rue des Halles") == 2 and "Marseille" not in head_office
+    _with_address(shop)
+    text = _flat(pdf_text(client.get(f"/achats/commandes/{order.id}.pdf").data, tmp_path, "po2.pdf", layout=False))
+    delivery = text[text.index("Adresse de livraison"):]
+    assert "8 avenue du Port" in delivery and "13002 Marseille" in delivery
+    assert text.count("12 rue des Halles") == 1, "the head office stays the buyer's address, not the delivery's"
+
+
+def test_doc_2_shop_address_edited_on_the_shop_page(client, admin, shop):
+    client.login("admin")
+    page = client.get(f"/admin/shops/{shop.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="address"' in html and 'name="postal_code"' in html and 'name="city"' in html
+    form = {"name": shop.name, "merchant_id": shop.merchant_id, "establishment": "0", "currency": "EUR",
+            "address": "8 avenue du Port", "postal_code": "13002", "city": "Marseille", "default_capture_mode": "AUTO",
+            "default_capture_delay": "0", "default_network": "CB", "gateway": "SIMULATOR", "gateway_key_version": "1"}
+    response = client.post(f"/admin/shops/{shop.id}", data=form)
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+    from models import Shop
+
+    saved = Shop.get_by_id(shop.id)
+    assert (saved.address, saved.postal_code, saved.city) == ("8 avenue du Port", "13002", "Marseille")
+    too_long = client.post(f"/admin/shops/{shop.id}", data={**form, "postal_code": "1" * 17})
+    assert too_long.status_code == 422 and "16 caractères au plus" in too_long.get_data(as_text=True)
+
+
+def test_loc_3_shop_address_fields_in_english(client, login_as, shop):
+    login_as("boss", is_admin=True, language="en")
+    html = client.get(f"/admin/shops/{shop.id}").get_data(as_text=True)
+    assert "Shop address" in html and "Postcode" in html and "Adresse de la boutique" not in html

@@ -397,3 +397,48 @@ def test_ap_cont_1_deliver_mail_command(app, smtp_server, smtp_port):
     assert result.exit_code == 0, result.output
     assert "1 envoyé(s)" in result.output
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [["jeanne@dupont.test"]]
+
+
+# --- LOC-3: the thread and the mail queue in English ---------------------------------------------
+
+
+def test_loc_3_thread_in_english(client, login_as, shop):
+    login_as("accountant", rights=["approve_invoices"], shop=shop, language="en")
+    supplier = _supplier_with_contacts(("Jane Roe", "jane@acme.test"), ("Phone Only", ""))
+    invoice = _invoice(shop, supplier)
+    page = _text(client.get(f"/factures/{invoice.id}"))
+    thread = page[page.index('id="inv-thread"'):]
+    for english in ("Exchanges with the supplier", "No message for this invoice.", "New message", "Type of message",
+                    "Send to the supplier (by e-mail)", "Internal note (the supplier does not see it)", "Post",
+                    "Record a reply received from the supplier", "Save the reply"):
+        assert english in thread, english
+    for french in ("Échanges avec", "Nouveau message", "Publier", "Enregistrer la réponse", "Note interne"):
+        assert french not in thread, french
+    empty = client.post(f"/messages/facture/{invoice.id}", headers=HX,
+                        data={"message-kind": "OUT", "message-recipient": "0", "message-body": "  "})
+    assert empty.status_code == 422 and "Write the message before sending it." in _text(empty)
+    note = client.post(f"/messages/facture/{invoice.id}", headers=HX,
+                       data={"message-kind": "NOTE", "message-recipient": "0", "message-body": "Call the shop."})
+    html = _text(note)
+    assert note.status_code == 200 and "Internal note saved." in html and "Internal note</span>" in html
+    wrong_contact = client.post(f"/messages/facture/{invoice.id}/reponse", headers=HX,
+                                data={"reply-contact": "999999", "reply-body": "Yes."})
+    assert wrong_contact.status_code == 422 and "Choose the supplier's contact who replied." in _text(wrong_contact)
+
+
+def test_loc_3_mail_queue_in_english(client, login_as, shop):
+    login_as("boss", is_admin=True, language="en")
+    supplier = _supplier_with_contacts(("Jane Roe", "jane@acme.test"))
+    invoice = _invoice(shop, supplier)
+    mail = enqueue("jane@acme.test", "Subject", "Body", invoice=invoice)
+    OutgoingMail.update(status="FAILED", attempts=10, last_error="550 refused").where(OutgoingMail.id == mail.id).execute()
+    page = _text(client.get("/messages/file"))
+    for english in ("E-mail queue", "Waiting", "Sent", "Failed", "SMTP server", "Attempts", "Last error", "Try again",
+                    "No e-mail waiting.", "No e-mail sent yet."):
+        assert english in page, english
+    for french in ("File des courriels", "En attente", "En échec", "Tentatives", "Réessayer", "Aucun courriel"):
+        assert french not in page, french
+    retried = client.post(f"/messages/file/{mail.id}/reessayer", headers=HX)
+    assert retried.status_code == 200 and "E-mail queued again" in _text(retried) and "Waiting" in _text(retried)
+    again = client.post(f"/messages/file/{mail.id}/reessayer", headers=HX)
+    assert again.status_code == 409 and "This e-mail is no longer failed: reload the page." in _text(again)

@@ -500,3 +500,41 @@ def test_loc_3_payables_pages_in_english(client, login_as, shop, company):
     panel = _text(_pay(client, invoice, "20,00"))
     assert "Payment of €20.00 recorded; €80.00 left to pay." in panel and "Record a payment" in panel
     assert "Transfer" in panel and "TRANSFER" not in panel.replace('value="TRANSFER"', "")
+
+
+def test_loc_3_payment_and_batch_refusals_in_english(client, login_as, shop, company):
+    login_as("treasurer_en", rights=["pay_invoices", "approve_invoices", "manage_suppliers"], shop=shop, language="en")
+    invoice = _invoice(shop, make_supplier(iban=IBAN_A))
+    too_much = _pay(client, invoice, "100,01")
+    assert too_much.status_code == 409
+    assert "The amount (€100.01) is above what is left to pay (€100.00)." in _text(too_much)
+    decimals = _pay(client, invoice, "12,345")
+    assert decimals.status_code == 422 and "Too many decimals: 2 at most for EUR." in _text(decimals)
+    dollars = _invoice(shop, make_supplier(iban=IBAN_B), currency="USD", number="F-USD")
+    batch = _batch(client, shop, [(dollars, "10,00")], headers=HX_BATCH)
+    assert batch.status_code == 409
+    assert "Invoice no. F-USD (Fournitures Dupont): a SEPA transfer is made in euros, this invoice is in USD." \
+        in _text(batch)
+
+
+@pytest.mark.parametrize("name, iban, says, not_says", [
+    ("", "", "The company's legal name and IBAN (the account debited) are not filled in", "is not filled in"),
+    ("Comptoir Démo SARL", "", "The company's IBAN (the account debited) is not filled in", "legal name"),
+    ("", "FR7630004000031234567890143", "The company's legal name is not filled in", "IBAN"),
+])
+def test_ap_pay_1_warning_names_exactly_what_the_company_lacks(client, login_as, shop, name, iban, says, not_says):
+    save_company_details(CompanyDetails(name, "552100554", iban, ""), None)
+    login_as("treasurer_en", rights=["pay_invoices"], shop=shop, language="en")
+    _invoice(shop, make_supplier(iban=IBAN_A))
+    page = _text(client.get("/reglements/"))
+    warning = page.split('<p class="alert-box">', 1)[1].split("</p>", 1)[0]
+    assert says in warning and not_says not in warning.split(":", 1)[0]
+
+
+def test_ap_pay_1_batch_refusal_names_exactly_what_the_company_lacks(client, treasurer, shop):
+    save_company_details(CompanyDetails("Comptoir Démo SARL", "552100554", "", ""), None)
+    invoice = _invoice(shop, make_supplier(iban=IBAN_A))
+    response = _batch(client, shop, [(invoice, "100,00")], headers=HX_BATCH)
+    text = _text(response)
+    assert response.status_code == 409 and "Renseignez d'abord l'IBAN de la société" in text
+    assert "raison sociale" not in text.split("Renseignez d'abord", 1)[1].split(")", 1)[0]

@@ -467,3 +467,82 @@ def test_auth_2_approving_invoices_is_not_enough_to_approve_bank_details(client,
         assert response.status_code == 403
     assert BankDetailsChange.get_by_id(change.id).status == "PENDING"
     assert Supplier.get_by_id(supplier.id).iban == ""
+
+
+# --- LOC-3: the supplier pages in English --------------------------------------------------------
+
+FRENCH_WORDS = ("Fournisseur", "Enregistrer", "Annuler", "Rechercher", "Modifier", "Supprimer", "Coordonnées",
+                "Délai", "Aucun", "Pays", "Adresse", "Téléphone", "Identité", "Archiver", "Demander")
+
+
+def _main_text(response):
+    """The visible text of the page's main part, tags and scripts left out."""
+    html = response.get_data(as_text=True)
+    main = re.search(r"<main[^>]*>(.*)</main>", html, re.S)
+    body = main.group(1) if main else html
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def _no_french(text, *user_data):
+    for data in user_data:
+        text = text.replace(data, " ")
+    found = [word for word in FRENCH_WORDS if word in text]
+    assert not found, f"French left in English: {found}"
+
+
+@pytest.fixture
+def english_buyer(login_as, shop):
+    return login_as("buyer", rights=["manage_suppliers"], shop=shop, language="en")
+
+
+def test_loc_3_supplier_list_and_detail_in_english(client, english_buyer):
+    supplier = make_supplier(name="Acme Ltd", siret=SIRET, vat_number=VAT)
+    SupplierContact.create(supplier=supplier, name="Jane Roe", email="jane@acme.test", phone="")
+    request_bank_change(supplier, IBAN, BIC, english_buyer)
+    listing = client.get("/fournisseurs/")
+    text = _main_text(listing)
+    assert "Suppliers" in text and "New supplier" in text and "1 supplier" in text and "IBAN to approve" in text
+    _no_french(text, "Acme Ltd", "Lyon")
+    detail = _main_text(client.get(f"/fournisseurs/{supplier.id}"))
+    for english in ("Identity", "Bank details", "Change waiting for approval", "Another user must approve this change.",
+                    "Contacts", "History", "Change of bank details requested", "Payment terms", "30 days", "France"):
+        assert english in detail, english
+    _no_french(detail, "Acme Ltd", "Lyon", "Jane Roe")
+
+
+def test_loc_3_supplier_form_errors_in_english(client, english_buyer):
+    page = client.get("/fournisseurs/nouveau")
+    assert page.status_code == 200
+    assert "Legal name" in _main_text(page) and "Payment terms (days)" in _main_text(page)
+    _no_french(_main_text(page))
+    refused = client.post("/fournisseurs/nouveau", data=_supplier_form(
+        name="", siret="732 829 320 00075", vat_number="DE123", payment_terms_days="400"))
+    assert refused.status_code == 422
+    html = html_module.unescape(refused.get_data(as_text=True))
+    assert _field_error(html, "name") == "Enter the supplier's name."
+    assert _field_error(html, "siret") == "Invalid SIRET check digit: a digit is wrong or swapped, check the 14 digits."
+    assert "but the supplier's country is France" in _field_error(html, "vat_number")
+    assert _field_error(html, "payment_terms_days") == "Between 0 and 365 days."
+    _no_french(_main_text(refused), "Papeterie Martin", "3 rue des Lilas", "Lyon")
+
+
+def test_loc_3_bank_and_contact_refusals_and_flashes_in_english(client, english_buyer):
+    supplier = make_supplier(name="Acme Ltd")
+    same = client.post(f"/fournisseurs/{supplier.id}/coordonnees-bancaires", headers=HX,
+                       data={"iban": "FR76 3000 6000 0112 3456 7890 188", "bic": ""})
+    assert same.status_code == 422
+    assert "Invalid IBAN check digits" in _field_error(html_module.unescape(same.get_data(as_text=True)), "iban")
+    asked = client.post(f"/fournisseurs/{supplier.id}/coordonnees-bancaires", headers=HX, data={"iban": IBAN, "bic": BIC})
+    assert asked.status_code == 200
+    assert "Change requested: it waits for another user's approval" in html_module.unescape(asked.get_data(as_text=True))
+    again = client.post(f"/fournisseurs/{supplier.id}/coordonnees-bancaires", headers=HX, data={"iban": NEW_IBAN})
+    assert again.status_code == 409
+    assert "A change of bank details is already waiting for approval" in html_module.unescape(again.get_data(as_text=True))
+    contact = client.post(f"/fournisseurs/{supplier.id}/contacts", data={
+        "contact-new-name": "Jane Roe", "contact-new-email": "", "contact-new-phone": ""})
+    assert contact.status_code == 422
+    assert "Enter at least an e-mail address or a phone number." in html_module.unescape(contact.get_data(as_text=True))
+    added = client.post(f"/fournisseurs/{supplier.id}/contacts", follow_redirects=True, data={
+        "contact-new-name": "Jane Roe", "contact-new-email": "jane@acme.test", "contact-new-phone": ""})
+    assert "Contact “Jane Roe” added." in html_module.unescape(added.get_data(as_text=True))
