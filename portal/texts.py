@@ -67,7 +67,9 @@ def in_user_language(value):
     from flask import has_request_context
 
     if not has_request_context():
-        return localized(value, lambda text, **values: text % values if values else text)
+        return str(localized(value, lambda text, **values: text % values if values else text))
     from flask_babel import get_locale, gettext
 
-    return localized(value, gettext, str(get_locale() or "fr"))
+    shown = localized(value, gettext, str(get_locale() or "fr"))
+    # A plain French string, or a refusal that carries only its French message: looked up as a whole.
+    return gettext(str(value)) if shown is value or not isinstance(shown, str) else shown

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import MoneyError, parse_amount
 from portal.purchasing.forms import CURRENCIES, LineForm, LinesMixin
+from portal.texts import in_user_language
 
 KINDS = [("INVOICE", _l("Facture")), ("CREDIT_NOTE", _l("Avoir")), ("DEPOSIT", _l("Facture d'acompte"))]
 PRICE_MODES = [("pct", _l("En pourcentage du prix commandé")), ("amount", _l("En montant par ligne")),
@@ -92,4 +93,4 @@ class TolerancesForm(FlaskForm):
         try:
             self.amount_minor = parse_amount(field.data, "EUR", allow_zero=True)
         except MoneyError as error:
-            raise ValidationError(_(str(error)))
+            raise ValidationError(in_user_language(error))

@@ -22,6 +22,7 @@ from portal.invoices.service import (DuplicateInvoice, ShareRefused, apply_actio
 from portal.money import MoneyError, format_amount_input, parse_amount
 from portal.numbers import parse_id
 from portal.purchasing.views import supplier_choices
+from portal.texts import in_user_language
 
 
 def _store():
@@ -242,7 +243,7 @@ def shares(invoice_id):
             try:
                 amounts[purchase_request] = parse_amount(raw, invoice.currency, allow_zero=True)
             except MoneyError as error:
-                errors.append(f"{purchase_request.number} : {_(str(error))}")
+                errors.append(f"{purchase_request.number} : {in_user_language(error)}")
     if not errors:
         try:
             set_request_shares(invoice, amounts, current_user._get_current_object())

@@ -16,6 +16,7 @@ from portal.payments.instalments import (BASE_REFERENCE_MAX, EVERY_N_DAYS, MAX_I
                                          MIN_INSTALMENTS, MONTHLY, check_schedule)
 from portal.payments.lifecycle import MAX_CAPTURE_DELAY
 from portal.payments.wallets import WALLET_ID_SHAPE
+from portal.texts import in_user_language
 
 CURRENCIES = [("EUR", _l("EUR — euro")), ("USD", _l("USD — dollar américain")), ("GBP", _l("GBP — livre sterling")),
               ("CHF", _l("CHF — franc suisse")), ("JPY", _l("JPY — yen")), ("KWD", _l("KWD — dinar koweïtien"))]
@@ -47,7 +48,7 @@ class AmountField(StringField):
         try:
             self.minor = parse_amount(self.data, form.amount_currency())
         except MoneyError as error:
-            raise ValidationError(_(str(error)))
+            raise ValidationError(in_user_language(error))
 
 
 class CardFields:
@@ -62,7 +63,7 @@ class CardFields:
         try:
             self.card_digits = check_number(field.data)
         except CardError as error:
-            raise ValidationError(_(str(error)))
+            raise ValidationError(in_user_language(error))
         self.networks = detect_networks(self.card_digits)
         field.data = spaced(self.card_digits)
 
@@ -74,14 +75,14 @@ class CardFields:
         try:
             self.expiry_value = parse_expiry(field.data, self._today)
         except CardError as error:
-            raise ValidationError(_(str(error)))
+            raise ValidationError(in_user_language(error))
         field.data = str(self.expiry_value)  # 1229, 12/2029 or 12 / 29 are shown 12/29
 
     def validate_cvv(self, field):
         try:
             check_cvv(field.data, self.networks)
         except CardError as error:
-            raise ValidationError(_(str(error)))
+            raise ValidationError(in_user_language(error))
 
 
 class NewPaymentForm(CardFields, FlaskForm):
@@ -211,7 +212,7 @@ class InstalmentForm(CardFields, FlaskForm):
                 amount = parse_amount(entry.form.amount.data, currency)
             except MoneyError as error:
                 amount = None
-                entry.form.amount.errors = [_(str(error))]
+                entry.form.amount.errors = [in_user_language(error)]
             lines.append((day, amount))
         if self.amount.minor is None:
             return False

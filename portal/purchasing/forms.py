@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import MAX_MINOR_UNITS, MoneyError, parse_amount
 from portal.purchasing.amounts import VAT_RATES, QuantityError, format_rate, line_net, parse_quantity
+from portal.texts import in_user_language
 
 CURRENCIES = [("EUR", "EUR"), ("USD", "USD"), ("GBP", "GBP"), ("CHF", "CHF"), ("JPY", "JPY")]
 
@@ -27,14 +28,14 @@ class LineForm(Form):
         try:
             self.quantity_milli = parse_quantity(field.data)
         except QuantityError as error:
-            raise ValidationError(_(str(error)))
+            raise ValidationError(in_user_language(error))
 
     def validate_unit_price(self, field):
         currency = getattr(self.meta, "currency", None) or "EUR"
         try:
             self.unit_price_minor = parse_amount(field.data, currency, allow_zero=True)
         except MoneyError as error:
-            raise ValidationError(_(str(error)))
+            raise ValidationError(in_user_language(error))
         if self.quantity_milli is not None and line_net(self.quantity_milli, self.unit_price_minor) > MAX_MINOR_UNITS:
             raise ValidationError(_("Montant de la ligne trop élevé : réduisez la quantité ou le prix."))
 

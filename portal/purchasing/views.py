@@ -16,6 +16,7 @@ from portal.purchasing.service import (ORDER_STATUS_LABELS, DeliveryRefused, cor
                                        create_request, delete_delivery, document_totals, note_locked,
                                        order_from_request, order_status, over_deliveries, received_by_line,
                                        record_delivery)
+from portal.texts import in_user_language
 
 
 def _visible_shops():
@@ -166,7 +167,7 @@ def _posted_quantities(order):
         try:
             received[line.id] = parse_quantity(raw)
         except QuantityError as error:
-            errors[line.id] = _(str(error))
+            errors[line.id] = in_user_language(error)
     return received, errors
 
 
@@ -191,7 +192,7 @@ def receive(order_id):
             note = record_delivery(order, received, current_user._get_current_object(), form.received_on.data,
                                    form.reference.data or "")
         except DeliveryRefused as refused:
-            form.reference.errors = list(form.reference.errors) + [_(str(refused))]
+            form.reference.errors = list(form.reference.errors) + [in_user_language(refused)]
         else:
             flash(_("Réception du %(date)s enregistrée.", date=format_date(note.received_on, "dd/MM/yyyy")), "success")
             _flash_over_delivery(order)
@@ -221,7 +222,7 @@ def correct_note(note_id):
             correct_delivery(note, received, current_user._get_current_object(), form.received_on.data,
                              form.reference.data or "")
         except DeliveryRefused as refused:
-            form.reference.errors = list(form.reference.errors) + [_(str(refused))]
+            form.reference.errors = list(form.reference.errors) + [in_user_language(refused)]
         else:
             flash(_("Bon de livraison du %(date)s corrigé.", date=format_date(note.received_on, "dd/MM/yyyy")),
                   "success")
@@ -244,7 +245,7 @@ def delete_note(note_id):
     try:
         delete_delivery(note, current_user._get_current_object())
     except DeliveryRefused as refused:
-        flash(_(str(refused)), "error")
+        flash(in_user_language(refused), "error")
     else:
         flash(_("Bon de livraison supprimé ; les écarts des factures de la commande sont recalculés."), "success")
     target = url_for("purchasing.order_detail", order_id=order.id)

@@ -203,3 +203,16 @@ def test_loc_3_instalment_form_in_english(client, login_as, shop, clock):
     page = client.get("/transactions/echelonne").get_data(as_text=True)
     assert "Payment in instalments" in page and "Number of instalments" in page
     assert "Montant" not in page.split("<main", 1)[-1]
+
+
+def test_loc_3_amount_refusal_with_values_in_english(client, login_as, shop):
+    """A refusal that carries values (decimals, currency) is translated whole, not left French (LOC-3)."""
+    login_as("merchant", rights=ALL_RIGHTS, shop=shop, language="en")
+    page = client.get("/transactions/nouveau").get_data(as_text=True)
+    response = client.post("/transactions/nouveau", data={
+        "shop": _hidden(page, "shop"), "card_number": "4300000000000900", "expiry": "1229", "cvv": "123",
+        "reference": "REF2", "amount": "12,3456", "currency": "EUR", "capture_mode": "AUTO", "capture_delay": "0",
+        "idempotency_key": _hidden(page, "idempotency_key")})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Too many decimals: 2 at most for EUR." in body and "Trop de décimales" not in body
