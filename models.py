@@ -927,3 +927,25 @@ class InvoiceBooking(BaseModel):
 
 
 ALL_MODELS += [ClosedPeriod, LedgerEntry, LedgerLine, InvoiceBooking]
+
+
+class BankAccount(BaseModel):
+    """A bank account of the company and its balance at the start of a day (AP-CASH-1): the
+    cash-flow page runs its totals from there. A shop's card remittances and supplier payments
+    reach the first account entered for that shop."""
+
+    shop = ForeignKeyField(Shop, backref="bank_accounts", on_delete="RESTRICT")
+    label = CharField(max_length=70)
+    iban = CharField(max_length=34)
+    currency = CharField(max_length=3, default="EUR")
+    opening_balance = BigIntegerField()  # minor units, negative for an overdraft
+    opening_date = DateField()  # the balance before that day's movements
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "bank_account"
+
+
+ALL_MODELS += [BankAccount]

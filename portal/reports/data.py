@@ -1,64 +1,138 @@
-"""What the reports read: outstanding payables, expected card remittances, spend by supplier and
-month — always within the user's shops (spend by analytic value: portal.allocation.service)."""
+"""What the reports read, summed by the database: payables and card remittances per shop and day,
+realised bank movements, bank accounts, spend by supplier and month — always within the user's
+shops (spend by analytic value: portal.allocation.service)."""
 import datetime
 
 from peewee import JOIN, SQL, Case, fn
 
-from models import DepositDeduction, Invoice, Operation, Supplier, SupplierPayment, Transaction
+from models import DepositDeduction, Invoice, Operation, Supplier, SupplierPayment, Transaction, Unpaid
 from portal.database import is_postgres
 from portal.invoices.lifecycle import InvoiceStatus as S
 from portal.payments.lifecycle import OperationKind, TransactionState
+from portal.reports.cashflow import Flow
 
 PAYABLE = (S.RECEIVED, S.IN_HAND, S.APPROVED, S.PARTIALLY_APPROVED, S.PARTIALLY_PAID, S.DISPUTED, S.SUSPENDED)
 SPENT = tuple(status for status in S if status != S.REFUSED)
 
 
-def _sums(model, key_field, amount_field, ids):
-    if not ids:
-        return {}
-    rows = (model.select(key_field.alias("key"), fn.SUM(amount_field).alias("total"))
-            .where(key_field.in_(ids)).group_by(key_field))
-    return {row.key: int(row.total) for row in rows.objects()}
+def _day(value):
+    """A date from what the database gives back for DATE(…): SQLite answers with text."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
-def outstanding_payables(shop_ids, currency):
-    """[(invoice, outstanding)] of invoices still to pay, credit notes aside."""
-    invoices = list(Invoice.select(Invoice, Supplier).join(Supplier)
-                    .where(Invoice.shop.in_(shop_ids) & Invoice.status.in_(PAYABLE)
-                           & (Invoice.kind != "CREDIT_NOTE") & (Invoice.currency == currency))
-                    .order_by(Invoice.due_date))
-    ids = [invoice.id for invoice in invoices]
-    paid = _sums(SupplierPayment, SupplierPayment.invoice, SupplierPayment.amount, ids)
-    deducted = _sums(DepositDeduction, DepositDeduction.invoice, DepositDeduction.amount, ids)
-    result = []
-    for invoice in invoices:
-        left = invoice.total_gross - paid.get(invoice.id, 0) - deducted.get(invoice.id, 0)
-        if left > 0:
-            result.append((invoice, left))
-    return result
+def _flows(query, sign=1):
+    """[Flow] from a query of (shop id, day, total) rows."""
+    return [Flow(shop_id, _day(day), sign * int(total)) for shop_id, day, total in query.tuples()
+            if day is not None and total]
 
 
-def expected_remittances(shop_ids, currency, include_to_validate):
-    """(day, amount, label) of card money still to reach the bank: remittances by capture day,
-    refunds waiting to be sent as outflows."""
+def _outstanding(shop_ids, currency):
+    """The WHERE of invoices still to pay (credit notes aside) and the amount left on each, per row
+    in SQL: paid and deducted amounts by correlated sums, so nothing is loaded per invoice."""
+    paid = SupplierPayment.select(fn.SUM(SupplierPayment.amount)).where(SupplierPayment.invoice == Invoice.id)
+    deducted = DepositDeduction.select(fn.SUM(DepositDeduction.amount)).where(DepositDeduction.invoice == Invoice.id)
+    left = Invoice.total_gross - fn.COALESCE(paid, 0) - fn.COALESCE(deducted, 0)
+    where = (Invoice.shop.in_(shop_ids) & Invoice.status.in_(PAYABLE) & (Invoice.kind != "CREDIT_NOTE")
+             & (Invoice.currency == currency) & (left > 0))
+    return where, left
+
+
+def payables_per_day(shop_ids, currency, today):
+    """[(shop id, due day, amount left, number of invoices)] of the invoices still to pay, summed by
+    the database per shop and due day (an invoice without a due date is due today). Payments and
+    deductions are summed once per invoice in joined subqueries: one pass over the invoices."""
+    if not shop_ids:
+        return []
+    paid = (SupplierPayment.select(SupplierPayment.invoice, fn.SUM(SupplierPayment.amount).alias("total"))
+            .group_by(SupplierPayment.invoice).alias("paid_sums"))
+    deducted = (DepositDeduction.select(DepositDeduction.invoice, fn.SUM(DepositDeduction.amount).alias("total"))
+                .group_by(DepositDeduction.invoice).alias("deducted_sums"))
+    left = Invoice.total_gross - fn.COALESCE(paid.c.total, 0) - fn.COALESCE(deducted.c.total, 0)
+    due = fn.COALESCE(Invoice.due_date, today)
+    query = (Invoice.select(Invoice.shop, due, fn.SUM(left), fn.COUNT(Invoice.id))
+             .join(paid, JOIN.LEFT_OUTER, on=(paid.c.invoice_id == Invoice.id))
+             .join(deducted, JOIN.LEFT_OUTER, on=(deducted.c.invoice_id == Invoice.id))
+             .where(Invoice.shop.in_(shop_ids) & Invoice.status.in_(PAYABLE) & (Invoice.kind != "CREDIT_NOTE")
+                    & (Invoice.currency == currency) & (left > 0))
+             .group_by(Invoice.shop, due))
+    return [(shop_id, _day(day), int(total), count) for shop_id, day, total, count in query.tuples()]
+
+
+def payables_by_day(shop_ids, currency, today):
+    """[Flow] of the amounts left to pay per shop and due day."""
+    return [Flow(shop_id, day, total) for shop_id, day, total, _count in payables_per_day(shop_ids, currency, today)]
+
+
+def scheduled_payments_by_day(shop_ids, currency, today):
+    """[Flow] of supplier payments recorded with a date after today (a transfer not executed yet):
+    they leave the bank on that day; the invoice's outstanding amount no longer counts them."""
+    if not shop_ids:
+        return []
+    return _flows(SupplierPayment.select(Invoice.shop, SupplierPayment.paid_on, fn.SUM(SupplierPayment.amount))
+                  .join(Invoice).where(Invoice.shop.in_(shop_ids) & (Invoice.currency == currency)
+                                       & (SupplierPayment.paid_on > today))
+                  .group_by(Invoice.shop, SupplierPayment.paid_on))
+
+
+def remittances_by_day(shop_ids, currency, include_to_validate):
+    """[Flow] of card money still to reach the bank, per shop and capture day (cancelled parts out)."""
+    if not shop_ids:
+        return []
     states = [TransactionState.TO_CAPTURE, TransactionState.TO_AUTHORIZE]
     if include_to_validate:
         states += [TransactionState.TO_VALIDATE, TransactionState.TO_VALIDATE_NO_AUTH]
     cancelled = (Operation.select(Operation.transaction, fn.SUM(Operation.amount).alias("cancelled"))
                  .where((Operation.kind == OperationKind.CANCEL) & Operation.succeeded)
                  .group_by(Operation.transaction).alias("cancelled_ops"))
-    rows = (Transaction.select(Transaction.capture_date, Transaction.amount, Transaction.reference,
-                               fn.COALESCE(cancelled.c.cancelled, 0).alias("cancelled"))
-            .join(cancelled, JOIN.LEFT_OUTER, on=(cancelled.c.transaction_id == Transaction.id))
-            .where(Transaction.shop.in_(shop_ids) & Transaction.state.in_(states)
-                   & (Transaction.currency == currency)))
-    inflows = [(row.capture_date, row.amount - int(row.cancelled), row.reference) for row in rows.objects()
-               if row.capture_date is not None and row.amount - int(row.cancelled) > 0]
-    credits = (Operation.select(Operation.at, Operation.amount, Transaction.reference).join(Transaction)
-               .where((Operation.kind == OperationKind.CREDIT) & (Operation.remittance_status == "TO_SEND")
-                      & Transaction.shop.in_(shop_ids) & (Transaction.currency == currency)))
-    refunds = [(op.at.date(), op.amount, op.transaction.reference) for op in credits]
-    return inflows, refunds
+    left = Transaction.amount - fn.COALESCE(cancelled.c.cancelled, 0)
+    return _flows(Transaction.select(Transaction.shop, Transaction.capture_date, fn.SUM(left))
+                  .join(cancelled, JOIN.LEFT_OUTER, on=(cancelled.c.transaction_id == Transaction.id))
+                  .where(Transaction.shop.in_(shop_ids) & Transaction.state.in_(states)
+                         & (Transaction.currency == currency) & Transaction.capture_date.is_null(False) & (left > 0))
+                  .group_by(Transaction.shop, Transaction.capture_date))
+
+
+def refunds_by_day(shop_ids, currency):
+    """[Flow] of card refunds waiting to be sent to the bank, per shop and day asked."""
+    if not shop_ids:
+        return []
+    day = fn.DATE(Operation.at)
+    return _flows(Operation.select(Transaction.shop, day, fn.SUM(Operation.amount)).join(Transaction)
+                  .where((Operation.kind == OperationKind.CREDIT) & (Operation.remittance_status == "TO_SEND")
+                         & Transaction.shop.in_(shop_ids) & (Transaction.currency == currency))
+                  .group_by(Transaction.shop, day))
+
+
+def realised_by_day(shop_ids, card_shop_ids, currency, since, today):
+    """[Flow] of the movements that already reached the bank from `since` to today (both
+    included), signed, per shop and day: card remittances and refunds sent and unpaids (of the
+    shops whose cards the user sees), supplier payments. Four grouped queries whatever the size."""
+    flows = []
+    start, end = datetime.datetime.combine(since, datetime.time()), datetime.datetime.combine(
+        today + datetime.timedelta(days=1), datetime.time())
+    if card_shop_ids:
+        sent = fn.DATE(Operation.sent_at)
+        for kind, sign in ((OperationKind.CAPTURE, 1), (OperationKind.CREDIT, -1)):
+            flows += _flows(Operation.select(Transaction.shop, sent, fn.SUM(Operation.amount)).join(Transaction)
+                            .where((Operation.kind == kind) & Operation.succeeded
+                                   & (Operation.remittance_status == "ACCEPTED")
+                                   & (Operation.sent_at >= start) & (Operation.sent_at < end)
+                                   & Transaction.shop.in_(card_shop_ids) & (Transaction.currency == currency))
+                            .group_by(Transaction.shop, sent), sign)
+        flows += _flows(Unpaid.select(Transaction.shop, Unpaid.unpaid_date, fn.SUM(Unpaid.amount)).join(Transaction)
+                        .where(Transaction.shop.in_(card_shop_ids) & (Transaction.currency == currency)
+                               & Unpaid.unpaid_date.between(since, today))
+                        .group_by(Transaction.shop, Unpaid.unpaid_date), -1)
+    if shop_ids:
+        flows += _flows(SupplierPayment.select(Invoice.shop, SupplierPayment.paid_on, fn.SUM(SupplierPayment.amount))
+                        .join(Invoice).where(Invoice.shop.in_(shop_ids) & (Invoice.currency == currency)
+                                             & SupplierPayment.paid_on.between(since, today))
+                        .group_by(Invoice.shop, SupplierPayment.paid_on), -1)
+    return flows
 
 
 def spend_filters(query, args):
@@ -116,12 +190,8 @@ def overdue_totals(shop_ids, currency, today):
 
 
 def _overdue_where(shop_ids, currency, today):
-    paid = SupplierPayment.select(fn.SUM(SupplierPayment.amount)).where(SupplierPayment.invoice == Invoice.id)
-    deducted = DepositDeduction.select(fn.SUM(DepositDeduction.amount)).where(DepositDeduction.invoice == Invoice.id)
-    left = Invoice.total_gross - fn.COALESCE(paid, 0) - fn.COALESCE(deducted, 0)
-    where = (Invoice.shop.in_(shop_ids) & Invoice.status.in_(PAYABLE) & (Invoice.kind != "CREDIT_NOTE")
-             & (Invoice.currency == currency) & (Invoice.due_date < today) & (left > 0))
-    return where, left
+    where, left = _outstanding(shop_ids, currency)
+    return where & (Invoice.due_date < today), left
 
 
 def invoices_for_export(shop_ids, currency, args):

@@ -122,6 +122,11 @@ ROWS = {
         ("invoice_booking", {"id": 1, "invoice_id": 1, "exchange_rate": 920000, "nature": "GOODS",
                              "reverse_charge": "", "line_rates": '{"1": 550}', "updated_by_id": 1, "updated_at": AT}),
     ],
+    15: [
+        ("bank_account", {"id": 1, "shop_id": 1, "label": "Compte courant", "iban": "FR7630006000011234567890189",
+                          "currency": "EUR", "opening_balance": -25000, "opening_date": DAY, "created_by_id": 1,
+                          "created_at": AT, "updated_at": AT}),
+    ],
 }
 
 # Columns added to an existing table later, with the value a row written at that level has.
@@ -198,7 +203,7 @@ def test_ops_6_upgrade_from_every_earlier_migration_keeps_data(level, tmp_path):
                     database.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                          f"(SELECT max(id) FROM \"{table}\"))")
 
-            assert runner.up() == _migrations()[number:]
+            assert runner.up() == [name for name in _migrations() if int(name[:4]) > number]
 
             with database.bind_ctx(models.ALL_MODELS):
                 for table, row in rows:
