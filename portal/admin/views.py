@@ -244,3 +244,10 @@ def fraud_profile():
     versions = FraudProfileRow.select().order_by(FraudProfileRow.version.desc()).limit(20)
     return render_template("admin/fraud.html", form=form, profile=profile, versions=versions), \
         422 if form.errors else 200
+
+
+@bp.app_template_global("describe_action")
+def describe_action_global(code):
+    from portal.audit_labels import describe_action
+
+    return describe_action(code)
