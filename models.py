@@ -949,3 +949,20 @@ class BankAccount(BaseModel):
 
 
 ALL_MODELS += [BankAccount]
+
+
+class SavedView(BaseModel):
+    """A named filter set of the transaction list, per user (PAY-SRCH-3): the list's query string,
+    read again through the search's own checks when it is opened."""
+
+    user = ForeignKeyField(User, backref="saved_views", on_delete="CASCADE")
+    name = CharField(max_length=80)
+    query = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "saved_view"
+        indexes = ((("user", "name"), True),)
+
+
+ALL_MODELS += [SavedView]

@@ -2,13 +2,13 @@
 the shared objects (suppliers, analytic axes, evaluation grids) that pages link to."""
 import datetime
 
-from models import SupplierContact
+from models import BankAccount, SupplierContact, WalletCard
 from portal.allocation.service import create_axis, create_value
 from portal.evaluations.service import create_grid, evaluate_supplier, grid_criteria
 from portal.invoices.service import InvoiceData, LineData, apply_action, create_invoice, store_upload
 from portal.messages.queue import enqueue
 from portal.payables.service import CompanyDetails, create_batch, save_company_details
-from portal.purchasing.service import LineInput, create_request
+from portal.purchasing.service import LineInput, create_request, record_delivery
 from tests.factories import make_order, make_supplier, make_transaction
 
 TODAY = datetime.date.today()
@@ -46,6 +46,15 @@ def make_shop_objects(shop, owner, supplier, payment_ctx, store, mark):
     batch = create_batch(shop, [(to_pay.id, 5000)], TODAY, owner, store)
     mail = enqueue("fournisseur@example.com", f"{mark} sujet", f"{mark} corps", invoice=invoice)
     upload = store_upload(store, b"%PDF-1.4 " + mark.encode(), "application/pdf", f"{mark}.pdf", owner)
-    return {"transaction_id": txn.id, "operation_id": txn.operations.get().id, "request_id": purchase_request.id,
+    # The cash-flow page's opening balance (AP-CASH-1), a delivery note to correct or delete (AP-MATCH-1),
+    # a card in a customer wallet (PAY-WAL-1).
+    account = BankAccount.create(shop=shop, label=f"{mark} compte", iban="FR7630006000011234567890189",
+                                 opening_balance=424242, opening_date=TODAY)
+    note = record_delivery(order, {order.lines.get().id: 1000}, owner, TODAY, f"{mark}BL")
+    wallet = WalletCard.create(shop=shop, wallet_id=f"{mark}W1", mean_id=f"wm_{mark.lower()}1", card_token=txn.card_token,
+                               last4="0900", network="CB", networks="CB,VISA", label=f"{mark} carte",
+                               expiry_year=TODAY.year + 2, expiry_month=12)
+    return {"wallet_id": wallet.wallet_id, "mean_id": wallet.mean_id, "note_id": note.id,
+            "transaction_id": txn.id, "operation_id": txn.operations.get().id, "request_id": purchase_request.id,
             "order_id": order.id, "invoice_id": invoice.id, "batch_id": batch.id, "mail_id": mail.id,
-            "upload_id": upload.id, "shop_id": shop.id, "user_id": owner.id}
+            "upload_id": upload.id, "shop_id": shop.id, "user_id": owner.id, "bank_account_id": account.id}

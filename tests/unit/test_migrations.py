@@ -102,6 +102,10 @@ ROWS = {
                            "invoice_id": 1, "status": "SENT", "attempts": 1, "last_error": "",
                            "next_attempt_at": AT, "sent_at": AT, "created_at": AT}),
     ],
+    10: [
+        ("saved_view", {"id": 1, "user_id": 1, "name": "Gros paniers", "query": "montant_min=100&tri=montant",
+                        "created_at": AT}),
+    ],
     11: [
         ("wallet_card", {"id": 1, "shop_id": 1, "wallet_id": "CLIENT-1", "mean_id": "wm_ancien", "card_token": "tok_ancien",
                          "last4": "0900", "network": "CB", "networks": "CB,VISA", "label": "Carte perso",

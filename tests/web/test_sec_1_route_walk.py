@@ -64,7 +64,7 @@ def world(app, payment_ctx):
 # Path parameters that are not ids of shop objects: the value the walk gives them.
 FIXED_PARAMS = {"slug": ["valider", "annuler", "rembourser", "dupliquer"], "name": ["approve", "reject", "pay"],
                 "layout": ["a4", "ticket"], "kind": ["axes", "valeurs"], "area": ["tableau-de-bord"],
-                "field_name": ["amount", "reference"], "index": [0]}
+                "field_name": ["amount", "reference"], "index": [0], "fmt": ["xlsx", "csv"]}
 # Ids of objects shared by all shops (suppliers, analytic axes, evaluation grids…): the walk
 # gives the first one, the route's own checks are tested in its area's tests.
 GLOBAL_PARAMS = {"contact_id", "change_id", "evaluation_id", "action_id", "grid_id", "axis_id", "value_id",
