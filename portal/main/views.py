@@ -1,14 +1,12 @@
-"""Home page, the areas still to come, and the health check (OPS-4)."""
-from flask import current_app, jsonify, render_template
+"""Home page (what each user may see, by their rights), the old address of the dashboard, and the
+health check (OPS-4)."""
+from flask import current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.main import bp
 from portal.main.health import health_report
-
-# Areas whose issue has not landed yet: they say so rather than show anything fake.
-UPCOMING_AREAS = {
-    "tableau-de-bord": "Tableau de bord",
-}
+from portal.main.home import end_of_week, home_panels
+from portal.payments.context import payment_context
 
 
 @bp.route("/")
@@ -21,13 +19,18 @@ def home():
         steps = steps_for(current_user._get_current_object())
         if not is_complete(steps):
             first_run = {"done": sum(step.done for step in steps), "total": len(steps)}
-    return render_template("main/home.html", areas=UPCOMING_AREAS, first_run=first_run)
+    ctx = payment_context()
+    today = ctx.today()
+    panels = home_panels(current_user._get_current_object(), today, ctx.timezone)
+    return render_template("main/home.html", first_run=first_run, panels=panels, today=today,
+                           sunday=end_of_week(today))
 
 
-@bp.route("/<any(" + ",".join(f'"{key}"' for key in UPCOMING_AREAS) + "):area>/")
+@bp.route("/<any(\"tableau-de-bord\"):area>/")
 @login_required
 def upcoming(area):
-    return render_template("main/upcoming.html", area=area, title=UPCOMING_AREAS[area])
+    """The menu's dashboard entry lived here while it was still to come: old bookmarks land on it."""
+    return redirect(url_for("payments.dashboard_page"))
 
 
 @bp.route("/favicon.ico")

@@ -18,4 +18,4 @@ def init_app(app):
     app.extensions["comptoir.gateways"] = GatewayRegistry(simulator, vault, app.config)
 
 
-from portal.payments import instalment_views, list_views, views, wallet_views  # noqa: E402,F401
+from portal.payments import instalment_views, wallet_views, dashboard_views, list_views, views  # noqa: E402,F401

@@ -3,16 +3,25 @@ overdue validations, send due captures and pending refunds to the bank, and take
 unpaids — for the shops the simulator serves (a Sips shop's gateway remits itself; `flask sync`
 reads its results back).
 
-One database transaction per business day, recorded in RemittanceRun: running it again does
-nothing twice, and a run after missed days catches up day by day. Transactions are processed in
-chunks of CHUNK rows in id order, so memory stays flat however many captures fall due."""
+OPS-7: the run works by chunks of CHUNK rows. A chunk is read and decided (rules, the simulator's
+answers, the rows to insert) with no transaction open; its write is one short transaction that
+checks nothing moved since the read (else reads the chunk again under the lock), bulk-inserts the
+operation rows, bulk-updates the states and commits. On SQLite the write lock is held only for that
+write, so the portal's own writes (a refund, a new payment) get in between. It stays
+idempotent: every step selects its rows by state (TO_CAPTURE, TO_SEND …) and a chunk's effects
+commit together with the day's running summary (RemittanceRun), so a rerun after a crash in the
+middle resumes the unfinished day and does nothing twice; a finished day is never run again, and
+a run after missed days catches up day by day. One run at a time is the caller's lock
+(`portal.runlock.run_exclusively("remit")`, taken by `flask remit`)."""
+import collections
 import datetime
 import json
 
-from peewee import IntegrityError
+from peewee import SQL, Case, IntegrityError, Tuple, fn
 
-from models import Operation, RemittanceRun, Shop, Transaction, Unpaid
+from models import Operation, RemittanceRun, Shop, Transaction, Unpaid, db
 from portal.audit import record_action
+from portal.database import is_postgres
 from portal.payments.acquirer import BankItem
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
@@ -33,6 +42,15 @@ CHARGEBACK_WINDOW_DAYS = 120
 CHUNK = 1000
 SIMULATOR = "SIMULATOR"
 
+# What the rules need of a transaction (service.facts_for reads these attributes), and what goes to the bank.
+_FACT_COLUMNS = (Transaction.id, Transaction.state, Transaction.amount, Transaction.capture_mode,
+                 Transaction.created_at, Transaction.capture_date, Transaction.card_expiry_year,
+                 Transaction.card_expiry_month, Transaction.card_token, Transaction.currency, Transaction.reference)
+# The columns of a CAPTURE / EXPIRE row written in bulk (every NOT NULL column without a database default).
+_OPERATION_COLUMNS = ("transaction", "kind", "amount", "succeeded", "response_code", "reason", "at",
+                      "operation_number", "remittance_status", "sent_at", "warning_at", "error_at",
+                      "gateway_status")
+
 
 def _simulator_shops():
     return Shop.select(Shop.id).where(Shop.gateway == SIMULATOR)
@@ -45,174 +63,378 @@ def days_to_run(last_done: datetime.date | None, until: datetime.date):
     return [last_done + datetime.timedelta(days=n) for n in range(1, (until - last_done).days + 1)]
 
 
-def remit(ctx, until: datetime.date):
-    """Run every business day not yet run, up to `until`; returns {day: summary} for the days run."""
+def _days_due(until):
+    """Days still to run: an unfinished day (a run that stopped in the middle) comes first."""
     last = RemittanceRun.select().order_by(RemittanceRun.day.desc()).first()
+    if last is None:
+        return [until]
+    if last.finished_at is None and last.day <= until:
+        return [last.day] + days_to_run(last.day, until)
+    return days_to_run(last.day, until)
+
+
+def remit(ctx, until: datetime.date, on_chunk=None):
+    """Run every business day not yet run, up to `until`; returns {day: summary} for the days run.
+    `on_chunk(day, counts)` is called after each committed chunk, with no transaction open."""
     summaries = {}
-    for day in days_to_run(last.day if last else None, until):
-        summary = run_day(ctx, day)
+    for day in _days_due(until):
+        summary = run_day(ctx, day, on_chunk)
         if summary is not None:
             summaries[day] = summary
     return summaries
 
 
-def run_day(ctx, day):
-    """Process one day; None if it was already processed (by this or a concurrent run)."""
-    try:
-        with money_transaction():
-            if RemittanceRun.select().where(RemittanceRun.day == day).exists():
-                return None
-            run = RemittanceRun.create(day=day, started_at=ctx.now())
-            summary = {
-                "authorised": _authorise_due(ctx, day),
-                "expired": _expire_overdue(ctx, day),
-                **_send_captures(ctx, day),
-                "credited": _send_credits(ctx),
-                "unpaid": _receive_chargebacks(ctx, day),
-            }
-            run.finished_at = ctx.now()
-            run.summary = json.dumps(summary)
-            run.save()
-            record_action("remittance.run", "remittance_run", day.isoformat(), actor="batch", after=summary)
-            return summary
-    except IntegrityError:
+def _empty_summary():
+    return {key: 0 for key in SUMMARY_LABELS}
+
+
+def _open_run(ctx, day):
+    """The day's RemittanceRun, created (and committed) if new; None if the day is already done."""
+    for _ in range(2):
+        try:
+            with money_transaction():
+                run = RemittanceRun.get_or_none(RemittanceRun.day == day)
+                if run is None:
+                    return RemittanceRun.create(day=day, started_at=ctx.now(), summary=json.dumps(_empty_summary()))
+                return None if run.finished_at is not None else run
+        except IntegrityError:  # a concurrent run created it first: read it again
+            continue
+    return None
+
+
+def run_day(ctx, day, on_chunk=None):
+    """Process one day in committed chunks; None if it was already processed (by this or another run)."""
+    run = _open_run(ctx, day)
+    if run is None:
         return None
+    # Unpaids first: they can only concern captures sent on earlier days, so tonight's captures are
+    # not read back the night they leave.
+    steps = (_receive_chargebacks(ctx, day), _authorise_due(ctx, day), _expire_overdue(ctx, day),
+             _send_captures(ctx, day), _send_credits(ctx))
+    for step in steps:
+        for prepare in step:
+            # Reading and deciding happen with no transaction open (on SQLite, without the write lock);
+            # the write is short, checks that nothing moved meanwhile, and commits with the summary.
+            write = prepare()
+            if write is None:
+                continue
+            with money_transaction():
+                counts = write()
+                if counts:
+                    _add_to_summary(run.id, counts)
+            if on_chunk is not None and counts:
+                on_chunk(day, counts)
+    with money_transaction():
+        run = RemittanceRun.get_by_id(run.id)
+        if run.finished_at is not None:  # a concurrent run finished it meanwhile
+            return None
+        summary = {**_empty_summary(), **json.loads(run.summary or "{}")}
+        RemittanceRun.update(finished_at=ctx.now(), summary=json.dumps(summary)).where(
+            RemittanceRun.id == run.id).execute()
+        record_action("remittance.run", "remittance_run", day.isoformat(), actor="batch", after=summary)
+    return summary
 
 
-def _facts_of(ctx, transactions):
-    """{transaction id: facts}, with every operation loaded in one query (not one per transaction)."""
-    operations = {txn.id: [] for txn in transactions}
-    ids = list(operations)
-    for start in range(0, len(ids), 500):
-        for op in Operation.select().where(Operation.transaction.in_(ids[start:start + 500])):
-            operations[op.transaction_id].append(op)
-    return {txn.id: facts_for(txn, ctx.timezone, operations[txn.id]) for txn in transactions}
+def _add_to_summary(run_id, counts):
+    """The day's running totals move in the same transaction as the chunk they count."""
+    run = RemittanceRun.get_by_id(run_id)
+    summary = {**_empty_summary(), **json.loads(run.summary or "{}")}
+    for key, value in counts.items():
+        summary[key] += value
+    RemittanceRun.update(summary=json.dumps(summary)).where(RemittanceRun.id == run_id).execute()
 
 
-def _due(ctx, action, states, day):
-    """Chunks of [(transaction, facts)] for which the lifecycle rule says `action` today: SQL narrows,
-    the rule decides. Keyset pagination on the id, so a chunk's changes never hide the next one."""
-    last_id = 0
-    while True:
-        candidates = _locked_rows(
-            Transaction.select().where(Transaction.state.in_(states) & (Transaction.capture_date <= day)
-                                       & (Transaction.id > last_id) & Transaction.shop.in_(_simulator_shops()))
-            .order_by(Transaction.id).limit(CHUNK))
-        if not candidates:
-            return
-        last_id = candidates[-1].id
-        facts = _facts_of(ctx, candidates)
-        yield [(txn, facts[txn.id]) for txn in candidates if due_action(facts[txn.id], day) == action]
+# --- Reading the due rows, one chunk at a time ------------------------------------------------------
+
+
+def _id_list(ids):
+    """`(1,2,3)` for an IN clause: ids read from the database are ints, and a literal list spares peewee
+    one bound parameter object per id (a thousand per chunk)."""
+    return SQL("(" + ",".join(str(int(i)) for i in ids) + ")")
+
+
+_FactRow = collections.namedtuple("_FactRow", [column.name for column in _FACT_COLUMNS])
+_OperationRow = collections.namedtuple("_OperationRow", "id transaction_id kind amount succeeded gateway_status")
+
+
+def _as_datetime(value):
+    """SQLite hands timestamps back as text: fromisoformat reads them ten times faster than the
+    field's strptime formats (PostgreSQL hands datetimes already)."""
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _fetch(query, lock):
+    """The rows of `query` straight from the driver's cursor (no per-value converters)."""
+    if lock and is_postgres():
+        query = query.for_update()
+    return db.execute(query).fetchall()
+
+
+def _operations_of(ids):
+    """{transaction id: [operation rows]} of a chunk, in one query."""
+    operations = {transaction_id: [] for transaction_id in ids}
+    query = (Operation.select(Operation.id, Operation.transaction, Operation.kind, Operation.amount,
+                              Operation.succeeded, Operation.gateway_status)
+             .where(Operation.transaction.in_(_id_list(ids))))
+    for row in _fetch(query, lock=False):
+        operations[row[1]].append(_OperationRow(*row))
+    return operations
+
+
+def _fingerprint(operations):
+    """(highest operation id, number awaiting a gateway answer) of the due rows, as read."""
+    rows = [op for ops in operations for op in ops]
+    return max((op.id for op in rows), default=0), sum(1 for op in rows if op.gateway_status)
+
+
+def _latest_operation_id():
+    return Operation.select(fn.MAX(Operation.id)).scalar() or 0
+
+
+def _due_rows(ctx, action, states, day, after=0, models=False, lock=True, only_ids=None):
+    """One chunk of (row, facts) after id `after` (or among `only_ids`) for which the lifecycle rule
+    says `action` today: SQL narrows, the rule decides. Also the chunk's last id (None when nothing
+    is left) and what a later write compares to see that nothing moved (see _unchanged)."""
+    latest = None if lock or is_postgres() else _latest_operation_id()  # read before the rows
+    where = Transaction.state.in_(states) & (Transaction.capture_date <= day) & Transaction.shop.in_(_simulator_shops())
+    where &= Transaction.id.in_(_id_list(only_ids)) if only_ids is not None else Transaction.id > after
+    query = Transaction.select(*(() if models else _FACT_COLUMNS)).where(where).order_by(Transaction.id).limit(CHUNK)
+    if models:
+        rows = _locked_rows(query) if lock else list(query)
+    else:
+        rows = [_FactRow(*row[:4], _as_datetime(row[4]), _as_date(row[5]), *row[6:]) for row in _fetch(query, lock)]
+    if not rows:
+        return [], None, None
+    operations = _operations_of([row.id for row in rows])
+    due = []
+    for row in rows:
+        facts = facts_for(row, ctx.timezone, operations[row.id])
+        if due_action(facts, day) == action:
+            due.append((row, facts))
+    return due, rows[-1].id, (latest, *_fingerprint(operations[row.id] for row, _ in due))
+
+
+def _unchanged(ids, states, seen):
+    """Inside the write: the due rows are still in their states and no operation touched them since
+    they were read. SQLite serialises writers, so an operation added anywhere meanwhile would have
+    a higher id than the highest one before the read: one look at MAX(id). PostgreSQL locks the
+    rows here, then compares their own operations (ids are not committed in order there)."""
+    latest, highest, waiting = seen
+    if waiting:
+        return False  # an operation was waiting for its gateway's answer: read again under the lock
+    if not is_postgres():
+        still = (Transaction.select(fn.COUNT(Transaction.id))
+                 .where(Transaction.id.in_(_id_list(ids)) & Transaction.state.in_(states)).scalar())
+        return still == len(ids) and _latest_operation_id() == latest
+    rows = _locked_rows(Transaction.select(Transaction.id, Transaction.state)
+                        .where(Transaction.id.in_(_id_list(ids))).tuples())
+    if len(rows) != len(ids) or any(state not in states for _, state in rows):
+        return False
+    now_highest, now_waiting = (
+        Operation.select(fn.MAX(Operation.id), fn.SUM(Case(None, [(Operation.gateway_status != "", 1)], 0)))
+        .where(Operation.transaction.in_(_id_list(ids))).tuples().get())
+    return (now_highest or 0, int(now_waiting or 0)) == (highest, waiting)
+
+
+def _chunked(ctx, action, states, day, decide, apply):
+    """Chunks for run_day, read and decided (`decide(due)` -> what to write) outside any transaction;
+    `apply(decided)` writes under the lock once _unchanged says nothing moved, else the chunk is read
+    and decided again under the lock. `decide` must have no effect outside the portal: the
+    simulator's bank side computes, it sends nothing."""
+    cursor = {"after": 0, "done": False}
+
+    def prepare():
+        due, last_id, seen = _due_rows(ctx, action, states, day, cursor["after"], lock=False)
+        if last_id is None:
+            cursor["done"] = True
+            return None
+        cursor["after"] = last_id
+        if not due:
+            return None
+        decided = decide(due)
+
+        def write():
+            ids = [row.id for row, _ in due]
+            if _unchanged(ids, states, seen):
+                return apply(decided)
+            fresh, _, _ = _due_rows(ctx, action, states, day, only_ids=ids)
+            return apply(decide(fresh)) if fresh else {}
+
+        return write
+
+    while not cursor["done"]:
+        yield prepare
+
+
+def _locked_chunks(ctx, action, states, day, process):
+    """Chunks read under the lock, for the few rows whose processing asks the gateway one by one."""
+    cursor = {"after": 0, "done": False}
+
+    def write():
+        due, last_id, _ = _due_rows(ctx, action, states, day, cursor["after"], models=True)
+        if last_id is None:
+            cursor["done"] = True
+            return {}
+        cursor["after"] = last_id
+        return process(due) if due else {}
+
+    while not cursor["done"]:
+        yield lambda: write
+
+
+def _bulk_insert(model, names, rows):
+    """INSERT of many rows in one statement per chunk, straight through the driver: peewee's
+    insert_many spends ~0.1 ms a row building its SQL, more than the database takes to write it."""
+    if not rows:
+        return
+    fields = [model._meta.fields[name] for name in names]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    table = model._meta.table_name
+    cursor = db.cursor()
+    if is_postgres():
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', rows, page_size=len(rows))
+    else:
+        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(fields))})', rows)
+
+
+def _set_state(ids, state, was):
+    if ids:
+        Transaction.update(state=state).where(Transaction.id.in_(_id_list(ids)) & Transaction.state.in_(was)).execute()
+
+
+# --- The steps -----------------------------------------------------------------------------------
 
 
 def _authorise_due(ctx, day):
-    """Instalments and long-delay payments: their authorisation is asked on the due day."""
-    count = 0
-    for chunk in _due(ctx, "authorise", [State.TO_AUTHORIZE], day):
-        for txn, _ in chunk:
+    """Instalments and long-delay payments: their authorisation is asked on the due day (a few a
+    day, each with its fraud check, so one by one)."""
+    def process(due):
+        for txn, _ in due:
             txn.state = State.TO_CAPTURE
             _authorise_into(ctx, txn, None)  # a refusal sets REFUSED: never presented again
             txn.save()
-            count += 1
-    return count
+        return {"authorised": len(due)}
+
+    return _locked_chunks(ctx, "authorise", [State.TO_AUTHORIZE], day, process)
 
 
 def _expire_overdue(ctx, day):
-    count = 0
-    for chunk in _due(ctx, "expire", [State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH], day):
-        for txn, facts in chunk:
-            Operation.create(transaction=txn, kind=Kind.EXPIRE, amount=facts.remaining, at=ctx.now(),
-                             reason=f"Non validée au plus tard le {txn.capture_date:%d/%m/%Y}")
-            txn.state = State.EXPIRED
-            txn.save()
-            count += 1
-    return count
+    states = [State.TO_VALIDATE, State.TO_VALIDATE_NO_AUTH]
+    now = ctx.now()
+
+    def decide(due):
+        return [(row.id, Kind.EXPIRE.value, facts.remaining, True, "",
+                 f"Non validée au plus tard le {row.capture_date:%d/%m/%Y}", now, "", "", None, None, None, "")
+                for row, facts in due]
+
+    def apply(rows):
+        _bulk_insert(Operation, _OPERATION_COLUMNS, rows)
+        _set_state([row[0] for row in rows], State.EXPIRED, states)
+        return {"expired": len(rows)}
+
+    return _chunked(ctx, "expire", states, day, decide, apply)
 
 
 def _send_captures(ctx, day):
-    captured = refused = 0
     sent_at = ctx.now()
-    for due in _due(ctx, "capture", [State.TO_CAPTURE], day):
-        transactions = {txn.id: txn for txn, _ in due}
-        items = [BankItem(txn.id, txn.card_token, facts.remaining, txn.currency, txn.reference) for txn, facts in due]
-        reports = ctx.acquirer.capture(items, sent_at) if items else []
+
+    def decide(due):
+        """The simulator's answers and the CAPTURE rows: computed before taking the lock."""
+        items = [BankItem(row.id, row.card_token, facts.remaining, row.currency, row.reference) for row, facts in due]
         amounts = {item.key: item.amount for item in items}
-        rows = []
-        for report in reports:
-            rows.append(dict(transaction=report.key, kind=Kind.CAPTURE, amount=amounts[report.key],
-                             succeeded=report.accepted, response_code=report.response_code, reason=report.reason,
-                             at=sent_at, operation_number=report.operation_number,
-                             remittance_status="ACCEPTED" if report.accepted else "REFUSED",
-                             sent_at=sent_at, warning_at=report.warning_at, error_at=report.error_at))
-            captured += report.accepted
-            refused += not report.accepted
-        if rows:
-            Operation.insert_many(rows).execute()
-        for state, accepted in ((State.CAPTURED, True), (State.CAPTURE_REFUSED, False)):
-            ids = [report.key for report in reports if report.accepted == accepted]
-            if ids:
-                Transaction.update(state=state).where(Transaction.id.in_(ids)).execute()
-        del transactions, items, reports, rows
-    return {"captured": captured, "capture_refused": refused}
+        return [(report.key, Kind.CAPTURE.value, amounts[report.key], report.accepted, report.response_code,
+                 report.reason, sent_at, report.operation_number, "ACCEPTED" if report.accepted else "REFUSED",
+                 sent_at, report.warning_at, report.error_at, "")
+                for report in ctx.acquirer.capture(items, sent_at)]
+
+    def apply(rows):
+        _bulk_insert(Operation, _OPERATION_COLUMNS, rows)
+        accepted = [row[0] for row in rows if row[3]]
+        refused = [row[0] for row in rows if not row[3]]
+        _set_state(accepted, State.CAPTURED, [State.TO_CAPTURE])
+        _set_state(refused, State.CAPTURE_REFUSED, [State.TO_CAPTURE])
+        return {"captured": len(accepted), "capture_refused": len(refused)}
+
+    return _chunked(ctx, "capture", [State.TO_CAPTURE], day, decide, apply)
 
 
 def _send_credits(ctx):
-    sent = 0
-    last_id = 0
+    """Refunds entered today (remittance_status TO_SEND): a chunk's rows leave TO_SEND when it commits."""
     sent_at = ctx.now()
-    while True:
-        pending = list(Operation.select().join(Transaction)
-                       .where((Operation.kind == Kind.CREDIT) & (Operation.remittance_status == "TO_SEND")
-                              & (Operation.id > last_id) & Transaction.shop.in_(_simulator_shops()))
-                       .order_by(Operation.id).limit(CHUNK))
+    cursor = {"after": 0, "done": False}
+
+    def work():
+        pending = _locked_rows(
+            Operation.select().join(Transaction)
+            .where((Operation.kind == Kind.CREDIT) & (Operation.remittance_status == "TO_SEND")
+                   & (Operation.id > cursor["after"]) & Transaction.shop.in_(_simulator_shops()))
+            .order_by(Operation.id).limit(CHUNK))
         if not pending:
-            return sent
-        last_id = pending[-1].id
+            cursor["done"] = True
+            return {}
+        cursor["after"] = pending[-1].id
         transactions = {txn.id: txn for txn in _locked_rows(
-            Transaction.select().where(Transaction.id.in_({op.transaction_id for op in pending})))}
+            Transaction.select(*_FACT_COLUMNS).where(Transaction.id.in_({op.transaction_id for op in pending}))
+            .namedtuples())}
         items = [BankItem(op.id, transactions[op.transaction_id].card_token, op.amount,
                           transactions[op.transaction_id].currency, transactions[op.transaction_id].reference)
                  for op in pending]
         reports = {report.key: report for report in ctx.acquirer.credit(items, sent_at)}
         for op in pending:
             report = reports[op.id]
-            op.operation_number = report.operation_number
-            op.remittance_status = "ACCEPTED" if report.accepted else "REFUSED"
-            op.sent_at = sent_at
-            op.warning_at, op.error_at = report.warning_at, report.error_at
-            op.save()
-        for txn in transactions.values():
-            if txn.state == State.TO_CREDIT:
-                txn.state = State.CREDITED
-                txn.save()
-        sent += len(pending)
+            Operation.update(operation_number=report.operation_number, sent_at=sent_at,
+                             remittance_status="ACCEPTED" if report.accepted else "REFUSED",
+                             warning_at=report.warning_at, error_at=report.error_at).where(
+                Operation.id == op.id).execute()
+        _set_state(list(transactions), State.CREDITED, [State.TO_CREDIT])
+        return {"credited": len(pending)}
+
+    while not cursor["done"]:
+        yield lambda: work
 
 
 def _receive_chargebacks(ctx, day):
-    # Only the captures on which the simulator may still announce an unpaid (3 days).
+    """Captures on which the gateway may still announce an unpaid (the simulator: 3 days), read as
+    plain tuples a chunk at a time with no transaction open; only the few unpaids found are written."""
     window = getattr(ctx.acquirer, "chargeback_window_days", CHARGEBACK_WINDOW_DAYS)
     since = datetime.datetime.combine(day - datetime.timedelta(days=window), datetime.time())
-    count = 0
-    last_id = 0
-    while True:
+    # Keyset on (sent_at, id), the order of the (kind, sent_at) index: no chunk sorts the whole window.
+    cursor = {"after": (since, 0), "done": False}
+
+    def prepare():
         captures = list(
-            Operation.select(Operation, Transaction).join(Transaction)
-            .where((Operation.kind == Kind.CAPTURE) & Operation.succeeded & (Operation.sent_at >= since)
-                   & (Transaction.state != State.UNPAID) & (Operation.id > last_id)
-                   & Transaction.shop.in_(_simulator_shops()))
-            .order_by(Operation.id).limit(CHUNK))
+            Operation.select(Operation.id, Operation.transaction.alias("transaction_id"), Operation.amount,
+                             Operation.sent_at, Transaction.card_token, Transaction.currency, Transaction.reference)
+            .join(Transaction)
+            .where((Operation.kind == Kind.CAPTURE) & (Operation.sent_at >= since)
+                   & (Tuple(Operation.sent_at, Operation.id) > Tuple(*cursor["after"])) & Operation.succeeded
+                   & (Transaction.state != State.UNPAID) & Transaction.shop.in_(_simulator_shops()))
+            .order_by(Operation.sent_at, Operation.id).limit(CHUNK).namedtuples())
         if not captures:
-            return count
-        last_id = captures[-1].id
-        items = [(BankItem(op.id, op.transaction.card_token, op.amount, op.transaction.currency,
-                           op.transaction.reference), local_date(op.sent_at, ctx.timezone)) for op in captures]
+            cursor["done"] = True
+            return None
+        cursor["after"] = (captures[-1].sent_at, captures[-1].id)
+        items = [(BankItem(op.id, op.card_token, op.amount, op.currency, op.reference),
+                  local_date(op.sent_at, ctx.timezone)) for op in captures]
         by_id = {op.id: op for op in captures}
-        for chargeback in ctx.acquirer.chargebacks(items, day):
-            count += _take_unpaid(ctx, by_id[chargeback.key], chargeback)
+        found = [(by_id[chargeback.key].transaction_id, chargeback) for chargeback in ctx.acquirer.chargebacks(items, day)]
+        if not found:
+            return None
+        # Written under the lock; a transaction already UNPAID (another run) is left alone.
+        return lambda: {"unpaid": sum(_take_unpaid(ctx, transaction_id, chargeback) for transaction_id, chargeback in found)}
+
+    while not cursor["done"]:
+        yield prepare
 
 
-def _take_unpaid(ctx, op, chargeback):
-    txn = _locked_rows(Transaction.select().where(Transaction.id == op.transaction_id))[0]
+def _take_unpaid(ctx, transaction_id, chargeback):
+    txn = _locked_rows(Transaction.select().where(Transaction.id == transaction_id))[0]
     if txn.state == State.UNPAID:
         return 0
     Unpaid.create(transaction=txn, operation_number=chargeback.operation_number,

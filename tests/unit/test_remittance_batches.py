@@ -1,0 +1,184 @@
+"""PAY-BATCH-1 / OPS-7 at size: the remittance run commits chunk by chunk, so the portal writes
+while it runs; a run interrupted after a chunk, or failing inside one, is resumed by the next run
+without doing anything twice."""
+import datetime
+import threading
+
+import pytest
+
+import portal.payments.remittance as remittance
+from models import Operation, RemittanceRun, Transaction, db
+from portal.payments.lifecycle import OperationKind as Kind
+from portal.payments.remittance import remit
+from portal.payments.service import new_idempotency_key, perform_operation
+from stdnum import luhn
+
+from tests.factories import make_transaction as make_payment
+
+RIGHTS = {"view", "validate", "cancel", "refund", "duplicate"}
+
+
+def card(n):
+    """A distinct accepted simulator card per payment (the fraud check allows 5 uses of a card a day)."""
+    return next(number for digit in "0123456789"
+                if luhn.is_valid(number := f"43000000{n:05d}{digit}00"))
+
+
+_cards = iter(range(1, 100000))
+
+
+def make_transaction(ctx, shop, amount, **fields):
+    return make_payment(ctx, shop, amount, card=card(next(_cards)), **fields)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _captures_per_transaction():
+    rows = (Operation.select(Operation.transaction, Operation.id).where(Operation.kind == Kind.CAPTURE).tuples())
+    counts = {}
+    for transaction_id, _ in rows:
+        counts[transaction_id] = counts.get(transaction_id, 0) + 1
+    return counts
+
+
+def _states(transactions):
+    return sorted(Transaction.get_by_id(txn.id).state for txn in transactions)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(remittance, "CHUNK", 3)
+
+
+def test_pay_batch_1_interrupted_after_a_chunk_resumes_without_doing_anything_twice(
+        app, shop, payment_ctx, clock, small_chunks):
+    day = clock.now.date()
+    due = [make_transaction(payment_ctx, shop, 1000 + n) for n in range(8)]
+    seen = []
+
+    def interrupt(run_day, counts):
+        assert not db.in_transaction(), "the chunk is committed before the callback runs"
+        seen.append(counts)
+        raise Interrupted()  # the process dies after its first chunk
+
+    with pytest.raises(Interrupted):
+        remit(payment_ctx, day, on_chunk=interrupt)
+    assert seen == [{"captured": 3, "capture_refused": 0}]
+    assert _states(due) == ["CAPTURED"] * 3 + ["TO_CAPTURE"] * 5
+    run = RemittanceRun.get(RemittanceRun.day == day)
+    assert run.finished_at is None and '"captured": 3' in run.summary
+
+    summaries = remit(payment_ctx, day)  # the next run resumes the unfinished day
+    assert summaries[day]["captured"] == 8
+    assert _states(due) == ["CAPTURED"] * 8
+    assert set(_captures_per_transaction().values()) == {1} and len(_captures_per_transaction()) == 8
+    assert RemittanceRun.get(RemittanceRun.day == day).finished_at is not None
+    assert remit(payment_ctx, day) == {}
+    assert Operation.select().where(Operation.kind == Kind.CAPTURE).count() == 8
+
+
+def test_pay_batch_1_a_chunk_that_fails_leaves_nothing_half_done(app, shop, payment_ctx, clock, small_chunks,
+                                                                 monkeypatch):
+    day = clock.now.date()
+    due = [make_transaction(payment_ctx, shop, 2000 + n) for n in range(7)]
+    real_set_state = remittance._set_state
+    calls = []
+
+    def failing_in_the_second_chunk(ids, state, was):
+        calls.append(state)
+        if calls.count("CAPTURED") == 2:  # its CAPTURE rows are already inserted at this point
+            raise ConnectionError("database link lost in the middle of a chunk")
+        return real_set_state(ids, state, was)
+
+    monkeypatch.setattr(remittance, "_set_state", failing_in_the_second_chunk)
+    with pytest.raises(ConnectionError):
+        remit(payment_ctx, day)
+    # The first chunk is committed; the second rolled back whole (no capture row, no state change).
+    assert _states(due) == ["CAPTURED"] * 3 + ["TO_CAPTURE"] * 4
+    assert Operation.select().where(Operation.kind == Kind.CAPTURE).count() == 3
+    assert '"captured": 3' in RemittanceRun.get(RemittanceRun.day == day).summary
+    monkeypatch.setattr(remittance, "_set_state", real_set_state)
+    assert remit(payment_ctx, day)[day]["captured"] == 7
+    assert set(_captures_per_transaction().values()) == {1} and len(_captures_per_transaction()) == 7
+
+
+def test_pay_batch_1_a_payment_operated_between_read_and_write_is_read_again(app, shop, payment_ctx, clock,
+                                                                            small_chunks, monkeypatch):
+    """The run reads and decides a chunk without the lock; a cancel that lands in between is seen by
+    the write, which reads the chunk again: the capture is for what is left, never the old amount."""
+    day = clock.now.date()
+    due = [make_transaction(payment_ctx, shop, 10000) for _ in range(3)]
+    real_unchanged = remittance._unchanged
+    verdicts = []
+
+    def cancel_just_before_the_write(ids, states, seen):
+        if not verdicts:
+            outcome = perform_operation(payment_ctx, due[1].id, Kind.CANCEL, 4000, None, RIGHTS, new_idempotency_key())
+            assert outcome.succeeded, outcome.message
+        verdicts.append(real_unchanged(ids, states, seen))
+        return verdicts[-1]
+
+    # The cancel runs on the run's own connection (a savepoint inside its write): for the check that
+    # follows, it is the same as a user's cancel committed just before the write took the lock.
+    monkeypatch.setattr(remittance, "_unchanged", cancel_just_before_the_write)
+    remit(payment_ctx, day)
+    assert verdicts[0] is False
+    amounts = {op.transaction_id: op.amount for op in Operation.select().where(Operation.kind == Kind.CAPTURE)}
+    assert amounts == {due[0].id: 10000, due[1].id: 6000, due[2].id: 10000}
+
+
+def test_ops_7_a_portal_write_gets_in_while_a_long_run_is_in_progress(app, shop, payment_ctx, clock, small_chunks):
+    day = clock.now.date()
+    remitted_yesterday = make_transaction(payment_ctx, shop, 9000)
+    remit(payment_ctx, day)
+    clock.advance(days=1)
+    tomorrow = clock.now.date()
+    due = [make_transaction(payment_ctx, shop, 500 + n) for n in range(7)]
+    refund = {}
+
+    def refund_from_another_connection():
+        db.connect(reuse_if_open=True)
+        try:
+            refund["outcome"] = perform_operation(payment_ctx, remitted_yesterday.id, Kind.CREDIT, 2500, None, RIGHTS,
+                                                  new_idempotency_key())
+        finally:
+            db.close()
+
+    def in_the_middle(run_day, counts):
+        if "captured" in counts and "outcome" not in refund:
+            # A user refunds another payment while the run is between two chunks: with the run's
+            # write lock held for the whole day this would wait for the busy timeout (10 s).
+            writer = threading.Thread(target=refund_from_another_connection)
+            writer.start()
+            writer.join(timeout=5)
+            refund["finished_in_time"] = not writer.is_alive()
+            writer.join()
+            refund["captured_so_far"] = Operation.select().where(
+                (Operation.kind == Kind.CAPTURE) & Operation.transaction.in_([t.id for t in due])).count()
+
+    summary = remit(payment_ctx, tomorrow, on_chunk=in_the_middle)[tomorrow]
+    assert refund["finished_in_time"] and refund["outcome"].succeeded, refund["outcome"].message
+    assert refund["captured_so_far"] == 3  # the run was really in the middle
+    # The same run then sends the refund entered during it, and every due capture.
+    assert summary["captured"] == 7 and summary["credited"] == 1
+    assert Transaction.get_by_id(remitted_yesterday.id).state == "CREDITED"
+    assert _states(due) == ["CAPTURED"] * 7
+
+
+def test_pay_batch_1_expiries_and_captures_in_chunks_keep_their_rules(app, shop, payment_ctx, clock, small_chunks):
+    day = clock.now.date()
+    to_validate = [make_transaction(payment_ctx, shop, 3000 + n, capture_mode="VALIDATION", capture_delay=1)
+                   for n in range(4)]
+    cancelled_in_part = [make_transaction(payment_ctx, shop, 10000, capture_delay=1) for _ in range(4)]
+    for txn in cancelled_in_part:
+        perform_operation(payment_ctx, txn.id, Kind.CANCEL, 2500, None, RIGHTS, new_idempotency_key())
+    remit(payment_ctx, day)
+    summary = remit(payment_ctx, day + datetime.timedelta(days=2))
+    assert sum(s["expired"] for s in summary.values()) == 4
+    assert _states(to_validate) == ["EXPIRED"] * 4
+    expire_amounts = sorted(op.amount for op in Operation.select().where(Operation.kind == Kind.EXPIRE))
+    assert expire_amounts == [3000, 3001, 3002, 3003]
+    captures = [op.amount for op in Operation.select().where(Operation.kind == Kind.CAPTURE)]
+    assert captures == [7500] * 4  # what was left after the partial cancel, once each
