@@ -277,7 +277,26 @@ def floors(shop_ids):
                     sink.truncate()
         return floor
 
-    return {"fec": run("entries"), "entries_csv": run("entries"), "analytic_csv": run("analytic")}
+    def summary_floor():
+        """What the accounting page's summary needs, by hand-written GROUP BY: the booked invoices by
+        kind, the payments, the card captures by day, shop and network, the invoices not booked."""
+        statements = [
+            (f"SELECT kind, COUNT(*), SUM(total_gross), SUM(total_vat) FROM invoice WHERE shop_id IN ({shops}) "
+             f"AND issue_date BETWEEN {ph} AND {ph} AND status IN {booked} GROUP BY kind", dates),
+            (f"SELECT COUNT(*), SUM(p.amount) FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+             f"WHERE i.shop_id IN ({shops}) AND p.paid_on BETWEEN {ph} AND {ph}", dates),
+            (f"SELECT {'CAST(o.sent_at AS DATE)' if is_postgres() else 'date(o.sent_at)'}, t.shop_id, t.network, "
+             f"SUM(o.amount) FROM card_operation o JOIN card_transaction t ON t.id = o.transaction_id "
+             f"WHERE o.kind = 'CAPTURE' AND o.succeeded AND o.sent_at BETWEEN {ph} AND {ph} "
+             f"AND t.shop_id IN ({shops}) GROUP BY 1, 2, 3", utc),
+            (f"SELECT COUNT(*) FROM invoice WHERE shop_id IN ({shops}) AND issue_date BETWEEN {ph} AND {ph} "
+             f"AND status NOT IN {booked}", dates),
+        ]
+        for sql, params in statements:
+            db.execute_sql(sql, params).fetchall()
+
+    return {"fec": run("entries"), "entries_csv": run("entries"), "analytic_csv": run("analytic"),
+            "summary": summary_floor}
 
 
 def measure(counter, name, run, floor, reps):
@@ -300,8 +319,41 @@ def measure(counter, name, run, floor, reps):
     row = {"export": name, "median_ms": round(median, 1), "floor_ms": round(floor_median, 1),
            "ratio": round(median / floor_median, 2), "queries": int(statistics.median(queries)), "bytes": size}
     print(f"  {name}: {row['median_ms']} ms, floor {row['floor_ms']} ms, ratio {row['ratio']}, "
-          f"{row['queries']} queries, {size / 1e6:.1f} MB", flush=True)
+          f"{row['queries']} queries, {size / 1e6:.3f} MB", flush=True)
     return row
+
+
+def page_rows(client, counter, period, info, floor, reps):
+    """The accounting page (its summary from aggregate queries) and, for comparison, the summary built
+    from every entry of the year (what the page did before), both next to the raw aggregate SQL."""
+    from portal.accounting.accounts import current_accounts
+    from portal.accounting.fec import Period, summarise, summarise_by_entries
+
+    def page():
+        response = client.get(f"/comptabilite/?{period}")
+        assert response.status_code == 200, response.status_code
+        return len(response.get_data())
+
+    year = Period(datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    config = current_accounts()
+    fast, slow = summarise(year, info["shops"], config), summarise_by_entries(year, info["shops"], config)
+    assert vars(fast) == vars(slow), "the page's summary differs from the file's entries"
+    print(f"  summary: {fast.entries} entries, {fast.lines} lines, equal to the file's", flush=True)
+    return [measure(counter, "accounting page", page, floor["summary"], reps),
+            measure(counter, "summary from every entry (the page before)",
+                    lambda: summarise_by_entries(year, info["shops"], config) and 0, floor["summary"], 1)]
+
+
+def profile(run):
+    import cProfile
+    import pstats
+
+    run()  # warm
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def main():
@@ -309,6 +361,9 @@ def main():
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--cards", type=int, default=50_000)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--only", choices=["page", "exports"], help="measure only the page or only the exports")
+    parser.add_argument("--profile", metavar="EXPORT", choices=["fec", "csv"],
+                        help="print the cProfile of one download of that export instead of measuring")
     args = parser.parse_args()
     url = os.environ.get("PORTAL_BENCH_DATABASE_URL")
     workdir = Path(tempfile.mkdtemp(prefix="bench-books-"))
@@ -338,11 +393,18 @@ def main():
                 return drain(response)
             return run
 
-        rows = [measure(counter, "FEC (ISO 8859-15)", download("/comptabilite/fec"), floor["fec"], args.reps),
-                measure(counter, "entries CSV", download("/comptabilite/ecritures.csv"), floor["entries_csv"],
-                        args.reps),
-                measure(counter, "analytic CSV", download("/comptabilite/analytique.csv"), floor["analytic_csv"],
-                        args.reps)]
+        if args.profile:
+            profile(download("/comptabilite/fec" if args.profile == "fec" else "/comptabilite/ecritures.csv"))
+            return
+        rows = []
+        if args.only != "exports":
+            rows += page_rows(client, counter, period, info, floor, args.reps)
+        if args.only != "page":
+            rows += [measure(counter, "FEC (ISO 8859-15)", download("/comptabilite/fec"), floor["fec"], args.reps),
+                     measure(counter, "entries CSV", download("/comptabilite/ecritures.csv"), floor["entries_csv"],
+                             args.reps),
+                     measure(counter, "analytic CSV", download("/comptabilite/analytique.csv"),
+                             floor["analytic_csv"], args.reps)]
         OUTPUT.parent.mkdir(exist_ok=True)
         OUTPUT.write_text(json.dumps({"database": "postgresql" if is_postgres() else "sqlite", "seed": info,
                                       "exports": rows}, indent=2, default=str))

@@ -11,6 +11,7 @@ from peewee import IntegrityError
 from models import Setting, db
 from portal.audit import record_action
 from portal.purchasing.amounts import QuantityError, format_rate, parse_rate
+from portal.texts import N_, Text, TextError
 
 ACCOUNTS_KEY = "accounts"
 COMPANY_KEY = "company"
@@ -34,33 +35,41 @@ DEFAULT_EXPENSE_ACCOUNTS = (
     ("627", "Services bancaires et assimilés"),
 )
 
-# Role of each configurable account: (French name, required PCG prefix, what that prefix means).
+# Role of each configurable account: (French name, required PCG prefix, what that prefix means). The
+# names are also the FEC's account labels (French); the messages translate them (N_: catalogue texts).
 ACCOUNT_ROLES = {
-    "suppliers": ("Fournisseurs", ("401",), "un compte fournisseurs de la classe 4 (401…)"),
-    "expense_default": ("Charges par défaut", ("6",), "un compte de charges de la classe 6 (607, 606…)"),
-    "vat_deductible": ("TVA déductible sur autres biens et services", ("4456",),
-                       "un compte de TVA déductible (44566…)"),
-    "vat_intracom_deductible": ("TVA déductible intracommunautaire", ("4456",),
-                                "un compte de TVA déductible (445662…)"),
-    "vat_intracom_due": ("TVA due intracommunautaire", ("4452",), "un compte de TVA due intracommunautaire (4452…)"),
-    "deposits": ("Fournisseurs – avances et acomptes versés sur commandes", ("409",),
-                 "un compte d'avances et acomptes versés de la classe 4 (4091…)"),
-    "bank": ("Banque", ("51", "53"), "un compte de trésorerie de la classe 5 (512 banque, 53 caisse)"),
+    "suppliers": (N_("Fournisseurs"), ("401",), N_("un compte fournisseurs de la classe 4 (401…)")),
+    "expense_default": (N_("Charges par défaut"), ("6",), N_("un compte de charges de la classe 6 (607, 606…)")),
+    "vat_deductible": (N_("TVA déductible sur autres biens et services"), ("4456",),
+                       N_("un compte de TVA déductible (44566…)")),
+    "vat_intracom_deductible": (N_("TVA déductible intracommunautaire"), ("4456",),
+                                N_("un compte de TVA déductible (445662…)")),
+    "vat_intracom_due": (N_("TVA due intracommunautaire"), ("4452",),
+                         N_("un compte de TVA due intracommunautaire (4452…)")),
+    "deposits": (N_("Fournisseurs – avances et acomptes versés sur commandes"), ("409",),
+                 N_("un compte d'avances et acomptes versés de la classe 4 (4091…)")),
+    "bank": (N_("Banque"), ("51", "53"), N_("un compte de trésorerie de la classe 5 (512 banque, 53 caisse)")),
     # ACC-5: each self-assessed regime has its own pair (vat.REGIME_ACCOUNTS).
-    "vat_services_due": ("TVA due autoliquidée – services", ("445",), "un compte de TVA de la classe 4 (4452…)"),
-    "vat_services_deductible": ("TVA déductible autoliquidée – services", ("4456",),
-                                "un compte de TVA déductible (44566…)"),
-    "vat_import_due": ("TVA due autoliquidée – importations", ("445",), "un compte de TVA de la classe 4 (4452…)"),
-    "vat_import_deductible": ("TVA déductible – importations", ("4456",), "un compte de TVA déductible (44566…)"),
-    "vat_domestic_due": ("TVA due autoliquidée – sous-traitance", ("445",), "un compte de TVA de la classe 4 (4452…)"),
-    "vat_domestic_deductible": ("TVA déductible autoliquidée – sous-traitance", ("4456",),
-                                "un compte de TVA déductible (44566…)"),
+    "vat_services_due": (N_("TVA due autoliquidée – services"), ("445",),
+                         N_("un compte de TVA de la classe 4 (4452…)")),
+    "vat_services_deductible": (N_("TVA déductible autoliquidée – services"), ("4456",),
+                                N_("un compte de TVA déductible (44566…)")),
+    "vat_import_due": (N_("TVA due autoliquidée – importations"), ("445",),
+                       N_("un compte de TVA de la classe 4 (4452…)")),
+    "vat_import_deductible": (N_("TVA déductible – importations"), ("4456",),
+                              N_("un compte de TVA déductible (44566…)")),
+    "vat_domestic_due": (N_("TVA due autoliquidée – sous-traitance"), ("445",),
+                         N_("un compte de TVA de la classe 4 (4452…)")),
+    "vat_domestic_deductible": (N_("TVA déductible autoliquidée – sous-traitance"), ("4456",),
+                                N_("un compte de TVA déductible (44566…)")),
     # ACC-3: the card sales journal.
-    "card_clearing": ("Cartes bancaires à encaisser", ("511",), "un compte de valeurs à l'encaissement (5115…)"),
-    "card_customers": ("Clients – ventes par carte", ("41", "46", "58"),
-                       "un compte de clients (411…), de débiteurs divers (467…) ou de virements internes (58…)"),
-    "card_unpaid": ("Clients – impayés cartes", ("41",), "un compte de clients (411, 416…)"),
-    "card_commission": ("Commissions bancaires sur cartes", ("6",), "un compte de charges de la classe 6 (627…)"),
+    "card_clearing": (N_("Cartes bancaires à encaisser"), ("511",),
+                      N_("un compte de valeurs à l'encaissement (5115…)")),
+    "card_customers": (N_("Clients – ventes par carte"), ("41", "46", "58"),
+                       N_("un compte de clients (411…), de débiteurs divers (467…) ou de virements internes (58…)")),
+    "card_unpaid": (N_("Clients – impayés cartes"), ("41",), N_("un compte de clients (411, 416…)")),
+    "card_commission": (N_("Commissions bancaires sur cartes"), ("6",),
+                        N_("un compte de charges de la classe 6 (627…)")),
 }
 NETWORK_SHAPE = re.compile(r"^[A-Z0-9_]{2,16}$")
 ACCOUNT_SHAPE = re.compile(r"^[0-9]{3,10}$")
@@ -72,8 +81,8 @@ _LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "SELA
 CODE_LENGTH = 10
 
 
-class AccountError(ValueError):
-    """A refused account setting; str() is the French message shown next to the field."""
+class AccountError(TextError):
+    """A refused account setting; str() is the French message, translate() the reader's (LOC-3)."""
 
 
 @dataclass(frozen=True)
@@ -168,17 +177,18 @@ def check_account(value, role):
     number = (value or "").strip().replace(" ", "")
     name, prefixes, meaning = ACCOUNT_ROLES[role]
     if not ACCOUNT_SHAPE.match(number):
-        raise AccountError("Un numéro de compte ne contient que des chiffres, de 3 à 10 (par exemple "
-                           f"{getattr(AccountsConfig(), role)}).")
+        raise AccountError(N_("Un numéro de compte ne contient que des chiffres, de 3 à 10 (par exemple "
+                              "%(example)s)."), example=getattr(AccountsConfig(), role))
     if not number.startswith(prefixes):
-        raise AccountError(f"Le compte « {name} » doit être {meaning} ; « {number} » n'en est pas un.")
+        raise AccountError(N_("Le compte « %(name)s » doit être %(meaning)s ; « %(number)s » n'en est pas un."),
+                           name=Text(name), meaning=Text(meaning), number=number)
     return number
 
 
 def check_journal(value):
     code = (value or "").strip().upper()
     if not JOURNAL_SHAPE.match(code):
-        raise AccountError("Un code journal compte de 1 à 6 lettres ou chiffres, sans espace (AC, BQ…).")
+        raise AccountError(N_("Un code journal compte de 1 à 6 lettres ou chiffres, sans espace (AC, BQ…)."))
     return code
 
 
@@ -192,17 +202,18 @@ def parse_expense_accounts(text):
         number, _, label = raw.partition(" ")
         number = number.strip()
         if not ACCOUNT_SHAPE.match(number):
-            raise AccountError(f"Ligne {number_line} : commencez par le numéro du compte (chiffres seulement), "
-                               "puis son libellé — par exemple « 6226 Honoraires ».")
+            raise AccountError(N_("Ligne %(line)s : commencez par le numéro du compte (chiffres seulement), "
+                                  "puis son libellé — par exemple « 6226 Honoraires »."), line=number_line)
         if not number.startswith("6"):
-            raise AccountError(f"Ligne {number_line} : « {number} » n'est pas un compte de charges ; "
-                               "les comptes de charges commencent par 6.")
+            raise AccountError(N_("Ligne %(line)s : « %(number)s » n'est pas un compte de charges ; "
+                                  "les comptes de charges commencent par 6."), line=number_line, number=number)
         if number in seen:
-            raise AccountError(f"Ligne {number_line} : le compte {number} figure déjà dans la liste.")
+            raise AccountError(N_("Ligne %(line)s : le compte %(number)s figure déjà dans la liste."),
+                               line=number_line, number=number)
         seen.add(number)
         accounts.append((number, label.strip() or "Charges"))
     if not accounts:
-        raise AccountError("Gardez au moins un compte de charges (par exemple « 607 Achats de marchandises »).")
+        raise AccountError(N_("Gardez au moins un compte de charges (par exemple « 607 Achats de marchandises »)."))
     return tuple(accounts)
 
 
@@ -216,14 +227,16 @@ def parse_commission_rates(text):
         network, _, rate = raw.partition(" ")
         network = network.strip().upper()
         if not NETWORK_SHAPE.match(network) or network in seen:
-            raise AccountError(f"Ligne {number_line} : écrivez le réseau puis son taux, une fois par réseau — "
-                               "par exemple « CB 0,80 ».")
+            raise AccountError(N_("Ligne %(line)s : écrivez le réseau puis son taux, une fois par réseau — "
+                                  "par exemple « CB 0,80 »."), line=number_line)
         try:
             basis_points = parse_rate(rate)
         except QuantityError:
-            raise AccountError(f"Ligne {number_line} : taux illisible, écrivez par exemple « VISA 1,20 ».") from None
+            raise AccountError(N_("Ligne %(line)s : taux illisible, écrivez par exemple « VISA 1,20 »."),
+                               line=number_line) from None
         if basis_points > 1000:
-            raise AccountError(f"Ligne {number_line} : une commission de plus de 10 % n'est pas plausible.")
+            raise AccountError(N_("Ligne %(line)s : une commission de plus de 10 %% n'est pas plausible."),
+                               line=number_line)
         seen.add(network)
         rates.append((network, basis_points))
     return tuple(rates)
@@ -238,49 +251,51 @@ def format_expense_accounts(accounts):
 
 
 def build_config(values):
-    """An AccountsConfig from raw form values (strings), or {field: message} of what is wrong."""
+    """An AccountsConfig from raw form values (strings), or {field: message} of what is wrong: each
+    message a Text (or an error with translate()), shown with portal.texts.in_user_language."""
     errors, data = {}, {}
     for role in ACCOUNT_ROLES:
         try:
             data[role] = check_account(values.get(role), role)
         except AccountError as error:
-            errors[role] = str(error)
+            errors[role] = error
     for name in ("purchases_journal", "bank_journal", "card_journal"):
         try:
             data[name] = check_journal(values.get(name) if name != "card_journal" or values.get(name) else "CB")
         except AccountError as error:
-            errors[name] = str(error)
+            errors[name] = error
     if "purchases_journal" in data and data.get("purchases_journal") == data.get("bank_journal"):
-        errors["bank_journal"] = "Le journal de banque doit avoir un autre code que le journal des achats."
+        errors["bank_journal"] = Text(N_("Le journal de banque doit avoir un autre code que le journal des achats."))
     if "card_journal" in data and data["card_journal"] in (data.get("purchases_journal"), data.get("bank_journal")):
-        errors["card_journal"] = "Le journal des ventes par carte doit avoir son propre code (CB par exemple)."
+        errors["card_journal"] = Text(N_("Le journal des ventes par carte doit avoir son propre code (CB par "
+                                         "exemple)."))
     for name, default in (("purchases_journal_label", "Achats"), ("bank_journal_label", "Banque"),
                           ("card_journal_label", "Ventes par carte")):
         data[name] = " ".join((values.get(name) or "").split())[:60] or default
     try:
         data["card_commission_rates"] = parse_commission_rates(values.get("card_commission_rates"))
     except AccountError as error:
-        errors["card_commission_rates"] = str(error)
+        errors["card_commission_rates"] = error
     for name, low, high, message in (
-            ("card_credit_delay_days", 0, 10, "Un délai de 0 à 10 jours (1 : la banque crédite le lendemain)."),
-            ("fiscal_year_start_month", 1, 12, "Un mois de 1 (janvier) à 12 (décembre).")):
+            ("card_credit_delay_days", 0, 10, N_("Un délai de 0 à 10 jours (1 : la banque crédite le lendemain).")),
+            ("fiscal_year_start_month", 1, 12, N_("Un mois de 1 (janvier) à 12 (décembre)."))):
         raw = str(values.get(name) if values.get(name) is not None else getattr(AccountsConfig(), name)).strip()
         if not re.fullmatch(r"[0-9]{1,2}", raw) or not low <= int(raw) <= high:
-            errors[name] = message
+            errors[name] = Text(message)
         else:
             data[name] = int(raw)
     try:
         data["expense_accounts"] = parse_expense_accounts(values.get("expense_accounts"))
     except AccountError as error:
-        errors["expense_accounts"] = str(error)
+        errors["expense_accounts"] = error
     if "expense_default" in data and "expense_accounts" in data \
             and data["expense_default"] not in {number for number, _ in data["expense_accounts"]}:
-        errors["expense_default"] = (f"Ajoutez le compte {data['expense_default']} à la liste des comptes de "
-                                     "charges, ou choisissez-en un de la liste.")
+        errors["expense_default"] = Text(N_("Ajoutez le compte %(number)s à la liste des comptes de charges, ou "
+                                            "choisissez-en un de la liste."), number=data["expense_default"])
     try:
         data["default_vat_rate"] = parse_rate(values.get("default_vat_rate"))
     except QuantityError as error:
-        errors["default_vat_rate"] = str(error)
+        errors["default_vat_rate"] = error
     return (None, errors) if errors else (AccountsConfig.from_dict(data), {})
 
 

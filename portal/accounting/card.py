@@ -11,9 +11,11 @@
 Only euro transactions are booked (a shop in another currency needs its own rate: not yet)."""
 import datetime
 
+from peewee import Case, Value, fn
+
 from models import Operation, Shop, Transaction, Unpaid
 from portal.accounting.fec import FEC_CURRENCY, KIND_LABELS, _entry, _line
-from portal.accounting.streaming import stream
+from portal.accounting.streaming import as_date, stream
 from portal.purchasing.amounts import vat_amount
 
 CAPTURE, CREDIT = "CAPTURE", "CREDIT"
@@ -35,23 +37,71 @@ def letter_ref(shop_id, day):
     return f"C{shop_id}-{day:%Y%m%d}"
 
 
+def utc_offsets(low, high, zone):
+    """[(until, seconds)]: the zone's offset from UTC over the naive UTC instants low..high, each
+    holding until the next instant listed (the last one: high). Found day by day, refined to the
+    minute around a change: two changes a year in France."""
+    def offset(instant):
+        return int(instant.replace(tzinfo=datetime.UTC).astimezone(zone).utcoffset().total_seconds())
+
+    day, minute = datetime.timedelta(days=1), datetime.timedelta(minutes=1)
+    spans, current, instant = [], offset(low), low
+    while instant < high:
+        step = min(instant + day, high)
+        if offset(step) == current:
+            instant = step
+            continue
+        # The first minute of the new offset, by halving (at most one change a day).
+        before, after = 0, (step - instant) // minute
+        while after - before > 1:
+            middle = (before + after) // 2
+            if offset(instant + middle * minute) == current:
+                before = middle
+            else:
+                after = middle
+        instant += after * minute
+        spans.append((instant, current))
+        current = offset(instant)
+    spans.append((high, current))
+    return spans
+
+
+def _local_day(zone, low, high):
+    """The local day of a capture's sent_at (naive UTC), computed by the database: the UTC instant
+    shifted by the zone's offset of its span (utc_offsets), then its date."""
+    from portal.database import is_postgres
+
+    spans = utc_offsets(low, high, zone)
+    postgres = is_postgres()
+    shift = lambda seconds: f"{seconds} seconds" if postgres else f"{seconds:+d} seconds"  # noqa: E731
+    whens = [(Operation.sent_at < until, shift(seconds)) for until, seconds in spans[:-1]]
+    moved = Case(None, whens, shift(spans[-1][1])) if whens else Value(shift(spans[-1][1]))
+    if postgres:
+        return (Operation.sent_at + moved.cast("INTERVAL")).cast("DATE")
+    return fn.date(Operation.sent_at, moved)
+
+
 def remittances(period, shop_ids, config, zone):
     """{(day, shop id): {network: gross}} of the captures sent on local days that book an entry in the
-    period (the remittance itself, or its bank credit `delay` days later). One streamed query."""
+    period (the remittance itself, or its bank credit `delay` days later). One query, summed by the
+    database per local day, shop and network: a few rows a day whatever the number of captures."""
     delay = datetime.timedelta(days=config.card_credit_delay_days)
     first, last = period.start - delay, period.end
     low, high = _utc_bounds(first, last, zone)
-    query = (Operation.select(Operation.sent_at, Transaction.shop, Transaction.network, Operation.amount)
+    day = _local_day(zone, low, high)
+    query = (Operation.select(day, Transaction.shop, Transaction.network, fn.SUM(Operation.amount))
              .join(Transaction)
              .where((Operation.kind == CAPTURE) & Operation.succeeded & Operation.sent_at.between(low, high)
                     & Transaction.shop.in_(list(shop_ids)) & (Transaction.currency == FEC_CURRENCY))
-             .order_by(Operation.sent_at, Operation.id))
+             .group_by(day, Transaction.shop, Transaction.network)
+             .order_by(day, Transaction.shop, Transaction.network))
     groups = {}
-    for sent_at, shop_id, network, amount in stream(query):
-        day = _local_date(sent_at, zone)
-        if first <= day <= last:
-            networks = groups.setdefault((day, shop_id), {})
-            networks[(network or "").upper()] = networks.get((network or "").upper(), 0) + int(amount)
+    for local_day, shop_id, network, amount in query.tuples():
+        local_day = as_date(local_day)
+        if first <= local_day <= last:
+            networks = groups.setdefault((local_day, shop_id), {})
+            name = (network or "").upper()
+            networks[name] = networks.get(name, 0) + int(amount or 0)
     return groups
 
 

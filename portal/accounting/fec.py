@@ -47,7 +47,7 @@ from models import (DepositDeduction, Invoice, InvoiceBooking, InvoiceEvent, Inv
 from portal.accounting.streaming import Follower, stream, stream_raw
 from portal.accounting.vat import (HOME_COUNTRIES, REVERSE_CHARGE_CATEGORY, VatRegime, bases_of, line_rates,
                                    nature_of, vat_treatment)
-from portal.exports import spreadsheet_safe, spreadsheet_safe_row
+from portal.exports import FORMULA_STARTS, spreadsheet_safe, spreadsheet_safe_row
 from portal.invoices.lifecycle import InvoiceStatus
 from portal.money import exponent
 
@@ -161,11 +161,29 @@ def fec_date(value):
     return value.strftime("%Y%m%d") if value else ""
 
 
-@functools.lru_cache(maxsize=65536)  # journal, account and supplier names repeat on every line
+_UNSAFE_FIRST = frozenset(FORMULA_STARTS) | {" "}
+
+
 def _text(value):
     """A field never holds the tab that separates fields, nor a line break, nor a formula for the
-    spreadsheet the file may be opened in (SEC-3)."""
+    spreadsheet the file may be opened in (SEC-3). The usual text (printable: no tab, no line break,
+    no other white space than single spaces inside, no formula sign first) is returned as it is."""
+    if (type(value) is str and value.isprintable() and value[:1] not in _UNSAFE_FIRST and value[-1:] != " "
+            and "  " not in value):
+        return value
+    return _cleaned(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cleaned(value):
     return spreadsheet_safe(" ".join(str(value or "").split()))
+
+
+def _cents(minor):
+    """fec_amount() of euro cents, inlined where a file formats millions of them."""
+    if minor > 0:
+        return f"{minor // 100},{minor % 100:02d}"
+    return "0,00" if minor == 0 else fec_amount(minor)
 
 
 def to_euros(minor, currency, rate):
@@ -196,10 +214,15 @@ def _line(account, label, amount, debit, aux="", aux_label="", foreign=None, let
 
 
 def _entry(lines, **fields):
-    entry = Entry(lines=tuple(line for line in lines if line.debit or line.credit), **fields)
-    if not entry.balanced:
-        raise UnbalancedEntry(f"{entry.piece_ref}: debit {entry.debit} != credit {entry.credit}")
-    return entry
+    kept, debit, credit = [], 0, 0
+    for line in lines:
+        if line.debit or line.credit:
+            kept.append(line)
+            debit += line.debit
+            credit += line.credit
+    if debit != credit:
+        raise UnbalancedEntry(f"{fields.get('piece_ref')}: debit {debit} != credit {credit}")
+    return Entry(lines=tuple(kept), **fields)
 
 
 # --- Entries of one document (plain: the rows are read, never written) -----------------------------
@@ -234,16 +257,18 @@ def invoice_entry(invoice, treatment, config, aux="", deducted=0, valid_date=Non
         # The expense takes what is not deductible: TTC minus French VAT, the whole TTC otherwise.
         lines.append(_line(expense, config.label_of(expense), gross - deductible, debit,
                            foreign=devise(invoice.total_gross - (invoice.total_vat if domestic else 0))))
-        lines.append(_line(config.vat_deductible, config.label_of(config.vat_deductible), deductible, debit,
-                           foreign=devise(invoice.total_vat if domestic else None)))
+        if deductible:  # a line of zero is left out of the entry (_entry): not built at all
+            lines.append(_line(config.vat_deductible, config.label_of(config.vat_deductible), deductible, debit,
+                               foreign=devise(invoice.total_vat if domestic else None)))
         if treatment.reverse_charge:
             due_role, deductible_role = treatment.account_roles
             due, deductible_account = getattr(config, due_role), getattr(config, deductible_role)
             lines.append(_line(deductible_account, config.label_of(deductible_account), treatment.vat_deductible,
                                debit))
             lines.append(_line(due, config.label_of(due), treatment.vat_due, not debit))
-        lines.append(_line(config.deposits, config.label_of(config.deposits), euros(deducted), not debit,
-                           foreign=devise(deducted)))
+        if deducted:
+            lines.append(_line(config.deposits, config.label_of(config.deposits), euros(deducted), not debit,
+                               foreign=devise(deducted)))
     lines.append(_line(config.suppliers, config.label_of(config.suppliers), gross - euros(deducted), not debit,
                        aux, supplier.name, foreign=devise(invoice.total_gross - deducted), letter_ref=letter))
     label = f"{KIND_LABELS[invoice.kind]} {invoice.number} {supplier.name}"
@@ -428,9 +453,12 @@ class _PaidInvoice:
     __slots__ = ("id", "number", "supplier_id", "supplier", "currency", "shop_id")
 
 
-def supplier_payment_entries(period, shop_ids, config, codes=None):
+def supplier_payment_entries(period, shop_ids, config, codes=None, where=None):
     codes = codes or {}
-    query = (period_payments(period, shop_ids).select(
+    payments = period_payments(period, shop_ids)
+    if where is not None:
+        payments = payments.where(where)
+    query = (payments.select(
         SupplierPayment.id, SupplierPayment.paid_on, SupplierPayment.amount, SupplierPayment.reference,
         SupplierPayment.created_at, Invoice.id, Invoice.number, Invoice.supplier, Invoice.currency, Invoice.shop,
         Supplier.name, InvoiceBooking.exchange_rate))
@@ -503,19 +531,71 @@ def lettering(as_of, shop_ids, config):
 
 
 def fec_rows(entries, letters=None):
-    """The 18 fields of every line; an entry without a number (none validated) is counted 1, 2, 3 …"""
+    """The 18 fields of every line (the entries CSV); an entry without a number (none validated) is
+    counted 1, 2, 3 …"""
     counter = itertools.count(1)
+    of = letters.of if letters else None
     for entry in entries:
         number = str(entry.number) if entry.number is not None else str(next(counter))
-        head = [_text(entry.journal), _text(entry.journal_label), number, fec_date(entry.date)]
-        piece = [_text(entry.piece_ref), fec_date(entry.piece_date), _text(entry.label)]
+        head = (_text(entry.journal), _text(entry.journal_label), number, fec_date(entry.date))
+        piece = (_text(entry.piece_ref), fec_date(entry.piece_date), _text(entry.label))
         valid, currency = fec_date(entry.valid_date), entry.currency
         for line in entry.lines:
-            letter, letter_date = letters.of(line.letter_ref) if letters and line.letter_ref else ("", "")
+            letter, letter_date = of(line.letter_ref) if of and line.letter_ref else ("", "")
             foreign = fec_amount(line.foreign, currency) if currency and line.foreign is not None else ""
-            yield [*head, line.account, _text(line.account_label), _text(line.aux), _text(line.aux_label), *piece,
-                   fec_amount(line.debit), fec_amount(line.credit), letter, letter_date, valid, foreign,
-                   currency if foreign else ""]
+            yield (*head, line.account, _text(line.account_label), _text(line.aux), _text(line.aux_label), *piece,
+                   _cents(line.debit), _cents(line.credit), letter, letter_date, valid, foreign,
+                   currency if foreign else "")
+
+
+def _csv_field(text):
+    """A text field as csv.writer (« ; », QUOTE_MINIMAL) writes it once _text() removed tabs and line
+    breaks: quoted, its quotes doubled, when it holds the separator or a quote."""
+    if ";" in text or '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_text(value):
+    return _csv_field(_text(value))
+
+
+def fec_lines(entries, letters=None, separator="\t", text=_text):
+    """The lines of the file, each its 18 fields joined by tabs and ended by CR LF: the same fields as
+    fec_rows(), written straight into one string. A file holds hundreds of thousands of lines naming
+    the same few journals, accounts and suppliers: their fields are cleaned once (`known`).
+    `separator` and `text` (the cleaning of a text field) make the same lines a CSV (csv_chunks)."""
+    counter = itertools.count(1)
+    of = letters.of if letters else None
+    known = {}
+    sep = separator
+    for entry in entries:
+        number = str(entry.number) if entry.number is not None else str(next(counter))
+        journal = known.get((entry.journal, entry.journal_label))
+        if journal is None:
+            journal = known[(entry.journal, entry.journal_label)] = (
+                f"{text(entry.journal)}{sep}{text(entry.journal_label)}{sep}")
+        head = f"{journal}{number}{sep}{fec_date(entry.date)}{sep}"
+        piece = f"{sep}{text(entry.piece_ref)}{sep}{fec_date(entry.piece_date)}{sep}{text(entry.label)}{sep}"
+        valid, currency = fec_date(entry.valid_date), entry.currency
+        for line in entry.lines:
+            key = (line.account, line.account_label, line.aux, line.aux_label)
+            account = known.get(key)
+            if account is None:
+                if len(known) > 100_000:
+                    known.clear()
+                account = known[key] = (f"{line.account}{sep}{text(line.account_label)}{sep}{text(line.aux)}{sep}"
+                                        f"{text(line.aux_label)}")
+            letter, letter_date = of(line.letter_ref) if of and line.letter_ref else ("", "")
+            if currency and line.foreign is not None:
+                tail = f"{fec_amount(line.foreign, currency)}{sep}{currency}\r\n"
+            else:
+                tail = f"{sep}\r\n"
+            debit, credit = line.debit, line.credit
+            yield (f"{head}{account}{piece}"
+                   f"{f'{debit // 100},{debit % 100:02d}' if debit > 0 else _cents(debit)}{sep}"
+                   f"{f'{credit // 100},{credit % 100:02d}' if credit > 0 else _cents(credit)}{sep}"
+                   f"{letter}{sep}{letter_date}{sep}{valid}{sep}{tail}")
 
 
 def fec_chunks(entries, encoding=DEFAULT_ENCODING, letters=None):
@@ -524,19 +604,13 @@ def fec_chunks(entries, encoding=DEFAULT_ENCODING, letters=None):
     if encoding not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}")
     errors = "fec-latin9" if encoding == "iso-8859-15" else "strict"
-
-    def encoded(lines):
-        return "".join(lines).encode(encoding, errors=errors)
-
-    yield encoded(["\t".join(FEC_COLUMNS) + "\r\n"])
-    block = []
-    for row in fec_rows(entries, letters):
-        block.append("\t".join(row) + "\r\n")
-        if len(block) >= 500:
-            yield encoded(block)
-            block = []
-    if block:
-        yield encoded(block)
+    yield ("\t".join(FEC_COLUMNS) + "\r\n").encode(encoding, errors=errors)
+    lines = fec_lines(entries, letters)
+    while True:
+        block = "".join(itertools.islice(lines, 1000))
+        if not block:
+            return
+        yield block.encode(encoding, errors=errors)
 
 
 def csv_stream(header, rows):
@@ -565,22 +639,16 @@ def csv_stream(header, rows):
 
 
 def csv_chunks(entries, letters=None):
-    """The FEC's lines as a plain CSV (same columns and values, for a spreadsheet). Every text field of
-    fec_rows() is already neutralised (SEC-3), the others are numbers and dates: written as they are,
-    a few hundred rows at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(FEC_COLUMNS)
-    yield "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
-    rows = fec_rows(entries, letters)
+    """The FEC's lines as a plain CSV (same columns and values, for a spreadsheet, UTF-8 with its
+    byte-order mark): fec_lines() with « ; » between fields, each text field neutralised (SEC-3) and
+    quoted as csv.writer would; the others are numbers, dates and codes. A thousand lines a block."""
+    yield "\ufeff".encode("utf-8") + (";".join(FEC_COLUMNS) + "\r\n").encode("utf-8")
+    lines = fec_lines(entries, letters, ";", _csv_text)
     while True:
-        block = list(itertools.islice(rows, 500))
+        block = "".join(itertools.islice(lines, 1000))
         if not block:
             return
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(block)
-        yield buffer.getvalue().encode("utf-8")
+        yield block.encode("utf-8")
 
 
 # --- What the export page shows -------------------------------------------------------------------------
@@ -629,16 +697,20 @@ def _pending_and_foreign(summary, period, shop_ids):
         .order_by(Invoice.issue_date, Invoice.id))
 
 
-def summarise(period, shop_ids, config):
+def summarise_by_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris"):
     """Counts and totals of what the file of the period holds, from the same entries (validated ones
-    as stored, provisional ones as built): the page says what the download gives."""
+    as stored, provisional ones as built): the reference the page's summarise() is checked against."""
     from portal.accounting.ledger import export_entries
 
     summary = ExportSummary()
-    for entry in export_entries(period, shop_ids, config):
+    for entry in export_entries(period, shop_ids, config, codes, timezone):
         _add_entry(summary, entry)
     _pending_and_foreign(summary, period, shop_ids)
     return summary
 
 
-summarise_by_entries = summarise
+def summarise(period, shop_ids, config, codes=None, timezone="Europe/Paris", **known):
+    """What the accounting page shows: summarise_by_entries() from aggregate queries (summary.py)."""
+    from portal.accounting.summary import summarise as from_aggregates
+
+    return from_aggregates(period, shop_ids, config, codes, timezone, **known)

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.accounting.accounts import build_config
 from portal.accounting.fec import ENCODINGS, RATE_SCALE
+from portal.texts import in_user_language
 
 
 def _strip(value):
@@ -95,7 +96,7 @@ class AccountsForm(FlaskForm):
         valid = super().validate(extra_validators)
         self.config, errors = build_config({name: self[name].data for name in self._fields if name != "csrf_token"})
         for name, message in errors.items():
-            self[name].errors = list(self[name].errors) + [message]
+            self[name].errors = list(self[name].errors) + [in_user_language(message)]
         return valid and not errors
 
 

@@ -137,27 +137,9 @@ def open_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris", 
         for _, entries in _journal_streams(period, shop_ids, config, codes, timezone):
             yield from entries
         return
+    codes = _with_stored_codes(codes)
     stored = _stored_by_source(shop_ids)
-    corrections = {}
-    seen = set()
-    if period.start <= first_open:
-        # Scan the closed history once: what differs from its validated entries is corrected.
-        history = Period(history_start, first_open - datetime.timedelta(days=1))
-        for journal, entries in _journal_streams(history, shop_ids, config, codes, timezone):
-            for entry in entries:
-                seen.add(entry.source)
-                corrections.setdefault(journal, []).extend(_correct(entry, stored.get(entry.source), first_open))
-        missing = {source for source, booked in stored.items() if source not in seen and booked.net}
-        if missing:
-            # A document moved into the open part is corrected where it now stands (rare: a scan of
-            # the open part's sources only in that case).
-            for _, entries in _journal_streams(period, shop_ids, config, codes, timezone):
-                missing.difference_update(entry.source for entry in entries)
-        for source in sorted(missing):
-            # Validated, but no longer booked by its document (refused after approval, deleted, moved
-            # past the period): reversed; booked again when its document books again.
-            booked = stored[source]
-            corrections.setdefault(booked.head[0], []).append(_reversal(source, booked, first_open))
+    corrections = history_corrections(period, shop_ids, config, codes, timezone, first_open, history_start, stored)
     for journal, entries in _journal_streams(period, shop_ids, config, codes, timezone):
         yield from corrections.pop(journal, [])
         for entry in entries:
@@ -167,6 +149,42 @@ def open_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris", 
                 yield entry
     for leftovers in corrections.values():
         yield from leftovers
+
+
+def _with_stored_codes(codes):
+    """The auxiliary accounts of every supplier that has one, plus `codes`: the closed history holds
+    suppliers the chosen period may not name, and their validated lines carry their account."""
+    from portal.accounting.accounts import all_supplier_codes
+
+    return {**all_supplier_codes(), **(codes or {})}
+
+
+def history_corrections(period, shop_ids, config, codes, timezone, first_open, history_start, stored):
+    """{journal: [entries]} dated `first_open` that correct the closed history: what its documents
+    book today and differs from their validated entries (reversed, then booked again). Nothing when
+    the period starts after `first_open` (the corrections are dated that day)."""
+    corrections = {}
+    if period.start > first_open:
+        return corrections
+    seen = set()
+    # Scan the closed history once: what differs from its validated entries is corrected.
+    history = Period(history_start, first_open - datetime.timedelta(days=1))
+    for journal, entries in _journal_streams(history, shop_ids, config, codes, timezone):
+        for entry in entries:
+            seen.add(entry.source)
+            corrections.setdefault(journal, []).extend(_correct(entry, stored.get(entry.source), first_open))
+    missing = {source for source, booked in stored.items() if source not in seen and booked.net}
+    if missing:
+        # A document moved into the open part is corrected where it now stands (rare: a scan of
+        # the open part's sources only in that case).
+        for _, entries in _journal_streams(period, shop_ids, config, codes, timezone):
+            missing.difference_update(entry.source for entry in entries)
+    for source in sorted(missing):
+        # Validated, but no longer booked by its document (refused after approval, deleted, moved
+        # past the period): reversed; booked again when its document books again.
+        booked = stored[source]
+        corrections.setdefault(booked.head[0], []).append(_reversal(source, booked, first_open))
+    return corrections
 
 
 def _correct(entry, booked, day):

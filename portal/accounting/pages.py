@@ -2,7 +2,7 @@
 closed periods and the closing form) and the invoice panel of VAT, reverse charge and exchange rate."""
 import datetime
 
-from flask import request
+from flask import current_app, request
 from peewee import JOIN
 from werkzeug.datastructures import MultiDict
 
@@ -11,8 +11,12 @@ from portal.accounting import booking as bookings
 from portal.accounting.accounts import all_supplier_codes, current_accounts, current_company
 from portal.accounting.fec import ENCODINGS, KIND_LABELS, Period, summarise
 from portal.accounting.forms import BookingForm, ClosingForm, PeriodForm
-from portal.accounting.ledger import closed_until, fiscal_year_start
+from portal.accounting.ledger import fiscal_year_start
 from portal.accounting.vat import invoice_vat_treatment, line_rates
+
+
+def _timezone():
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
 
 
 def period_form(access):
@@ -37,13 +41,13 @@ def export_args(form):
             "encodage": form.encodage.data or "iso-8859-15"}
 
 
-def closing_context(access, closing_form=None, today=None):
+def closing_context(access, closing_form=None, today=None, config=None):
     """The closed periods (latest first) and what the closing form proposes."""
     today = today or datetime.date.today()
-    config = current_accounts()
+    config = config or current_accounts()
     periods = list(ClosedPeriod.select(ClosedPeriod, User).join(User, JOIN.LEFT_OUTER)
                    .order_by(ClosedPeriod.end.desc()).limit(24))
-    until = closed_until()
+    until = periods[0].end if periods else None  # the last closed period ends last
     proposal = today.replace(day=1) - datetime.timedelta(days=1)  # the end of last month
     form = closing_form or ClosingForm(formdata=None, data={"au": proposal})
     next_start = (until + datetime.timedelta(days=1) if until
@@ -55,17 +59,18 @@ def closing_context(access, closing_form=None, today=None):
 def export_page(form, access, closing_form=None):
     valid = form.validate() if access.can_export else False
     company = current_company()
+    config = current_accounts()
     context = {"form": form, "access": access, "company": company, "valid": valid, "summary": None,
-               "kind_labels": KIND_LABELS, "encodings": ENCODINGS, "config": current_accounts(),
-               **closing_context(access, closing_form)}
+               "kind_labels": KIND_LABELS, "encodings": ENCODINGS, "config": config,
+               **closing_context(access, closing_form, config=config)}
     if valid:
         period, shop_ids = chosen_scope(form, access)
         until = context["closed_until"]
         open_from = period.start if until is None else None
         if until is not None and period.end > until:
             open_from = max(period.start, until + datetime.timedelta(days=1))
-        context.update(period=period, summary=summarise(period, shop_ids, context["config"]), args=export_args(form),
-                       open_from=open_from)
+        summary = summarise(period, shop_ids, config, timezone=_timezone(), until=until)
+        context.update(period=period, summary=summary, args=export_args(form), open_from=open_from)
     return context
 
 

@@ -380,6 +380,26 @@ def test_acc_2_accounts_are_checked_against_the_pcg(client, accountant):
     assert Setting.get_or_none(Setting.key == "accounts") is None
 
 
+def test_loc_3_acc_2_chart_of_accounts_messages_in_english(client, login_as, shop):
+    login_as("accountant", rights=["export", "manage_suppliers", "approve_invoices", "pay_invoices"], shop=shop,
+             language="en")
+    cases = {
+        "suppliers": ("501", "The “Suppliers” account must be a class 4 supplier account (401…); “501” is not one."),
+        "vat_intracom_due": ("44571", "must be an intra-EU VAT due account (4452…)"),
+        "bank": ("51A", "An account number holds digits only, 3 to 10 of them (for example 512)."),
+        "expense_default": ("615", "Add account 615 to the list of expense accounts"),
+        "expense_accounts": ("606 Achats\n401 Fournisseurs", "Line 2: “401” is not an expense account"),
+        "bank_journal": ("HA", "The bank journal needs a code other than the purchases journal's."),
+        "card_commission_rates": ("CB 12", "Line 1: a commission above 10 % is not plausible."),
+        "fiscal_year_start_month": ("13", "A month from 1 (January) to 12 (December)."),
+    }
+    for name, (value, message) in cases.items():
+        response = client.post("/comptabilite/comptes", data=_accounts_form(**{name: value}))
+        assert response.status_code == 422, name
+        assert message in _text(response), (name, re.findall(r'class="error"[^<]*<?[^<]*', _text(response)))
+        assert "doit être" not in _text(response) and "Ligne " not in _text(response), name
+
+
 def test_acc_2_edited_accounts_and_journals_are_used_by_the_fec(client, accountant, books):
     response = client.post("/comptabilite/comptes", data=_accounts_form())
     assert response.status_code == 303, _text(response)

@@ -289,6 +289,29 @@ def test_acc_3_card_entries_in_the_entries_csv(client, accountant, quarter, shop
     assert any(row[0] == "CB" and row[4] == "627" and row[11] == "1,40" for row in rows[1:])
 
 
+def test_acc_3_remittances_are_summed_by_local_day_across_daylight_saving(app, shop):
+    """The database sums the captures per local day of Paris: 22:59 UTC is the same day in winter, 23:30
+    UTC the next one; in summer (UTC+2 from 30 March to 26 October) 21:30 UTC is the same day and 22:30
+    UTC the next one."""
+    import zoneinfo
+
+    from portal.accounting.card import remittances
+    from portal.accounting.fec import Period
+
+    other = make_shop("Épicerie de la Gare")
+    captures = [((2025, 3, 29, 22, 59), 100, "CB", shop), ((2025, 3, 29, 23, 30), 200, "cb", shop),
+                ((2025, 3, 30, 21, 30), 400, "VISA", shop), ((2025, 3, 30, 22, 30), 800, "CB", shop),
+                ((2025, 3, 30, 22, 30), 1600, "CB", other), ((2025, 10, 25, 22, 30), 3200, "CB", shop),
+                ((2025, 10, 26, 22, 30), 6400, "CB", shop)]
+    for n, (sent, amount, network, where) in enumerate(captures):
+        _capture(where, amount, network, datetime.datetime(*sent), f"D{n}")
+    found = remittances(Period(DAY(2025, 3, 1), DAY(2025, 10, 31)), [shop.id, other.id],
+                        AccountsConfig(card_credit_delay_days=0), zoneinfo.ZoneInfo("Europe/Paris"))
+    assert found == {(DAY(2025, 3, 29), shop.id): {"CB": 100}, (DAY(2025, 3, 30), shop.id): {"CB": 200, "VISA": 400},
+                     (DAY(2025, 3, 31), shop.id): {"CB": 800}, (DAY(2025, 3, 31), other.id): {"CB": 1600},
+                     (DAY(2025, 10, 26), shop.id): {"CB": 9600}}
+
+
 def test_acc_2_card_accounts_and_commission_rates_are_checked(client, accountant):
     data = form_values(AccountsConfig())
     for name, value, message in (("card_clearing", "512", "5115"), ("card_commission_rates", "CB douze", "taux"),
@@ -412,6 +435,20 @@ def test_acc_4_fec_of_a_closed_quarter_with_card_sales_5_5_reverse_charge_and_do
     amounts = lambda found: {n: [(l["CompteNum"], l["Debit"], l["Credit"], l["EcritureLet"]) for l in lines]  # noqa
                              for n, lines in found.items()}
     assert amounts(utf8) == amounts(entries)
+
+
+def test_acc_4_a_later_period_naming_other_suppliers_corrects_nothing_of_the_closed_history(
+        client, accountant, quarter, shop):
+    """The closed quarter's suppliers keep their auxiliary accounts when the exported period does not
+    name them: their validated entries still match their documents, so April holds no reversal."""
+    User.update(is_admin=True).where(User.id == accountant.id).execute()
+    _book_choices(client, quarter["dollars"], exchange_rate="0,92", nature="", reverse_charge="")
+    assert _close(client, "2025-03-31").status_code == 204
+    other = make_supplier("Emballages Martin", siren="")
+    _invoice(shop, other, "AVR-1", DAY(2025, 4, 10), [("Cartons", 1000, 5000, 2000, 2000)])
+    april = reread(_fec(client, du="2025-04-01", au="2025-04-30").get_data())
+    assert [lines[0]["PieceRef"] for lines in april.values()] == ["AVR-1"]
+    assert not any("Extourne" in line["EcritureLib"] for lines in april.values() for line in lines)
 
 
 # --- LOC-3 --------------------------------------------------------------------------------------------------

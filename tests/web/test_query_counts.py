@@ -9,6 +9,7 @@ import pytest
 from models import (Allocation, AnalyticAxis, AnalyticValue, Invoice, InvoiceEvent, InvoiceLine, InvoiceVat,
                     OutgoingMail, PaymentBatch, PurchaseLine, PurchaseOrder, PurchaseRequest, Supplier,
                     SupplierPayment, db)
+from portal.accounting.accounts import current_accounts
 from portal.payables.service import CompanyDetails, save_company_details
 from tests.factories import make_user
 
@@ -160,7 +161,6 @@ def test_issue_14_sepa_batch_queries_do_not_grow_with_invoices(client, world):
 def test_issue_14_summary_from_aggregates_equals_the_entries(world):
     """The accounting page's summary (aggregate queries) says what the file holds (every entry built)."""
     from models import DepositDeduction
-    from portal.accounting.accounts import current_accounts
     from portal.accounting.fec import Period, summarise, summarise_by_entries
 
     world.add(60)
@@ -189,3 +189,118 @@ def test_issue_14_summary_from_aggregates_equals_the_entries(world):
     expected = summarise_by_entries(period, [world.shop.id], config)
     assert expected.reverse_charge_count and set(expected.by_kind) == {"INVOICE", "CREDIT_NOTE", "DEPOSIT", "PAYMENT"}
     assert vars(summarise(period, [world.shop.id], config)) == vars(expected)
+
+
+def _card_sales(shop, day, amounts):
+    """Captures sent on `day` (UTC evening: the next local day in Paris for the last one), a refund, an unpaid."""
+    from models import Operation, Transaction, Unpaid
+
+    for n, (amount, network) in enumerate(amounts):
+        sent = datetime.datetime.combine(day, datetime.time(18 + 2 * n, 17 * n % 60))
+        txn = Transaction.create(shop=shop, reference=f"T{day:%m%d}{n}", amount=amount, currency="EUR",
+                                 capture_mode="AUTO", state="CAPTURED", card_token="tok", masked_pan="4300XXXXXXXX0900",
+                                 networks="CB,VISA", network=network, card_expiry_year=2030, card_expiry_month=12)
+        Operation.create(transaction=txn, kind="CAPTURE", amount=amount, succeeded=True, at=sent, sent_at=sent,
+                         remittance_status="ACCEPTED", operation_number=f"R{txn.id}")
+    Operation.create(transaction=txn, kind="CREDIT", amount=amount // 2, succeeded=True, at=sent,
+                     sent_at=sent + datetime.timedelta(days=1), remittance_status="ACCEPTED", operation_number="C1")
+    Unpaid.create(transaction=txn, operation_number="U1", operation_code="DEBIT", file_number=f"IMP{day:%m%d}",
+                  unpaid_date=day + datetime.timedelta(days=3), amount=amount, unpaid_code="4837", reason="Contestation")
+
+
+def _books_of_every_kind(world):
+    """What the first summary test does not hold: card sales (remittances, credits net of commission,
+    refund, unpaid), reverse charge at each line's rate (5,5 and 20 %), a domestic reverse charge
+    (category AE), dollar invoices with a rate (and a payment) and without one."""
+    import json
+
+    from dataclasses import replace
+
+    from models import InvoiceBooking
+    from portal.accounting.accounts import save_accounts
+
+    save_accounts(replace(current_accounts(), card_commission_rates=(("CB", 80), ("VISA", 120))), None)
+    day = TODAY - datetime.timedelta(days=48)
+    _card_sales(world.shop, day, [(10000, "CB"), (5000, "visa"), (2999, "AMEX")])
+    _card_sales(world.shop, day - datetime.timedelta(days=9), [(4321, "CB")])
+    coffee = Invoice.create(shop=world.shop, supplier=world.german, number="DE-55", issue_date=day, total_net=30000,
+                            total_vat=0, total_gross=30000, status="APPROVED")
+    lines = [InvoiceLine.create(invoice=coffee, position=p, description="Café", quantity_milli=1000, unit_price=net,
+                                vat_rate=0, net_amount=net) for p, net in ((1, 20000), (2, 10000))]
+    InvoiceVat.create(invoice=coffee, rate=0, base=30000, amount=0, category="K")
+    InvoiceBooking.create(invoice=coffee, line_rates=json.dumps({str(lines[0].id): 550, str(lines[1].id): 2000}))
+    builder = Supplier.create(name="Maçonnerie Durand", country="FR")
+    works = Invoice.create(shop=world.shop, supplier=builder, number="AE-1", issue_date=day, total_net=50000,
+                           total_vat=0, total_gross=50000, status="APPROVED")
+    InvoiceVat.create(invoice=works, rate=2000, base=50000, amount=0, category="AE")
+    acme = Supplier.create(name="Acme Machines Inc", country="US")
+    for number, rate in (("US-1", 921500), ("US-2", None)):
+        dollars = Invoice.create(shop=world.shop, supplier=acme, number=number, issue_date=day, currency="USD",
+                                 total_net=123457, total_vat=0, total_gross=123457, status="APPROVED")
+        InvoiceBooking.create(invoice=dollars, exchange_rate=rate)
+        SupplierPayment.create(invoice=dollars, amount=33333, paid_on=day + datetime.timedelta(days=2),
+                               method="TRANSFER")
+    return day
+
+
+def _assert_same_summaries(periods, shop_ids, config):
+    from portal.accounting.fec import summarise, summarise_by_entries
+
+    found = []
+    for period in periods:
+        expected = summarise_by_entries(period, shop_ids, config)
+        assert vars(summarise(period, shop_ids, config)) == vars(expected), period
+        found.append(expected)
+    return found
+
+
+def test_acc_3_acc_4_acc_5_summary_from_aggregates_equals_the_entries_with_card_sales_rates_currencies_and_closings(
+        world):
+    """The page's summary equals the file's entries with every part of issue 12: the card journal,
+    reverse charge at each line's rate, a dollar invoice with its rate, and a closed period whose
+    entries are read from their stored tables, with later changes corrected in the open period."""
+    from models import LedgerEntry, Operation, Transaction
+    from portal.accounting.accounts import supplier_codes
+    from portal.accounting.fec import Period, suppliers_in
+    from portal.accounting.ledger import close_period
+
+    world.add(30)
+    day = _books_of_every_kind(world)
+    config = current_accounts()
+    shops = [world.shop.id]
+    year = Period(TODAY - datetime.timedelta(days=400), TODAY)
+    before, = _assert_same_summaries([year], shops, config)
+    assert {"REMITTANCE", "CARD_CREDIT", "CARD_REFUND", "CARD_UNPAID", "INVOICE", "PAYMENT"} <= set(before.by_kind)
+    assert before.reverse_charge_count >= 2 and [i.number for i in before.other_currencies] == ["US-2"]
+
+    # Close the books up to a few days after the card sales, in the fiscal year of the oldest invoice.
+    oldest = TODAY - datetime.timedelta(days=75)
+    end = day + datetime.timedelta(days=4)
+    if end.year != oldest.year:
+        end = datetime.date(oldest.year, 12, 31)
+    codes = supplier_codes(suppliers_in(Period(datetime.date(2000, 1, 1), end), shops), world.user)
+    close_period(end, world.user, config, codes, TODAY)
+    assert LedgerEntry.select().count() > 0
+    first_open = end + datetime.timedelta(days=1)
+    periods = [year, Period(year.start, end), Period(first_open, TODAY), Period(first_open + datetime.timedelta(days=1),
+                                                                                TODAY)]
+    _assert_same_summaries(periods, shops, config)
+
+    # Later changes: an invoice of the closed part approved late, another re-accounted, a third refused,
+    # a fourth moved into the open part; a card capture added to a closed day.
+    closed = list(Invoice.select().where(Invoice.issue_date <= end, Invoice.kind == "INVOICE",
+                                         Invoice.status == "APPROVED", Invoice.currency == "EUR")
+                  .order_by(Invoice.id).limit(3))
+    Invoice.update(expense_account="606").where(Invoice.id == closed[0].id).execute()
+    Invoice.update(status="REFUSED").where(Invoice.id == closed[1].id).execute()
+    Invoice.update(issue_date=first_open).where(Invoice.id == closed[2].id).execute()
+    Invoice.create(shop=world.shop, supplier=world.french, number="LATE-1", issue_date=day, total_net=1000,
+                   total_vat=200, total_gross=1200, status="APPROVED")
+    txn = Transaction.get(Transaction.reference == f"T{day:%m%d}0")
+    Operation.create(transaction=txn, kind="CAPTURE", amount=700, succeeded=True, at=txn.created_at,
+                     sent_at=datetime.datetime.combine(day, datetime.time(12)), remittance_status="ACCEPTED")
+    whole, _, first_open_on, after_it = _assert_same_summaries(periods, shops, config)
+    # Reversed: the re-accounted and the refused invoices, the changed remittance and its bank credit (the
+    # moved invoice still books what was validated: nothing to correct).
+    assert first_open_on.by_kind["REVERSAL"][0] == whole.by_kind["REVERSAL"][0] == 4
+    assert "REVERSAL" not in after_it.by_kind
