@@ -150,7 +150,7 @@ def _register_blueprints(app):
 
 def _register_templates(app):
     from portal import formatting
-    from portal.navigation import navigation_for
+    from portal.navigation import current_item, navigation_for
 
     formatting.register(app)
 
@@ -161,6 +161,7 @@ def _register_templates(app):
         return {
             "navigation": navigation_for(current_user) if current_user.is_authenticated else [],
             "now_utc": utcnow,
+            "current_menu_item": current_item,
         }
 
 

@@ -13,6 +13,7 @@ def navigation_for(user):
         ("fournisseurs", _("Fournisseurs"), url_for("suppliers.index"), PAYABLES_RIGHTS),
         ("ventilation", _("Ventilation analytique"), url_for("allocation.index"), PAYABLES_RIGHTS + ("manage_axes",)),
         ("tableau-de-bord", _("Tableau de bord"), url_for("payments.dashboard_page"), "view"),
+        ("portefeuilles", _("Portefeuilles"), url_for("payments.wallets"), "manage_wallets"),
     ]
     held = _rights_held(user)
     visible = [
@@ -23,6 +24,13 @@ def navigation_for(user):
     if user.is_admin:
         visible.append({"key": "admin", "label": _("Administration"), "url": url_for("admin.users")})
     return visible
+
+
+def current_item(items, path):
+    """The menu entry the page belongs to: the longest entry URL the path starts with
+    (/transactions/tableau-de-bord is the dashboard's, not the list's)."""
+    matching = [item for item in items if path.startswith(item["url"])]
+    return max(matching, key=lambda item: len(item["url"]))["key"] if matching else None
 
 
 def _rights_held(user):

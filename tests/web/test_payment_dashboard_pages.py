@@ -225,3 +225,16 @@ def test_home_other_shops_never_counted(client, login_as, shop, payment_ctx, clo
     login_as(rights=["view", "approve_invoices"], shop=shop)
     page = client.get("/").get_data(as_text=True)
     assert "888,00" not in page and "0 à approuver" in page
+
+
+def test_loc_3_menu_marks_only_the_page_s_own_entry(client, login_as, shop):
+    """/transactions/tableau-de-bord belongs to the dashboard entry, not to Transactions as well."""
+    login_as("gerante", rights=["view", "manage_wallets"], shop=shop)
+    page = client.get("/transactions/tableau-de-bord").get_data(as_text=True)
+    nav = page.split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
+    assert nav.count('aria-current="page"') == 1
+    assert re.search(r'aria-current="page">Tableau de bord<', nav)
+    assert "Portefeuilles" in nav
+    page = client.get("/transactions/").get_data(as_text=True)
+    nav = page.split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
+    assert nav.count('aria-current="page"') == 1 and re.search(r'aria-current="page">Transactions<', nav)
