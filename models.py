@@ -822,6 +822,45 @@ ALL_MODELS += [AnalyticAxis, AnalyticValue, AnalyticAccess, Allocation, PaymentB
                SupplierEvaluation, EvaluationScore, EvaluationAction]
 
 
+class BankAccount(BaseModel):
+    """A bank account of the company and its balance at the start of a day (AP-CASH-1): the
+    cash-flow page runs its totals from there. A shop's card remittances and supplier payments
+    reach the first account entered for that shop."""
+
+    shop = ForeignKeyField(Shop, backref="bank_accounts", on_delete="RESTRICT")
+    label = CharField(max_length=70)
+    iban = CharField(max_length=34)
+    currency = CharField(max_length=3, default="EUR")
+    opening_balance = BigIntegerField()  # minor units, negative for an overdraft
+    opening_date = DateField()  # the balance before that day's movements
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "bank_account"
+
+
+ALL_MODELS += [BankAccount]
+
+
+class SavedView(BaseModel):
+    """A named filter set of the transaction list, per user (PAY-SRCH-3): the list's query string,
+    read again through the search's own checks when it is opened."""
+
+    user = ForeignKeyField(User, backref="saved_views", on_delete="CASCADE")
+    name = CharField(max_length=80)
+    query = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "saved_view"
+        indexes = ((("user", "name"), True),)
+
+
+ALL_MODELS += [SavedView]
+
+
 class WalletCard(BaseModel):
     """A card kept in a customer's wallet of one shop (PAY-WAL-1): the vault token and what may be
     shown of the card (last 4 digits only). `mean_id` is the id of the payment mean in the wallet;
@@ -848,6 +887,9 @@ class WalletCard(BaseModel):
 
 
 ALL_MODELS += [WalletCard]
+
+
+# --- Books (issue 12: ACC-3, ACC-4, ACC-5) -------------------------------------------------------
 
 
 class ClosedPeriod(BaseModel):
@@ -927,42 +969,3 @@ class InvoiceBooking(BaseModel):
 
 
 ALL_MODELS += [ClosedPeriod, LedgerEntry, LedgerLine, InvoiceBooking]
-
-
-class BankAccount(BaseModel):
-    """A bank account of the company and its balance at the start of a day (AP-CASH-1): the
-    cash-flow page runs its totals from there. A shop's card remittances and supplier payments
-    reach the first account entered for that shop."""
-
-    shop = ForeignKeyField(Shop, backref="bank_accounts", on_delete="RESTRICT")
-    label = CharField(max_length=70)
-    iban = CharField(max_length=34)
-    currency = CharField(max_length=3, default="EUR")
-    opening_balance = BigIntegerField()  # minor units, negative for an overdraft
-    opening_date = DateField()  # the balance before that day's movements
-    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "bank_account"
-
-
-ALL_MODELS += [BankAccount]
-
-
-class SavedView(BaseModel):
-    """A named filter set of the transaction list, per user (PAY-SRCH-3): the list's query string,
-    read again through the search's own checks when it is opened."""
-
-    user = ForeignKeyField(User, backref="saved_views", on_delete="CASCADE")
-    name = CharField(max_length=80)
-    query = TextField()
-    created_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "saved_view"
-        indexes = ((("user", "name"), True),)
-
-
-ALL_MODELS += [SavedView]
