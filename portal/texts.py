@@ -66,6 +66,8 @@ def in_user_language(value):
     stay free of Flask."""
     from flask import has_request_context
 
+    if value is None:
+        return None
     if not has_request_context():
         return str(localized(value, lambda text, **values: text % values if values else text))
     from flask_babel import get_locale, gettext
