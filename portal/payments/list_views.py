@@ -12,7 +12,7 @@ from models import SavedView, Shop, ShopRight, db
 from portal.auth.decorators import MissingRight
 from portal.payments import bp, export, search
 from portal.payments.context import payment_context
-from portal.payments.pages import transaction_view
+from portal.payments.pages import RowFormatting, transaction_view
 
 SAVED_VIEWS_MAX = 50
 RESULTS = "#payment-search"
@@ -54,9 +54,10 @@ def _listing(ctx, access, found):
     page = search.read_page(found, ctx.timezone, shop_ranks)
     operations = search.operations_by_transaction(page.rows)
     rows = []
+    formatting = RowFormatting(ctx)
     for txn in page.rows:
         txn.shop = shop_by_id[txn.shop_id]  # already read: no query per row for its name
-        rows.append(transaction_view(ctx, txn, access.rights[txn.shop_id], operations[txn.id]))
+        rows.append(transaction_view(ctx, txn, access.rights[txn.shop_id], operations[txn.id], formatting))
     return page, rows
 
 
