@@ -62,7 +62,7 @@ def test_accountant_allocates_and_restricted_axis_stays_hidden(app, page, output
     client_axis = AnalyticAxis.get(AnalyticAxis.name == "Client")
     section = page.locator(f"#axis-{client_axis.id}")
     _add_value(section, "Accor Hôtels")
-    section.get_by_role("link", name="Visibilité de l'axe Client").click()
+    section.get_by_role("link", name="Visibilité de l’axe Client").click()
     section.get_by_role("button", name="Restreindre la visibilité").click()
     expect(section.get_by_text("(vous en faites partie)")).to_be_visible()
     expect(section.get_by_text("Accès restreint").first).to_be_visible()
