@@ -8,6 +8,23 @@ document.addEventListener("click", function (event) {
   panel.innerHTML = "";
 });
 
+// Escape closes the operation panel being used (the one holding the focus, else the one open), and gives
+// the focus back to the operation button that opened it (issue 11, keyboard use).
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  var panel = document.activeElement && document.activeElement.closest(".op-panel-body");
+  if (!panel) {
+    var open = Array.prototype.filter.call(document.querySelectorAll(".op-panel-body[id]"),
+                                           function (body) { return body.children.length > 0; });
+    panel = open.length === 1 ? open[0] : null;
+  }
+  if (!panel || !panel.id || panel.children.length === 0) return;
+  event.preventDefault();
+  panel.innerHTML = "";
+  var opener = document.querySelector('[hx-target="#' + panel.id + '"]');
+  if (opener) opener.focus();
+});
+
 // A money form submitted the classic way: disable its button so a double click sends it once
 // (the server is idempotent anyway, through the form's idempotency key).
 document.addEventListener("submit", function (event) {
