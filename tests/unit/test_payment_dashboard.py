@@ -2,12 +2,11 @@
 service and the simulator (partial validation, partial cancel, a refusal at authorisation and one
 at remittance, expiry, refund), on a day with nothing, across the merchant's midnight, per
 currency; and a constant number of queries whatever the volume."""
-import contextlib
 import datetime
 
 import pytest
 
-from models import Transaction, db
+from models import Transaction
 from portal.payments import dashboard
 from portal.payments.acquirer import simulator_card
 from portal.payments.dashboard import DayOutOfRange, Figure, check_day, day_figures, daily_series
@@ -15,27 +14,11 @@ from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.remittance import remit
 from portal.payments.service import new_idempotency_key, perform_operation
 from tests.factories import make_shop, make_transaction
+from tests.query_count import counting
 
 RIGHTS = {"view", "validate", "cancel", "refund", "duplicate"}
 DAY = datetime.timedelta(days=1)
 TZ = "Europe/Paris"
-
-
-@contextlib.contextmanager
-def counting():
-    database = db.obj
-    original = database.execute_sql
-    count = [0]
-
-    def counted(sql, params=None, *args, **kwargs):
-        count[0] += 1
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = counted
-    try:
-        yield count
-    finally:
-        del database.execute_sql
 
 
 def _operate(ctx, txn, kind, amount):

@@ -1,40 +1,21 @@
 """PAY-DASH-1 pages: the dashboard (figures linking into the filtered transaction list, charts, the
 htmx fragment, bad input under its field, shops checked) and the home page for each combination
 of rights."""
-import contextlib
 import datetime
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from models import Invoice, Transaction, db
+from models import Invoice, Transaction
 from portal.payments.acquirer import simulator_card
 from portal.payments.remittance import remit
 from tests.factories import make_shop, make_supplier, make_transaction, make_user
+from tests.query_count import counting
 
 DAY = datetime.timedelta(days=1)
 HX = {"HX-Request": "true", "HX-Target": "dashboard"}
 DEBUG_SQL = False
-
-
-@contextlib.contextmanager
-def counting():
-    database = db.obj
-    original = database.execute_sql
-    count = [0]
-
-    def counted(sql, params=None, *args, **kwargs):
-        count[0] += 1
-        if DEBUG_SQL:
-            print(sql[:200])
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = counted
-    try:
-        yield count
-    finally:
-        del database.execute_sql
 
 
 def _links(page):

@@ -8,7 +8,7 @@ import pytest
 
 from models import Operation, SavedView, Transaction
 from tests.factories import make_shop, make_user
-from tests.web.test_query_counts import counting
+from tests.query_count import counting
 
 RIGHTS = ["view", "create_payment", "validate", "cancel", "refund", "duplicate", "export"]
 HX = {"HX-Request": "true", "HX-Target": "payment-search"}

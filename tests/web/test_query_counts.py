@@ -1,39 +1,21 @@
 """Issue 14: every list page and every export runs the same number of SQL queries with 10 rows as
 with 200 (prefetched or joined related rows, balances and totals by aggregate queries, exports read
 by chunks). Counts the statements through the database's execute_sql; no timing here."""
-import contextlib
 import datetime
 
 import pytest
 
 from models import (Allocation, AnalyticAxis, AnalyticValue, Invoice, InvoiceEvent, InvoiceLine, InvoiceVat,
                     OutgoingMail, PaymentBatch, PurchaseLine, PurchaseOrder, PurchaseRequest, Supplier,
-                    SupplierPayment, db)
+                    SupplierPayment)
 from portal.accounting.accounts import current_accounts
 from portal.payables.service import CompanyDetails, save_company_details
 from tests.factories import make_user
+from tests.query_count import counting
 
 TODAY = datetime.date.today()
 YEAR = f"du={TODAY.year - 1}-01-01&au={TODAY.year}-12-31"
 RIGHTS = ["view", "export", "manage_suppliers", "approve_invoices", "pay_invoices", "manage_axes"]
-
-
-@contextlib.contextmanager
-def counting():
-    """Yields a one-item list holding the number of statements run inside the block."""
-    database = db.obj
-    original = database.execute_sql
-    count = [0]
-
-    def counted(sql, params=None, *args, **kwargs):
-        count[0] += 1
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = counted
-    try:
-        yield count
-    finally:
-        del database.execute_sql
 
 
 class World:

@@ -13,7 +13,7 @@ from models import (AnalyticAccess, AnalyticAxis, AnalyticValue, Allocation, Aud
 from portal.invoices.service import InvoiceData, LineData, create_invoice
 from portal.reports.timeline import build_timeline
 from tests.factories import make_shop, make_supplier, make_transaction
-from tests.web.test_query_counts import counting
+from tests.query_count import counting
 
 ALL = ["manage_suppliers", "approve_invoices", "pay_invoices", "view"]
 TODAY = datetime.date.today()
