@@ -1,10 +1,14 @@
 """A local fake Sips Office server (PAY-GW-2 tests): a small WSGI app served on 127.0.0.1 that
 implements the Office JSON requests the connector sends (cardOrder, validate, cancel, refund,
-duplicate, getTransactionData, getWalletData, deletePaymentMean), checks each request's seal with
-the merchant's key, keeps its own ledger, signs its answers, remits at night, and can be told to
-answer slowly, time out, return a bad seal, refuse (HTTP 503) or answer 99.
+duplicate, getTransactionData, getWalletData, deletePaymentMean, getCardData), checks each request's
+seal with the merchant's key, keeps its own ledger, signs its answers, remits at night, and can be
+told to answer slowly, time out, return a bad seal, refuse (HTTP 503) or answer 99.
 
-Card outcomes follow the simulator's test cards (last two digits = issuer response code)."""
+Card outcomes follow the simulator's test cards (last two digits = issuer response code). getCardData
+knows the simulator BINs plus a few real-looking ones the portal's local table does not know as
+co-badged (CARD_BRANDS), and says the issuer is in the USA for scenario "33", in France otherwise.
+A cardOrder with paymentPattern=INSTALMENT creates the whole schedule; `nightly(day)` authorises the
+instalments due that day, then remits."""
 import hashlib
 import json
 import threading
@@ -15,12 +19,16 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from portal.payments.acquirer import SIMULATOR_REFUSALS
+from portal.payments.acquirer import FOREIGN_SCENARIO, SIMULATOR_REFUSALS
+from portal.payments.cards import detect_networks
 from portal.payments.sips import INTERFACE_VERSIONS, PATHS, compute_seal, seal_verifies
 
 MERCHANT_ID = "002001000000001"  # Worldline's public test merchant
 SECRET_KEY = "002001000000001_KEY1"  # and its public test key (never a real one)
 SERVICES = {path: name for name, path in PATHS.items()}
+# BINs whose brands only the gateway knows: the local table sees a Visa (4...) or a Mastercard (5...).
+CARD_BRANDS = {"497010": ("CB", "VISA"), "513100": ("CB", "MASTERCARD"), "497300": ("VISA", "CB")}
+UNKNOWN_CARD_CODE = "14"
 
 
 @dataclass
@@ -36,6 +44,8 @@ class Record:
     captured: int = 0
     credited: int = 0
     operations: list = field(default_factory=list)
+    due_date: str = ""  # YYYYMMDD, for an instalment awaiting its authorisation
+    acquirer_code: str = "00"
 
 
 class FakeSipsOffice:
@@ -61,9 +71,13 @@ class FakeSipsOffice:
         return [body for name, body in self.requests
                 if name == service and (reference is None or body.get("transactionReference") == reference)]
 
-    def nightly(self):
-        """The gateway's own remittance: due captures leave, refunds are credited."""
+    def nightly(self, day=None):
+        """The gateway's own night: the instalments due on `day` (a date) are authorised, then due
+        captures leave and refunds are credited."""
         with self.lock:
+            for record in self.ledger.values():
+                if day is not None and record.status == "TO_AUTHORIZE" and record.due_date <= f"{day:%Y%m%d}":
+                    self._authorise_instalment(record)
             for record in self.ledger.values():
                 if record.status == "TO_CAPTURE":
                     record.captured, record.amount, record.status = record.amount, 0, "CAPTURED"
@@ -140,8 +154,41 @@ class FakeSipsOffice:
         return {"responseCode": "00", "acquirerResponseCode": "00", "authorisationId": record.authorisation_id,
                 "transactionDateTime": "2026-03-10T10:00:00+01:00"}
 
+    def _authorise_instalment(self, record):
+        code = record.card_number[-2:] if record.card_number[-2:] in SIMULATOR_REFUSALS else "00"
+        record.operations.append(("AUTHOR", record.amount))
+        if code != "00":
+            record.status, record.acquirer_code = "REFUSED", code
+            return
+        record.status = "TO_CAPTURE"
+        seed = f"{record.reference}|{record.due_date}".encode()
+        record.authorisation_id = hashlib.sha256(seed).hexdigest()[:6].upper()
+
+    def _instalments(self, merchant, body, card_number):
+        """A payment in instalments: the request's schedule is checked, the first instalment is
+        authorised now, the others wait for their date."""
+        data = body.get("instalmentData") or {}
+        dates, references, amounts = (list(data.get(name) or []) for name in
+                                      ("datesList", "transactionReferencesList", "amountsList"))
+        count = int(data.get("number") or 0)
+        if (count < 2 or not len(dates) == len(references) == len(amounts) == count
+                or references[0] != body.get("transactionReference")
+                or sum(int(a) for a in amounts) != int(body.get("amount", 0))
+                or any((merchant, ref) in self.ledger for ref in references)):
+            return {"responseCode": "12"}
+        answer = self._authorise(merchant, {**body, "amount": amounts[0]}, card_number)
+        if answer["responseCode"] != "00":
+            return answer
+        for reference, day, amount in list(zip(references, dates, amounts))[1:]:
+            self.ledger[(merchant, reference)] = Record(
+                reference, int(amount), body["currencyCode"], "AUTHOR_CAPTURE", 0, card_number, "TO_AUTHORIZE",
+                due_date=str(day))
+        return answer
+
     def _cardOrder(self, merchant, body):
         card_number = str(body.get("cardNumber", ""))
+        if body.get("paymentPattern") == "INSTALMENT":
+            return self._instalments(merchant, body, card_number)
         answer = self._authorise(merchant, body, card_number)
         if answer["responseCode"] == "00" and body.get("merchantWalletId"):
             # The wallet service keeps the card of an accepted payment made with a wallet id (PAY-WAL-1).
@@ -205,9 +252,19 @@ class FakeSipsOffice:
         return {"responseCode": "00", "transactionStatus": record.status,
                 "currentAmount": record.amount if record.status not in ("CAPTURED", "TO_CREDIT", "CREDITED")
                 else record.captured,
-                "authorisationId": record.authorisation_id, "acquirerResponseCode": "00",
+                "authorisationId": record.authorisation_id, "acquirerResponseCode": record.acquirer_code,
                 "operationsList": [{"operationName": name, "operationAmount": amount}
                                    for name, amount in record.operations]}
+
+    def _getCardData(self, merchant, body):
+        number = str(body.get("cardNumber", ""))
+        brands = CARD_BRANDS.get(number[:6]) or (detect_networks(number) if number[:1] in "345" else ())
+        if not brands:
+            return {"responseCode": UNKNOWN_CARD_CODE}
+        country = "USA" if number[6:8] == FOREIGN_SCENARIO else "FRA"
+        return {"responseCode": "00",
+                "cardDataList": [{"paymentMeanBrand": brand, "cardScheme": brand, "issuerCountryCode": country,
+                                  "cardProductCode": "F", "issuerCode": "20041"} for brand in brands]}
 
     def _getWalletData(self, merchant, body):
         means = self.wallets.get(body.get("merchantWalletId"))
@@ -228,6 +285,9 @@ class FakeSipsOffice:
 def fake_sips(app):
     """The fake Office server on a free local port; the app's Sips test URL points at it, with short
     timeouts so that "timeout" answers arrive after the client gave up."""
+    from portal.payments.sips import CARD_INFO_CACHE
+
+    CARD_INFO_CACHE.clear()  # a card's brands and country are kept per process: each test asks afresh
     office = FakeSipsOffice()
     server = make_server("127.0.0.1", 0, office, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

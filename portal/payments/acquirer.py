@@ -114,6 +114,9 @@ class PaymentOrder:
     customer_code: str = ""
     cvv: str = field(default="", repr=False)  # in memory only, for the gateway call (PAY-ACQ-2)
     wallet_id: str = ""  # register the card in this customer wallet (PAY-WAL-1)
+    # A payment in instalments (PAY-INST-1), this order being the first: ((reference, due date, amount), ...)
+    # for every instalment, the first included. A gateway that runs schedules itself (Sips) takes it whole.
+    schedule: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,10 @@ class Gateway(abc.ABC):
     @abc.abstractmethod
     def card_country(self, token: str) -> str:
         """ISO country of the card's issuer (BIN lookup), for the fraud check."""
+
+    def prepare_card(self, number: str = "", token: str | None = None) -> None:
+        """Look up, before any database transaction opens, what the fraud check will ask about the card
+        (PAY-GW-3: no lock held while waiting on the network). Nothing to do for a local lookup."""
 
     @abc.abstractmethod
     def pay(self, order: PaymentOrder) -> GatewayAnswer:

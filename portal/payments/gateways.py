@@ -4,6 +4,7 @@ vault key, and the server settings. Saving a new secret key is audited; the key 
 from models import db, utcnow
 from portal.audit import record_action
 from portal.payments.acquirer import GatewayUnavailable
+from portal.payments.cards import detect_networks
 from portal.payments.sips import SERVERS, SipsGateway
 
 SIMULATOR = "SIMULATOR"
@@ -36,6 +37,19 @@ class GatewayRegistry:
                            key_version=shop.gateway_key_version, vault=self.vault,
                            connect_timeout=float(self.config.get("SIPS_CONNECT_TIMEOUT", 5)),
                            read_timeout=float(self.config.get("SIPS_READ_TIMEOUT", 30)))
+
+
+def card_networks_for(ctx, shop, number):
+    """The networks a card offers in `shop` (PAY-ACQ-3): its gateway's lookup (Sips: paymentMeanInfo,
+    which knows the CB co-badging of real cards), the local BIN table for the simulator, for no shop
+    yet, or when the shop's gateway cannot be built (no key saved)."""
+    if shop is None or (shop.gateway or SIMULATOR) == SIMULATOR:
+        return detect_networks(number)
+    try:
+        gateway = ctx.gateway_for(shop)
+    except GatewayUnavailable:
+        return detect_networks(number)
+    return tuple(gateway.card_networks(shop.merchant_id, number))
 
 
 def save_gateway_settings(vault, shop, kind, key_version, secret_key, user=None, remote_addr=""):

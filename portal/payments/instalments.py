@@ -45,6 +45,13 @@ def derived_reference(base, rank):
     return f"{base}E{rank:02d}"
 
 
+def gateway_schedule(base, instalments):
+    """The whole schedule as a gateway that runs it itself takes it (Sips, PAY-INST-1):
+    ((reference, due date, amount), ...) by rank, the first included."""
+    return tuple((derived_reference(base, item.rank), item.due_date, item.amount)
+                 for item in sorted(instalments, key=lambda item: item.rank))
+
+
 def due_dates(start, count, schedule_type=EVERY_N_DAYS, period_days=30):
     """`count` dates from `start`: every `period_days` days, or the same day each month (clamped to the
     month's end: 31 January, 28 February, 31 March)."""

@@ -258,14 +258,22 @@ def new_payment_form(ctx, user):
         form.capture_delay.data = shop.default_capture_delay
         form.idempotency_key.data = new_idempotency_key()
     form.shops_by_id = {shop.id: shop for shop in shops}
+    _look_up_networks_in_shop_gateway(ctx, form)
     return form
+
+
+def _look_up_networks_in_shop_gateway(ctx, form):
+    """The card's networks come from the chosen shop's gateway (Sips knows real co-badged cards)."""
+    from portal.payments.gateways import card_networks_for
+
+    form.network_lookup = lambda number: card_networks_for(ctx, form.shops_by_id.get(form.shop.data), number)
 
 
 def card_choice(form):
     """Networks of the typed card and the preselected one (PAY-ACQ-3)."""
     from portal.payments.cards import clean_number, detect_networks
 
-    networks = detect_networks(clean_number(form.card_number.data or ""))
+    networks = form.networks if form.card_digits else detect_networks(clean_number(form.card_number.data or ""))
     shop = form.shops_by_id.get(form.shop.data)
     selected = form.network.data if form.network.data in networks else default_network(
         networks, shop.default_network if shop else "CB")
@@ -301,6 +309,7 @@ def instalment_form(ctx, user, ask_cvv=False):
         form.currency.data = shop.currency
         form.idempotency_key.data = new_idempotency_key()
     form.shops_by_id = {shop.id: shop for shop in shops}
+    _look_up_networks_in_shop_gateway(ctx, form)
     return form
 
 

@@ -24,6 +24,7 @@ from portal.database import is_postgres
 from portal.payments import fraud
 from portal.payments.acquirer import GatewayAnswer, GatewayRef, GatewayUnavailable, PaymentOrder
 from portal.payments.cards import Expiry
+from portal.payments.instalments import gateway_schedule
 from portal.payments.lifecycle import (
     N_,
     OperationKind as Kind,
@@ -349,6 +350,7 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
     if replay is not None:
         return replay.transaction
     gateway = ctx.gateway_for(payment.shop)
+    gateway.prepare_card(payment.card_number, payment.card_token)  # network lookups before any lock (PAY-GW-3)
     now = ctx.now()
     state = initial_state(payment.capture_mode, payment.capture_delay)
     simulator = gateway is ctx.acquirer
@@ -358,6 +360,10 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
             if replay is not None:
                 return replay.transaction
             if reference_taken(payment.shop, payment.reference):
+                # On PostgreSQL the same form may have been committed since the first look.
+                replay = _replay_of(idempotency_key, Kind.AUTHOR)
+                if replay is not None:
+                    return replay.transaction
                 raise DuplicateReference(payment.reference)
             if payment.card_token is None:
                 payment.card_token = gateway.store_card(payment.card_number, payment.expiry)
@@ -408,7 +414,8 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
         merchant_id=payment.shop.merchant_id, reference=txn.reference, amount=txn.amount, currency=txn.currency,
         capture_mode=txn.capture_mode, capture_delay=txn.capture_delay, network=txn.network,
         card_token=txn.card_token, idempotency_key=idempotency_key or "", order_reference=txn.order_reference,
-        customer_code=txn.customer_code, cvv=payment.cvv, wallet_id=payment.wallet_id)
+        customer_code=txn.customer_code, cvv=payment.cvv, wallet_id=payment.wallet_id,
+        schedule=gateway_schedule(payment.instalment_group, payment.instalments) if payment.instalments else ())
     if payment.duplicated_from is not None:
         source = _gateway_ref(payment.duplicated_from)
         result = ask_gateway(gateway, _gateway_ref(txn), lambda: gateway.duplicate(source, order))

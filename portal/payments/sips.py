@@ -6,18 +6,46 @@ seal rule) come from Worldline's public documentation "Sips Office JSON" integra
 (WLSIPS.310-UG-Sips-Office-JSON, docs.sips.worldline-solutions.com, release 24.x) and its
 "Response codes" appendix; this module is the only place that holds them. Fields this module
 reads but that the guide leaves optional are read with a default, so an answer without them is
-still an answer."""
+still an answer.
+
+Where each fact of the later additions comes from:
+- Card networks and issuer country (PAY-ACQ-3, PAY-GW-1 "card networks lookup"): the Office service
+  family "paymentMeanInfo", function getCardData, path /rs-services/v2/paymentMeanInfo/getCardData
+  (path as used by a public Mercanet/Sips Office connector, "GestionPlusInterface"
+  REQUEST_PAYMENT_MEAN_INFO); its interface-version prefix PMR_WS_2. is listed in Worldline's data
+  dictionary ("interfaceVersion" list of values, e.g. page "paymentMeanInfoInitialize",
+  docs.sips.worldline-solutions.com/en/data-dictionary/inapp/paymentmeaninfoinitialize.html: "Sips
+  Office (SOAP/JSON) interface for payment method repository information request functions"). The
+  fields of one card's data (cardScheme, cardBrand, issuerCountryCode as ISO 3166 alpha-3 such as
+  FRA, cardProductCode, ...) are those of Worldline's own PHP SDK (worldline/sips-sdk-php,
+  src/Common/Field/CardData.php) and of real Sips answers (issuerCountryCode=FRA). Not found in the
+  searchable documentation, hence read defensively: the exact version number after PMR_WS_2. (2.20
+  is sent, like the other families here), and whether the answer holds the card's brands as a list
+  `cardDataList` or as `cardData` (both are read; brands from paymentMeanBrand, else cardBrand,
+  else cardScheme). The brand-selection rule itself (a co-badged card offers all its brands, CB +
+  Visa, CB + Mastercard) is Worldline's "MIF - Brand selection" guide (WLSIPS.343).
+- Payment in instalments (PAY-INST-1): cardOrder with paymentPattern=INSTALMENT and instalmentData
+  {number, datesList (YYYYMMDD), transactionReferencesList, amountsList}; `amount` is the sum of
+  amountsList and the first reference is the request's transactionReference (Worldline's
+  "Payment in instalments" guide WLSIPS.349 and its public Sips JSON code samples). Sips then
+  creates the n transactions itself and asks each later authorisation on its date; the portal's
+  rows 2..n stay in TO_AUTHORIZE and `flask sync` reads each one back by its reference
+  (getTransactionData), journaling the authorisation it finds (portal.payments.sync)."""
 import datetime
 import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
+from dataclasses import dataclass
 
 import requests
 
 from portal.payments.acquirer import (Gateway, GatewayAnswer, GatewayState, GatewayUnavailable,
                                       HistoryEntry, WalletMean)
-from portal.payments.cards import detect_networks
+from portal.payments.cards import NETWORK_LABELS, detect_networks
+from portal.payments.countries import alpha2
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +64,10 @@ PATHS = {
     "getTransactionData": "/rs-services/v2/diagnostic/getTransactionData",
     "getWalletData": "/rs-services/v2/wallet/getWalletData",
     "deletePaymentMean": "/rs-services/v2/wallet/deletePaymentMean",
+    "getCardData": "/rs-services/v2/paymentMeanInfo/getCardData",
 }
 # One interface version per service family: IR = checkout, CR = cash management,
-# DR = diagnostic, WR = wallet.
+# DR = diagnostic, WR = wallet, PMR = payment mean information (paymentMeanInfo).
 INTERFACE_VERSIONS = {
     "cardOrder": "IR_WS_2.20",
     "validate": "CR_WS_2.20",
@@ -48,11 +77,13 @@ INTERFACE_VERSIONS = {
     "getTransactionData": "DR_WS_2.20",
     "getWalletData": "WR_WS_2.20",
     "deletePaymentMean": "WR_WS_2.20",
+    "getCardData": "PMR_WS_2.20",
 }
 UNSEALED_FIELDS = ("keyVersion", "seal", "sealAlgorithm")
 ORDER_CHANNEL = "MOTO"  # mail or telephone order: the merchant types the card (PAY-NEW-1)
 OPERATION_ORIGIN = "COMPTOIR"
 CAPTURE_MODES = {"AUTO": "AUTHOR_CAPTURE", "VALIDATION": "VALIDATION"}
+INSTALMENT_PATTERN = "INSTALMENT"  # paymentPattern of a payment in instalments (ONE_SHOT otherwise)
 # ISO 4217 numeric codes of the currencies a shop may use.
 CURRENCY_CODES = {"EUR": "978", "USD": "840", "GBP": "826", "CHF": "756", "JPY": "392", "CAD": "124",
                   "AUD": "036", "SEK": "752", "NOK": "578", "DKK": "208", "PLN": "985", "CZK": "203",
@@ -104,7 +135,7 @@ def answer_from(fields, amount=None):
     shown = portal_response_code(fields)
     return GatewayAnswer(
         accepted=code == "00", response_code=shown, authorisation_number=str(fields.get("authorisationId", "")),
-        card_country="", state=state_for_status(status),
+        card_country=alpha2(str(fields.get("issuerCountryCode") or "")), state=state_for_status(status),
         amount=amount, fields=without_seal(fields),
     )
 
@@ -146,6 +177,82 @@ def seal_verifies(fields, secret_key):
 
 def without_seal(fields):
     return {name: value for name, value in fields.items() if name not in UNSEALED_FIELDS}
+
+
+# --- Card networks and issuer country (paymentMeanInfo / getCardData) --------------------------------
+
+# Sips brand names -> the portal's networks (portal.payments.cards.NETWORK_LABELS); a brand the portal
+# cannot offer is left out.
+BRAND_TO_NETWORK = {"CB": "CB", "VISA": "VISA", "VPAY": "VPAY", "MASTERCARD": "MASTERCARD", "MAESTRO": "MAESTRO",
+                    "AMEX": "AMEX", "VISA ELECTRON": "VISA", "VISA_ELECTRON": "VISA", "ELECTRON": "VISA"}
+# How long a card's networks and country are kept in memory: the new-payment form asks them while the
+# number is typed, the fraud check asks the country again at submission (same card, minutes apart).
+CARD_INFO_TTL = 900.0
+# After no answer, the local table is used this long without asking again (the fraud check inside the
+# payment's database transaction must not wait on the network a second time).
+CARD_INFO_FAILURE_TTL = 60.0
+CARD_INFO_MAX = 2000
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    networks: tuple  # the portal's network codes, the domestic scheme (CB) first
+    country: str  # ISO 3166 alpha-2 of the issuer, "" when Sips does not say
+
+
+def card_info_from(fields):
+    """The networks and issuer country of a getCardData answer, or None when it gives none."""
+    if str(fields.get("responseCode", "")) != "00":
+        return None
+    entries = fields.get("cardDataList", fields.get("cardData"))
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list):
+        return None
+    networks, country = [], ""
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        brand = str(entry.get("paymentMeanBrand") or entry.get("cardBrand") or entry.get("cardScheme") or "")
+        network = BRAND_TO_NETWORK.get(brand.strip().upper())
+        if network in NETWORK_LABELS and network not in networks:
+            networks.append(network)
+        country = country or alpha2(str(entry.get("issuerCountryCode") or ""))
+    if not networks:
+        return None
+    networks.sort(key=lambda network: network != "CB")  # stable: the schemes keep Sips' order
+    return CardInfo(tuple(networks), country)
+
+
+class _CardInfoCache:
+    """(merchant id, card fingerprint) -> CardInfo, or None after no answer; never the card number."""
+
+    def __init__(self):
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """(known, CardInfo or None)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                self._entries.pop(key, None)
+                return False, None
+            return True, entry[1]
+
+    def put(self, key, info):
+        with self._lock:
+            if len(self._entries) >= CARD_INFO_MAX:
+                self._entries.clear()
+            ttl = CARD_INFO_TTL if info is not None else CARD_INFO_FAILURE_TTL
+            self._entries[key] = (time.monotonic() + ttl, info)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+CARD_INFO_CACHE = _CardInfoCache()
 
 
 # --- The connector -------------------------------------------------------------------------------------
@@ -213,11 +320,49 @@ class SipsGateway(Gateway):
     def card_fingerprint(self, token):
         return self.vault.fingerprint_of_token(token)
 
+    def card_info(self, number):
+        """Networks and issuer country from Sips' paymentMeanInfo/getCardData (PAY-ACQ-3), kept a few
+        minutes per card; None when the service cannot answer (unreachable, bad seal, card unknown)."""
+        key = (self.merchant_id, self.vault.fingerprint(number))
+        known, info = CARD_INFO_CACHE.get(key)
+        if known:
+            return info
+        try:
+            fields = self.call("getCardData", {"cardNumber": number})
+        except GatewayUnavailable as unavailable:
+            log.warning("sips getCardData gave no answer", extra={"merchant_id": self.merchant_id,
+                                                                   "reason": unavailable.message})
+            CARD_INFO_CACHE.put(key, None)
+            return None
+        info = card_info_from(fields)
+        if info is None:
+            log.warning("sips getCardData knows no brand for this card",
+                        extra={"merchant_id": self.merchant_id, "response_code": str(fields.get("responseCode", ""))})
+        CARD_INFO_CACHE.put(key, info)
+        return info
+
+    def prepare_card(self, number="", token=None):
+        """Ask getCardData now, outside the payment's database transaction; the fraud check then
+        reads the country from memory (PAY-GW-3)."""
+        if not number and token:
+            number = self.vault.card(token)[0]
+        if number:
+            self.card_info(number)
+
     def card_country(self, token):
-        return ""  # Sips gives the issuer country only in the payment answer (not asked here)
+        """The issuer's country (alpha-2) for the fraud check; "" (unknown) when Sips cannot say."""
+        number, _expiry = self.vault.card(token)
+        info = self.card_info(number)
+        return info.country if info else ""
 
     def card_networks(self, merchant_id, number):
-        return detect_networks(number)
+        """The card's networks as Sips knows them (co-badging); the local BIN table only when the
+        service cannot answer, so that a payment can still be typed (the gateway decides anyway)."""
+        info = self.card_info(number)
+        if info is None:
+            log.info("sips card networks from the local BIN table", extra={"merchant_id": self.merchant_id})
+            return detect_networks(number)
+        return info.networks
 
     # --- Payments -----------------------------------------------------------------------------------
 
@@ -239,6 +384,8 @@ class SipsGateway(Gateway):
         number, expiry = self.vault.card(order.card_token)
         fields = self._order_fields(order)
         fields.update(cardNumber=number, cardExpiryDate=_expiry(expiry), cardCSCValue=order.cvv)
+        if len(order.schedule) > 1:
+            fields.update(instalment_fields(order.schedule))
         return answer_from(self.call("cardOrder", fields), order.amount)
 
     def duplicate(self, source, order):
@@ -301,6 +448,22 @@ class SipsGateway(Gateway):
         fields = self.call("deletePaymentMean", {"merchantWalletId": wallet_id, "paymentMeanId": mean_id})
         code = str(fields.get("walletResponseCode", fields.get("responseCode", "")))
         return GatewayAnswer(code == "00", code[:2], fields=without_seal(fields))
+
+
+def instalment_fields(schedule):
+    """cardOrder fields of a payment in instalments: Sips creates the n transactions and asks each
+    later authorisation on its date. `amount` is the whole schedule's; the first reference is the
+    request's own transactionReference (PAY-INST-1)."""
+    return {
+        "amount": sum(amount for _reference, _day, amount in schedule),
+        "paymentPattern": INSTALMENT_PATTERN,
+        "instalmentData": {
+            "number": len(schedule),
+            "datesList": [f"{day:%Y%m%d}" for _reference, day, _amount in schedule],
+            "transactionReferencesList": [reference for reference, _day, _amount in schedule],
+            "amountsList": [amount for _reference, _day, amount in schedule],
+        },
+    }
 
 
 def _parse_time(text):

@@ -3,11 +3,12 @@ final, and the detail page refreshes one on demand. The gateway is read with no 
 says is then written in one short locked transaction, as journal rows (CAPTURE, EXPIRE, …) so that
 balances keep deriving from operations. Operations left UNKNOWN after a timeout are settled here."""
 import datetime
+import json
 from dataclasses import dataclass
 
 from models import Operation, Shop, Transaction
 from portal.audit import record_action
-from portal.payments.acquirer import GatewayUnavailable
+from portal.payments.acquirer import GatewayAnswer, GatewayUnavailable
 from portal.payments.lifecycle import BEFORE_REMITTANCE
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
@@ -95,8 +96,11 @@ def apply_gateway_state(ctx, gateway, txn, state):
         return changes
     if txn.operations.where(Operation.gateway_status.in_([PENDING, UNKNOWN])).exists():
         return changes  # an answer is still missing: do not guess past it
-    facts = facts_for(txn, ctx.timezone)
     new = State(state.state)
+    if (txn.state == State.TO_AUTHORIZE and new not in (State.TO_AUTHORIZE, State.CANCELLED, State.EXPIRED)
+            and not txn.operations.where(Operation.kind == Kind.AUTHOR).exists()):
+        changes.append(_journal_gateway_authorisation(ctx, txn, state, new))
+    facts = facts_for(txn, ctx.timezone)
     if txn.state in BEFORE_REMITTANCE and new in (State.CAPTURED, State.CAPTURE_REFUSED):
         accepted = new == State.CAPTURED
         Operation.create(transaction=txn, kind=Kind.CAPTURE, amount=state.amount or facts.remaining,
@@ -116,6 +120,22 @@ def apply_gateway_state(ctx, gateway, txn, state):
     changes.append(f"état « {State(txn.state).label} » → « {new.label} »")
     txn.state = new
     return changes
+
+
+def _journal_gateway_authorisation(ctx, txn, state, new):
+    """An instalment that its gateway authorised itself on its date (Sips runs the schedule it was
+    given, PAY-INST-1): the AUTHOR row the portal did not write, from the state read back."""
+    refused = new in (State.REFUSED, State.FRAUD_SUSPECTED)
+    answer = GatewayAnswer(not refused, state.response_code or ("05" if refused else "00"),
+                           state.authorisation_number, fields=state.fields)
+    txn.response_code = answer.response_code
+    if answer.accepted:
+        txn.authorisation_number = answer.authorisation_number
+    Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=txn.amount, succeeded=answer.accepted,
+                     response_code=answer.response_code, reason=answer.reason, at=ctx.now(),
+                     gateway_answer=json.dumps(answer.fields, ensure_ascii=False, default=str)
+                     if answer.fields else None)
+    return "échéance autorisée par la passerelle" if answer.accepted else "échéance refusée par la passerelle"
 
 
 def transactions_to_sync():

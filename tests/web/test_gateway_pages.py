@@ -141,3 +141,34 @@ def test_pay_gw_2_secret_key_in_no_page_log_export_or_backup(client, app, sips_m
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
             assert SECRET_KEY.encode() not in data, member.name
+
+
+# --- Co-badging on a Sips shop (PAY-ACQ-3, PAY-GW-1 card networks lookup) -------------------------------
+
+CO_BADGED_SPACED = "4970 1000 0000 0600"  # CB + Visa for Sips (fake), a plain Visa for the local table
+
+
+def test_pay_acq_3_sips_shop_offers_the_networks_sips_knows(client, sips_merchant, fake_sips):
+    from portal.payments.acquirer import simulator_card
+    from portal.payments.cards import clean_number
+
+    assert clean_number(CO_BADGED_SPACED) == simulator_card("497010")
+    response = client.post("/transactions/nouveau/verifier/card_number", headers={"HX-Request": "true"},
+                           data={"card_number": CO_BADGED_SPACED, "shop": str(sips_merchant.id)})
+    html = response.get_data(as_text=True)
+    assert 'value="CB"' in html and 'value="VISA"' in html and "co-badgée" in html
+    # A number still being typed is never sent to the gateway.
+    client.post("/transactions/nouveau/verifier/card_number", headers={"HX-Request": "true"},
+                data={"card_number": "4970 10", "shop": str(sips_merchant.id)})
+    assert [body["cardNumber"] for body in fake_sips.calls("getCardData")] == [simulator_card("497010")]
+
+
+def test_pay_acq_3_sips_payment_on_the_chosen_network(client, sips_merchant, fake_sips):
+    response = client.post("/transactions/nouveau", data=_new_payment_form(
+        client, reference="COBADGE1", card_number=CO_BADGED_SPACED, network="CB"))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    txn = Transaction.get(Transaction.reference == "COBADGE1")
+    assert txn.network == "CB" and txn.networks == "CB,VISA" and txn.card_country == "FR"
+    [body] = fake_sips.calls("cardOrder", "COBADGE1")
+    assert body["paymentMeanBrand"] == "CB"
+    assert len(fake_sips.calls("getCardData")) == 1  # the form's lookup served the fraud check too
