@@ -150,7 +150,7 @@ def _register_blueprints(app):
 
 def _register_templates(app):
     from portal import formatting
-    from portal.navigation import current_item, navigation_for
+    from portal.navigation import LazyNavigation, current_item
 
     formatting.register(app)
 
@@ -159,7 +159,7 @@ def _register_templates(app):
     @app.context_processor
     def inject_navigation():
         return {
-            "navigation": navigation_for(current_user) if current_user.is_authenticated else [],
+            "navigation": LazyNavigation(current_user._get_current_object()) if current_user.is_authenticated else [],
             "now_utc": utcnow,
             "current_menu_item": current_item,
         }

@@ -1,5 +1,5 @@
 """The main navigation, filtered by what the current user may open (AUTH-2: hidden links)."""
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 
 from models import ShopRight
@@ -26,6 +26,31 @@ def navigation_for(user):
     return visible
 
 
+class LazyNavigation:
+    """The menu of `user`, built when a template first reads it: a fragment swapped by htmx never
+    draws the menu, and so never pays for its query."""
+
+    def __init__(self, user):
+        self._user, self._items = user, None
+
+    def _load(self):
+        if self._items is None:
+            self._items = navigation_for(self._user)
+        return self._items
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self):
+        return len(self._load())
+
+    def __bool__(self):
+        return bool(self._load())
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+
 def current_item(items, path):
     """The menu entry the page belongs to: the longest entry URL the path starts with
     (/transactions/tableau-de-bord is the dashboard's, not the list's)."""
@@ -33,8 +58,16 @@ def current_item(items, path):
     return max(matching, key=lambda item: len(item["url"]))["key"] if matching else None
 
 
+def remember_rights_held(user, rights):
+    """A page that has just read all the user's rights tells the menu, which then asks nothing."""
+    g.navigation_rights_held = (user.id, frozenset(rights))
+
+
 def _rights_held(user):
     """The names of the rights the user holds on any shop, in one query (every page draws the menu)."""
+    known = g.get("navigation_rights_held")
+    if known is not None and known[0] == user.id:
+        return known[1]
     return {right for (right,) in ShopRight.select(ShopRight.right).distinct()
             .where(ShopRight.user == user).tuples()}
 

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from models import SavedView, Shop, ShopRight, db
 from portal.auth.decorators import MissingRight
+from portal.navigation import remember_rights_held
 from portal.payments import bp, export, search
 from portal.payments.context import payment_context
 from portal.payments.pages import RowFormatting, transaction_view
@@ -24,13 +25,20 @@ class Access:
     def __init__(self, user):
         self.rights = {}
         self.shops = []
+        held = set()
+        # Inactive shops too: the main menu shows what the user holds on any shop (navigation), and
+        # is told here rather than asking again.
         query = (ShopRight.select(ShopRight.right, Shop).join(Shop)
-                 .where((ShopRight.user == user) & Shop.active).order_by(Shop.name, Shop.id))
+                 .where(ShopRight.user == user).order_by(Shop.name, Shop.id))
         for row in query:
+            held.add(row.right)
+            if not row.shop.active:
+                continue
             if row.shop.id not in self.rights:
                 self.rights[row.shop.id] = set()
                 self.shops.append(row.shop)
             self.rights[row.shop.id].add(row.right)
+        remember_rights_held(user, held)
 
     def shops_with(self, right):
         return [shop for shop in self.shops if right in self.rights[shop.id]]
@@ -82,11 +90,11 @@ def index():
     found = search.parse_search(request.args, shops, payment_context().today())
     values = _context(access, found, with_totals=request.args.get("totaux") == "1")
     status = 422 if found.errors else 200
+    # The fragment holds the saved-views menu too: without them, a search would empty it.
+    values["saved_views"] = list(SavedView.select().where(SavedView.user == current_user).order_by(SavedView.name))
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == RESULTS[1:]:
         response = render_template("payments/_search.html", **values)
     else:
-        values["saved_views"] = list(SavedView.select().where(SavedView.user == current_user)
-                                     .order_by(SavedView.name))
         response = render_template("payments/index.html", **values)
     return response, status, {"Vary": "HX-Request, HX-Target"}
 

@@ -1,6 +1,7 @@
 """What the payment pages show: view models built from the rules, forms pre-filled, and the
 fragments an operation returns (the form, or its result plus out-of-band updates)."""
 import datetime
+import functools
 import json
 import zoneinfo
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from flask import render_template, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from models import Operation, Transaction
 from portal.auth.rights import rights_on, shops_with_right
@@ -51,7 +53,7 @@ class TransactionView:
             self.fmt = money_formatter(self.txn.currency, _locale())
         return self.fmt(minor)
 
-    @property
+    @functools.cached_property
     def created_local(self):
         """The creation instant in the merchant's time zone (stored naive UTC), as the date filter reads it."""
         if not self.timezone:
@@ -84,6 +86,12 @@ class TransactionView:
         return OPERATION_SLUG[availability.kind]
 
     links: object = None  # a RowFormatting's link cache, shared by the rows of a list
+    translate: object = None  # a RowFormatting's translations, looked up once per request and message
+
+    def text(self, msgid):
+        """A catalogue message (a state or an operation), as the templates' `_` gives it (Markup: the
+        catalogue is trusted), without Babel's per-call look-ups on every row of a list."""
+        return Markup(self.translate(msgid) if self.translate is not None else _(msgid))
 
     def link(self, endpoint, **values):
         """url_for(endpoint, transaction_id=<this one>, **values), built once per request and endpoint."""
@@ -141,12 +149,14 @@ class RowFormatting:
         self.links = Links()
 
     def t(self, template, **params):
-        key = (template, *params.items())
+        """`ctx.t(template, **params)`, the catalogue read once per message: like gettext (and
+        lifecycle.french), the translation is looked up without the values, then filled in (many
+        rows refuse the same operation with their own amount)."""
         try:
-            return self._messages[key]
+            message = self._messages[template]
         except KeyError:
-            message = self._messages[key] = self._translate(template, **params)
-            return message
+            message = self._messages[template] = self._translate(template)
+        return message % params if params else message
 
     def fmt(self, currency):
         return money_formatter(currency, self.locale)
@@ -162,6 +172,7 @@ def transaction_view(ctx, txn, rights, operations=None, formatting=None):
     view.fmt = fmt
     view.timezone = formatting.timezone
     view.links = formatting.links
+    view.translate = formatting.t
     return view
 
 

@@ -3,6 +3,7 @@ query they make, keyset pages on any sort column, and the totals of a result per
 Plain Python and peewee: no Flask here. Messages are French msgids marked with N_ and translated
 by the page that shows them, with their %(name)s values."""
 import base64
+import collections
 import dataclasses
 import datetime
 import itertools
@@ -391,6 +392,12 @@ class Page:
     last_cursor: str = ""
 
 
+# Stand-ins for a member's shop id and state while page_sql builds its SQL once: no real parameter
+# equals them (ids are positive, amounts and cursor values bounded, NUL never reaches a criterion).
+_SHOP_STANDIN = -(2**62) - 7
+_STATE_STANDIN = "\x00state"
+
+
 def page_sql(search, timezone, shop_ranks, size=PAGE_SIZE, columns=None):
     """(sql, params) of one page (`size` + 1 rows, to know whether more follow) in page order.
 
@@ -403,13 +410,14 @@ def page_sql(search, timezone, shop_ranks, size=PAGE_SIZE, columns=None):
     backwards = bool(search.before) or search.last
     cursor = search.before or search.after
     order_desc = search.descending != backwards
-    members = []
     criteria = search.criteria
     date_index = not prefers_other_index(criteria, search.sort)
     # Sorted by date with several states: one member per shop and state, each read in date order
     # from the shop + state + date index.
-    states = [[s] for s in criteria.states] if search.sort == "date" and len(criteria.states) > 1 else [criteria.states]
-    for shop_id, state_set in itertools.product(criteria.shop_ids, states):
+    per_state = search.sort == "date" and len(criteria.states) > 1
+    states = [[s] for s in criteria.states] if per_state else [criteria.states]
+
+    def member(shop_id, state_set):
         one = dataclasses.replace(criteria, shop_ids=[shop_id], states=state_set)
         query = Transaction.select(*(columns or [Transaction]), key.alias("sort_key"))
         query = query.where(conditions(one, timezone, date_index))
@@ -420,7 +428,18 @@ def page_sql(search, timezone, shop_ranks, size=PAGE_SIZE, columns=None):
             else:
                 query = query.where((key >= value) & (Tuple(key, Transaction.id) > Tuple(value, row_id)))
         direction = (lambda e: e.desc()) if order_desc else (lambda e: e.asc())
-        members.append(query.order_by(direction(key), direction(Transaction.id)).limit(size + 1).sql())
+        return query.order_by(direction(key), direction(Transaction.id)).limit(size + 1).sql()
+
+    pairs = list(itertools.product(criteria.shop_ids, states))
+    if len(pairs) == 1:
+        members = [member(*pairs[0])]
+    else:
+        # The members differ only by their shop (and state): the SQL is built once, with stand-ins
+        # for those parameters, then each member gets its own values (peewee's SQL building costs
+        # more than SQLite's planning of a member).
+        sql, params = member(_SHOP_STANDIN, [_STATE_STANDIN] if per_state else criteria.states)
+        members = [(sql, [shop_id if p == _SHOP_STANDIN else state_set[0] if p == _STATE_STANDIN else p
+                          for p in params]) for shop_id, state_set in pairs]
     if len(members) == 1:
         return members[0], order_desc
     word = "DESC" if order_desc else "ASC"
@@ -429,9 +448,18 @@ def page_sql(search, timezone, shop_ranks, size=PAGE_SIZE, columns=None):
     return (sql, [param for _, params in members for param in params]), order_desc
 
 
+# The columns a row of the list shows, plus those its rules read (service.facts_for) and its cursor
+# needs: not the whole row (fraud result, gateway and instalment fields, …), which the list never shows.
+LIST_COLUMNS = (Transaction.id, Transaction.shop, Transaction.reference, Transaction.order_reference,
+                Transaction.amount, Transaction.currency, Transaction.capture_mode, Transaction.state,
+                Transaction.created_at, Transaction.masked_pan, Transaction.networks, Transaction.card_expiry_year,
+                Transaction.card_expiry_month, Transaction.capture_date)
+
+
 def read_page(search, timezone, shop_ranks, size=PAGE_SIZE):
-    """One page of the result (whole Transaction rows) in one query; see page_sql."""
-    (sql, params), _ = page_sql(search, timezone, shop_ranks, size)
+    """One page of the result in one query (see page_sql), as Transaction instances holding only
+    LIST_COLUMNS: for showing in the list, never for saving."""
+    (sql, params), _ = page_sql(search, timezone, shop_ranks, size, LIST_COLUMNS)
     rows = list(Transaction.raw(sql, *params))
     return _paged(search, rows, size, shop_ranks)
 
@@ -573,10 +601,16 @@ def _operations_joined(where):
             .group_by(Transaction.currency, Operation.kind).tuples())
 
 
+# What a row's balances read of its operations (service.facts_for).
+OperationFacts = collections.namedtuple("OperationFacts", "kind amount succeeded")
+
+
 def operations_by_transaction(transactions):
-    """{transaction id: [Operation]} for a page of rows, in one query."""
+    """{transaction id: [OperationFacts]} for a page of rows, in one query."""
     by_id = {txn.id: [] for txn in transactions}
     if by_id:
-        for op in Operation.select().where(Operation.transaction.in_(list(by_id))).order_by(Operation.id):
-            by_id[op.transaction_id].append(op)
+        rows = (Operation.select(Operation.transaction, Operation.kind, Operation.amount, Operation.succeeded)
+                .where(Operation.transaction.in_(list(by_id))).order_by(Operation.id).tuples())
+        for transaction_id, kind, amount, succeeded in rows:
+            by_id[transaction_id].append(OperationFacts(kind, amount, succeeded))
     return by_id

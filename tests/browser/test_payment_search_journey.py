@@ -1,6 +1,7 @@
 """Browser journey of the transaction search (issue 10, PAY-SRCH-1..3, PAY-EXP-1): a merchant searches
 by amount range and card last 4 digits, saves the view and gets it back, sorts by a column, exports
 the result to Excel, on a desktop (1280 px) and on a phone (390 px) where nothing scrolls sideways."""
+import re
 import zipfile
 from pathlib import Path
 
@@ -101,3 +102,20 @@ def test_pay_srch_3_search_save_sort_export_journey(page, merchant, output_dir, 
     expect(page.locator("tr[id^=txn-row-]")).to_have_count(35)
     assert _no_sideways_scroll(page)
     page.screenshot(path=str(SHOTS / "list-390.png"), full_page=True)
+
+    # No column headers on a phone: the sort is two drop-down lists of the form, applied as soon as chosen.
+    expect(page.locator("table.transactions thead")).to_be_hidden()
+    page.get_by_label("Trier par").select_option("montant")
+    expect(page).to_have_url(re.compile(r"tri=montant&ordre=desc"))
+    page.get_by_label("Ordre").select_option("asc")
+    expect(page).to_have_url(re.compile(r"tri=montant&ordre=asc"))
+    expect(page.locator("tr[id^=txn-row-]")).to_have_count(35)
+    amounts = page.locator("tr[id^=txn-row-] td.num").all_inner_texts()
+    assert [a.split("\n")[0].replace("\xa0", " ") for a in amounts][:3] == ["45,00 €"] * 3
+    assert [a.split("\n")[0].replace("\xa0", " ") for a in amounts][-1] == "990,00 €"
+    assert _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "sorted-390.png"), full_page=False)
+    # On a wide screen the headers sort and the lists stay out of sight (still sent with a search).
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.get_by_label("Trier par")).to_be_hidden()
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("Montant")

@@ -58,5 +58,6 @@ def test_pay_srch_1_row_formatting_caches_translations(app, payment_ctx):
         formatting = RowFormatting(payment_ctx)
         assert formatting.t("a %(x)s", x="b") == formatting.t("a %(x)s", x="b") == "T:a b"
         assert formatting.t("a %(x)s", x="c") == "T:a c"
-        assert formatting.t("z") == "T:z"
-        assert calls == ["a %(x)s", "a %(x)s", "z"]
+        assert formatting.t("z") == "T:z" and formatting.t("z") == "T:z"
+        # The catalogue is read once per message, whatever the values filled in.
+        assert calls == ["a %(x)s", "z"]
