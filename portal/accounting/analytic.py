@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from models import AnalyticAxis, AnalyticValue, Allocation, Invoice, InvoiceLine, Supplier
-from portal.accounting.fec import BOOKED_STATUSES, KIND_LABELS, csv_stream, fec_amount
+from portal.accounting.fec import BOOKED_STATUSES, KIND_LABELS, csv_blocks, fec_amount
 from portal.allocation.visibility import visible_value_ids
-from portal.accounting.streaming import stream_raw
+from portal.accounting.streaming import as_date, stream_raw
+from portal.exports import spreadsheet_safe
 
 COLUMNS = (_l("Date facture"), _l("N° facture"), _l("Type"), _l("Fournisseur"), _l("Compte auxiliaire"),
            _l("Compte de charges"), _l("Axe"), _l("Code"), _l("Valeur"), _l("Ligne de facture"), _l("Montant HT"),
@@ -48,17 +49,9 @@ def _value_paths(ids):
     return {value_id: path(value) for value_id, value in values.items()}
 
 
-def _chunked_allocations(period, shop_ids, value_ids):
-    """(invoice, allocation) tuples of the period's booked invoices on the visible values, in the
-    order of allocations(): one streamed query whatever the size of the period (issue 12), read as
-    plain tuples (flat memory, no model instance per row).
-    invoice: (id, issue_date, number, kind, supplier_id, supplier name, expense account, currency);
-    allocation: (id, value id, amount, percent, axis position, axis name, value code, value name,
-    line position, line description)."""
-    if not value_ids or not shop_ids:
-        return
-    value_ids = set(value_ids)
-    rows = (Allocation.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.kind, Invoice.supplier,
+def _allocation_query(period, shop_ids):
+    """The period's booked allocation lines, flat, in the order of allocations()."""
+    return (Allocation.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.kind, Invoice.supplier,
                               Supplier.name, Invoice.expense_account, Invoice.currency,
                               Allocation.id, Allocation.value, Allocation.amount, Allocation.percent,
                               AnalyticAxis.position, AnalyticAxis.name, AnalyticValue.code, AnalyticValue.name,
@@ -69,6 +62,19 @@ def _chunked_allocations(period, shop_ids, value_ids):
             .where(Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
                    & Invoice.status.in_(list(BOOKED_STATUSES)))
             .order_by(Invoice.issue_date, Invoice.id, AnalyticAxis.position, AnalyticAxis.name, Allocation.id))
+
+
+def _chunked_allocations(period, shop_ids, value_ids):
+    """(invoice, allocation) tuples of the period's booked invoices on the visible values, in the
+    order of allocations(): one streamed query whatever the size of the period (issue 12), read as
+    plain tuples (flat memory, no model instance per row).
+    invoice: (id, issue_date, number, kind, supplier_id, supplier name, expense account, currency);
+    allocation: (id, value id, amount, percent, axis position, axis name, value code, value name,
+    line position, line description)."""
+    if not value_ids or not shop_ids:
+        return
+    value_ids = set(value_ids)
+    rows = _allocation_query(period, shop_ids)
     # Visible values (ALLOC-3) kept here: in the query they would make the database scan every
     # allocation of those values instead of the period's invoices.
     for row in stream_raw(rows, dates=(1,)):
@@ -77,22 +83,53 @@ def _chunked_allocations(period, shop_ids, value_ids):
 
 
 def analytic_rows(period, shop_ids, user, config, codes=None):
-    """The CSV rows for `user`; a credit note's allocation counts negative."""
+    """The CSV rows for `user`; a credit note's allocation counts negative. Every text cell is
+    already neutralised for spreadsheets (SEC-3); dates, amounts and percentages are ours. A year holds
+    hundreds of thousands of rows naming the same few days, suppliers, accounts and values: each of
+    those is formatted and neutralised once (issue 12)."""
     codes = codes or {}
     value_ids = visible_value_ids(user)
     paths = _value_paths(value_ids)
-    for invoice, allocation in _chunked_allocations(period, shop_ids, value_ids):
-        _, issued, number, kind, supplier_id, supplier_name, expense_account, currency = invoice
-        _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text = allocation
+    kinds = {kind: spreadsheet_safe(label) for kind, label in KIND_LABELS.items()}
+    days, suppliers, texts, paths_of = {}, {}, {}, {}
+    for (_, issued, number, kind, supplier_id, supplier_name, expense_account, currency,
+         _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text) in (
+            _allocation_rows(period, shop_ids, value_ids)):
+        day = days.get(issued)
+        if day is None:
+            day = days[issued] = as_date(issued).strftime("%d/%m/%Y")
+        supplier = suppliers.get((supplier_id, supplier_name, expense_account))
+        if supplier is None:
+            code = codes.get(supplier_id)
+            supplier = suppliers[(supplier_id, supplier_name, expense_account)] = (
+                spreadsheet_safe(supplier_name), spreadsheet_safe(config.suppliers + code if code else ""),
+                spreadsheet_safe(config.expense_account_of(expense_account)))
+        value = paths_of.get((value_id, axis_name, value_code, value_name))
+        if value is None:
+            value = paths_of[(value_id, axis_name, value_code, value_name)] = (
+                spreadsheet_safe(axis_name), spreadsheet_safe(value_code),
+                spreadsheet_safe(paths.get(value_id, value_name)))
         amount = int(amount)
-        sign = -1 if kind == "CREDIT_NOTE" else 1
-        code = codes.get(supplier_id)
-        yield [issued.strftime("%d/%m/%Y"), number, KIND_LABELS[kind], supplier_name,
-               config.suppliers + code if code else "", config.expense_account_of(expense_account),
-               axis_name, value_code, paths.get(value_id, value_name),
-               f"{line_position} {line_text}" if line_position is not None else "",
-               fec_amount(sign * amount, currency), currency, _percent(percent)]
+        amount_text = fec_amount(-amount if kind == "CREDIT_NOTE" else amount, currency)
+        safe_currency = texts.get(currency)
+        if safe_currency is None:
+            safe_currency = texts[currency] = spreadsheet_safe(currency)
+        yield [day, spreadsheet_safe(number), kinds[kind], supplier[0], supplier[1], supplier[2], value[0], value[1],
+               value[2], spreadsheet_safe(f"{line_position} {line_text}") if line_position is not None else "",
+               amount_text, safe_currency, _percent(percent)]
+
+
+def _allocation_rows(period, shop_ids, value_ids):
+    """The rows of _chunked_allocations() as the driver gives them (one flat tuple each, the issue
+    date as a date or, from SQLite, its ISO text)."""
+    if not value_ids or not shop_ids:
+        return
+    value_ids = set(value_ids)
+    for row in stream_raw(_allocation_query(period, shop_ids)):  # dates as the driver gives them
+        if row[9] in value_ids:
+            yield row
 
 
 def analytic_chunks(rows):
-    return csv_stream(COLUMNS, rows)
+    """The CSV of analytic_rows() (already neutralised), encoded a few thousand rows at a time."""
+    return csv_blocks(COLUMNS, rows)

@@ -11,7 +11,7 @@
 Only euro transactions are booked (a shop in another currency needs its own rate: not yet)."""
 import datetime
 
-from peewee import Case, Value, fn
+from peewee import JOIN, Case, Value, fn
 
 from models import Operation, Shop, Transaction, Unpaid
 from portal.accounting.fec import FEC_CURRENCY, KIND_LABELS, _entry, _line
@@ -156,11 +156,14 @@ def card_entries(period, shop_ids, config, timezone="Europe/Paris"):
                 **journal, date=day, piece_ref=number or reference, piece_date=day,
                 label=f"{KIND_LABELS['CARD_REFUND']} {reference} {names.get(shop_id, '')}", valid_date=day,
                 kind="CARD_REFUND", amount=int(amount), source=f"CB:F:{op_id}", shop_id=shop_id))
+    # Read from the unpaids (a few), never from the shops' transactions (all of them): a LEFT JOIN whose
+    # conditions on the transaction go through COALESCE keeps the database from starting with those.
     unpaids = (Unpaid.select(Unpaid.id, Unpaid.unpaid_date, Unpaid.amount, Unpaid.unpaid_code, Unpaid.file_number,
                              Transaction.shop, Transaction.reference)
-               .join(Transaction)
-               .where(Unpaid.unpaid_date.between(period.start, period.end) & Transaction.shop.in_(list(shop_ids))
-                      & (Transaction.currency == FEC_CURRENCY)))
+               .join(Transaction, JOIN.LEFT_OUTER)
+               .where(Unpaid.unpaid_date.between(period.start, period.end)
+                      & fn.COALESCE(Transaction.shop, 0).in_(list(shop_ids))
+                      & (fn.COALESCE(Transaction.currency, "") == FEC_CURRENCY)))
     for unpaid_id, day, amount, code, file_number, shop_id, reference in stream(unpaids):
         if amount:
             entries.append(_entry(

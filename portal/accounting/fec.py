@@ -44,9 +44,9 @@ from peewee import JOIN, fn
 
 from models import (DepositDeduction, Invoice, InvoiceBooking, InvoiceEvent, InvoiceLine, InvoiceVat, PurchaseLine,
                     Supplier, SupplierPayment)
-from portal.accounting.streaming import Follower, stream, stream_raw
-from portal.accounting.vat import (HOME_COUNTRIES, REVERSE_CHARGE_CATEGORY, VatRegime, bases_of, line_rates,
-                                   nature_of, vat_treatment)
+from portal.accounting.streaming import Follower, as_date, as_datetime, stream_raw
+from portal.accounting.vat import (HOME_COUNTRIES, REVERSE_CHARGE_CATEGORY, VatRegime, VatTreatment, bases_of,
+                                   line_rates, nature_of, supplier_zone, vat_treatment)
 from portal.exports import FORMULA_STARTS, spreadsheet_safe, spreadsheet_safe_row
 from portal.invoices.lifecycle import InvoiceStatus
 from portal.money import exponent
@@ -214,6 +214,14 @@ def _line(account, label, amount, debit, aux="", aux_label="", foreign=None, let
 
 
 def _entry(lines, **fields):
+    return Entry(lines=_balanced(lines, fields.get("piece_ref")), **fields)
+
+
+# --- Entries of one document (plain: the rows are read, never written) -----------------------------
+
+
+def _balanced(lines, piece_ref):
+    """The lines of an entry without those of zero, checked balanced (what _entry() keeps)."""
     kept, debit, credit = [], 0, 0
     for line in lines:
         if line.debit or line.credit:
@@ -221,67 +229,82 @@ def _entry(lines, **fields):
             debit += line.debit
             credit += line.credit
     if debit != credit:
-        raise UnbalancedEntry(f"{fields.get('piece_ref')}: debit {debit} != credit {credit}")
-    return Entry(lines=tuple(kept), **fields)
+        raise UnbalancedEntry(f"{piece_ref}: debit {debit} != credit {credit}")
+    return tuple(kept)
 
 
-# --- Entries of one document (plain: the rows are read, never written) -----------------------------
+class _Labels(dict):
+    """{account: its label} of a chart of accounts, filled as accounts are asked for (a dict lookup,
+    where config.label_of() is a method call: an export asks for a label per line)."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+    def __missing__(self, account):
+        label = self[account] = self.config.label_of(account)
+        return label
+
+
+def _labels_of(config):
+    labels = config.__dict__.get("_fec_labels")
+    if labels is None:
+        labels = _Labels(config)
+        object.__setattr__(config, "_fec_labels", labels)  # a cache, like label_of()'s own
+    return labels
 
 
 def invoice_entry(invoice, treatment, config, aux="", deducted=0, valid_date=None, rate=None):
     """The purchase-journal entry of an invoice, credit note or deposit invoice. `treatment` is its
     VatTreatment (in euros), `aux` the supplier's auxiliary account, `deducted` the deposits it
-    deducts (in the invoice's currency), `rate` its exchange rate when not in euros."""
+    deducts (in the invoice's currency), `rate` its exchange rate when not in euros. Built for a year
+    of invoices at a time: no closure, no keyword packing per invoice."""
     supplier = invoice.supplier
     currency = getattr(invoice, "currency", FEC_CURRENCY) or FEC_CURRENCY
     foreign = currency != FEC_CURRENCY
-
-    def euros(amount):
-        return to_euros(amount, currency, rate) if foreign else amount
-
-    def devise(amount):
-        return amount if foreign else None
-
-    debit = invoice.kind != "CREDIT_NOTE"
-    gross = euros(invoice.total_gross)
-    deducted = deducted if invoice.kind == "INVOICE" else 0
-    letter = f"F{invoice.id}" if invoice.kind != "CREDIT_NOTE" else ""
+    kind, total_gross = invoice.kind, invoice.total_gross
+    label_of = _labels_of(config).__getitem__
+    debit = kind != "CREDIT_NOTE"
+    gross = to_euros(total_gross, currency, rate) if foreign else total_gross
+    deducted = deducted if kind == "INVOICE" else 0
     lines = []
-    if invoice.kind == "DEPOSIT":
-        lines.append(_line(config.deposits, config.label_of(config.deposits), gross, debit,
-                           foreign=devise(invoice.total_gross)))
+    if kind == "DEPOSIT":
+        lines.append(_line(config.deposits, label_of(config.deposits), gross, debit,
+                           foreign=total_gross if foreign else None))
     else:
         expense = config.expense_account_of(invoice.expense_account)
         domestic = treatment.regime == VatRegime.DOMESTIC
         deductible = treatment.vat_deductible if domestic else 0
         # The expense takes what is not deductible: TTC minus French VAT, the whole TTC otherwise.
-        lines.append(_line(expense, config.label_of(expense), gross - deductible, debit,
-                           foreign=devise(invoice.total_gross - (invoice.total_vat if domestic else 0))))
+        lines.append(_line(expense, label_of(expense), gross - deductible, debit,
+                           foreign=(total_gross - (invoice.total_vat if domestic else 0)) if foreign else None))
         if deductible:  # a line of zero is left out of the entry (_entry): not built at all
-            lines.append(_line(config.vat_deductible, config.label_of(config.vat_deductible), deductible, debit,
-                               foreign=devise(invoice.total_vat if domestic else None)))
+            lines.append(_line(config.vat_deductible, label_of(config.vat_deductible), deductible, debit,
+                               foreign=(invoice.total_vat if domestic else None) if foreign else None))
         if treatment.reverse_charge:
             due_role, deductible_role = treatment.account_roles
             due, deductible_account = getattr(config, due_role), getattr(config, deductible_role)
-            lines.append(_line(deductible_account, config.label_of(deductible_account), treatment.vat_deductible,
+            lines.append(_line(deductible_account, label_of(deductible_account), treatment.vat_deductible,
                                debit))
-            lines.append(_line(due, config.label_of(due), treatment.vat_due, not debit))
+            lines.append(_line(due, label_of(due), treatment.vat_due, not debit))
         if deducted:
-            lines.append(_line(config.deposits, config.label_of(config.deposits), euros(deducted), not debit,
-                               foreign=devise(deducted)))
-    lines.append(_line(config.suppliers, config.label_of(config.suppliers), gross - euros(deducted), not debit,
-                       aux, supplier.name, foreign=devise(invoice.total_gross - deducted), letter_ref=letter))
-    label = f"{KIND_LABELS[invoice.kind]} {invoice.number} {supplier.name}"
-    if treatment.reverse_charge and invoice.kind != "DEPOSIT":
+            lines.append(_line(config.deposits, label_of(config.deposits),
+                               to_euros(deducted, currency, rate) if foreign else deducted, not debit,
+                               foreign=deducted if foreign else None))
+    suppliers = config.suppliers
+    lines.append(_line(suppliers, label_of(suppliers),
+                       gross - (to_euros(deducted, currency, rate) if foreign else deducted), not debit,
+                       aux, supplier.name, foreign=(total_gross - deducted) if foreign else None,
+                       letter_ref=f"F{invoice.id}" if debit else ""))
+    label = f"{KIND_LABELS[kind]} {invoice.number} {supplier.name}"
+    if kind != "DEPOSIT" and treatment.reverse_charge:
         label += f" ({treatment.mention})"
     if foreign:
         label += f" ({currency} 1 = {format_exchange_rate(rate)} EUR)"
-    return _entry(lines, journal=config.purchases_journal, journal_label=config.purchases_journal_label,
-                  date=invoice.issue_date, piece_ref=invoice.number, piece_date=invoice.issue_date, label=label,
-                  valid_date=valid_date or invoice.issue_date, kind=invoice.kind, amount=gross,
-                  reverse_charge_vat=treatment.vat_due if invoice.kind != "DEPOSIT" else 0,
-                  source=f"INV:{invoice.id}", shop_id=getattr(invoice, "shop_id", None),
-                  currency=currency if foreign else "")
+    return Entry(config.purchases_journal, config.purchases_journal_label, invoice.issue_date, invoice.number,
+                 invoice.issue_date, label, valid_date or invoice.issue_date, kind, _balanced(lines, invoice.number),
+                 gross, treatment.vat_due if kind != "DEPOSIT" else 0, f"INV:{invoice.id}",
+                 getattr(invoice, "shop_id", None), currency if foreign else "")
 
 
 def payment_entry(payment, config, aux="", rate=None):
@@ -291,18 +314,21 @@ def payment_entry(payment, config, aux="", rate=None):
     foreign = currency != FEC_CURRENCY
     amount = to_euros(payment.amount, currency, rate) if foreign else payment.amount
     devise = payment.amount if foreign else None
-    lines = [_line(config.suppliers, config.label_of(config.suppliers), amount, True, aux, invoice.supplier.name,
-                   foreign=devise, letter_ref=f"F{invoice.id}" if getattr(invoice, "id", None) else ""),
-             _line(config.bank, config.label_of(config.bank), amount, False, foreign=devise)]
-    created = payment.created_at.date() if payment.created_at else payment.paid_on
-    label = f"Règlement facture {invoice.number} {invoice.supplier.name}"
+    label_of = _labels_of(config).__getitem__
+    invoice_id = getattr(invoice, "id", None)
+    name = invoice.supplier.name
+    lines = [_line(config.suppliers, label_of(config.suppliers), amount, True, aux, name,
+                   foreign=devise, letter_ref=f"F{invoice_id}" if invoice_id else ""),
+             _line(config.bank, label_of(config.bank), amount, False, foreign=devise)]
+    paid_on = payment.paid_on
+    created = payment.created_at.date() if payment.created_at else paid_on
+    label = f"Règlement facture {invoice.number} {name}"
     if foreign:
         label += f" ({currency} 1 = {format_exchange_rate(rate)} EUR)"
-    return _entry(lines, journal=config.bank_journal, journal_label=config.bank_journal_label, date=payment.paid_on,
-                  piece_ref=payment.reference or invoice.number, piece_date=payment.paid_on, label=label,
-                  valid_date=max(created, payment.paid_on), kind="PAYMENT", amount=amount,
-                  source=f"PAY:{payment.id}", shop_id=getattr(invoice, "shop_id", None),
-                  currency=currency if foreign else "")
+    piece_ref = payment.reference or invoice.number
+    return Entry(config.bank_journal, config.bank_journal_label, paid_on, piece_ref, paid_on, label,
+                 max(created, paid_on), "PAYMENT", _balanced(lines, piece_ref), amount, 0, f"PAY:{payment.id}",
+                 getattr(invoice, "shop_id", None), currency if foreign else "")
 
 
 # --- What a period holds ------------------------------------------------------------------------------
@@ -356,7 +382,18 @@ class _Supplier:
 
 def _as_date(value):
     """SQLite hands an aggregate back as text, PostgreSQL as a datetime: both start with AAAA-MM-JJ."""
-    return datetime.date.fromisoformat(str(value)[:10]) if value else None
+    if not value:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return _date_of_text(str(value)[:10])
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_of_text(text):
+    return datetime.date.fromisoformat(text)
 
 
 def _self_assessable():
@@ -403,19 +440,27 @@ def invoice_stream(period, shop_ids, where=None):
     key = lambda row: (row[0], row[1])  # noqa: E731
     line_rows = Follower(stream_raw(lines, dates=(0,)), key)
     vat_rows = Follower(stream_raw(breakdown, dates=(0,)), key)
-    for values in stream_raw(invoices, dates=(1,), datetimes=(8,)):
+    suppliers = {}  # the same few hundred suppliers name every invoice: one object each
+    for values in stream_raw(invoices):
         row = _Row()
-        (row.id, row.issue_date, row.kind, row.number, row.total_gross, row.total_net, row.total_vat,
-         row.expense_account, row.created_at, row.currency, row.supplier_id, row.shop_id, name, country, vat_number,
+        (row.id, issue_date, row.kind, row.number, total_gross, total_net, total_vat,
+         row.expense_account, created_at, row.currency, row.supplier_id, row.shop_id, name, country, vat_number,
          deducted_total, approved_at, marked_count, row.rate, nature, choice, chosen) = values
-        row.supplier = _Supplier(name, country, vat_number)
+        row.issue_date = issue_date = as_date(issue_date)
+        row.created_at = as_datetime(created_at)
+        supplier = suppliers.get((name, country, vat_number))
+        if supplier is None:
+            if len(suppliers) > 10_000:
+                suppliers.clear()
+            supplier = suppliers[(name, country, vat_number)] = _Supplier(name, country, vat_number)
+        row.supplier = supplier
         row.deducted = int(deducted_total or 0)
-        row.total_gross, row.total_net, row.total_vat = int(row.total_gross), int(row.total_net), int(row.total_vat)
+        row.total_gross, row.total_net, row.total_vat = int(total_gross), int(total_net), int(total_vat)
         row.approved_at = _as_date(approved_at)
         row.marked_ae = bool(marked_count)
         row.nature, row.choice = nature or "", choice or ""
         row.chosen_rates = {int(k): v for k, v in json.loads(chosen).items()} if chosen else {}
-        key_of_row = (row.issue_date, row.id)
+        key_of_row = (issue_date, row.id)
         yield row, [r[2:] for r in line_rows.take(key_of_row)], [r[2:] for r in vat_rows.take(key_of_row)]
 
 
@@ -427,12 +472,17 @@ def treatment_of(row, lines, breakdown, config):
     def euros(amount):
         return to_euros(amount, currency, rate) if currency != FEC_CURRENCY else amount
 
-    bases = bases_of(row.total_net, line_rates(lines, row.chosen_rates), list(breakdown))
     nature = nature_of(config.expense_account_of(row.expense_account), row.nature)
-    return vat_treatment(row.supplier.country, row.supplier.vat_number, [(euros(b), r) for b, r in bases],
+    domestic_reverse_charge = row.choice == "DOMESTIC" or (row.marked_ae and row.choice != "NONE")
+    supplier = row.supplier
+    if not domestic_reverse_charge and supplier_zone(supplier.country, supplier.vat_number) == "HOME":
+        # What vat_treatment() answers for a French supplier without self-assessment (most invoices),
+        # without working out the bases it would not use.
+        return VatTreatment(VatRegime.DOMESTIC, vat_deductible=int(euros(row.total_vat) or 0), nature=nature)
+    bases = bases_of(row.total_net, line_rates(lines, row.chosen_rates), list(breakdown))
+    return vat_treatment(supplier.country, supplier.vat_number, [(euros(b), r) for b, r in bases],
                          euros(row.total_vat), config.default_vat_rate, nature,
-                         domestic_reverse_charge=row.choice == "DOMESTIC" or (row.marked_ae and row.choice != "NONE"),
-                         self_assess=row.choice != "NONE")
+                         domestic_reverse_charge=domestic_reverse_charge, self_assess=row.choice != "NONE")
 
 
 def supplier_invoice_entries(period, shop_ids, config, codes=None, where=None):
@@ -462,11 +512,18 @@ def supplier_payment_entries(period, shop_ids, config, codes=None, where=None):
         SupplierPayment.id, SupplierPayment.paid_on, SupplierPayment.amount, SupplierPayment.reference,
         SupplierPayment.created_at, Invoice.id, Invoice.number, Invoice.supplier, Invoice.currency, Invoice.shop,
         Supplier.name, InvoiceBooking.exchange_rate))
-    for values in stream_raw(query, dates=(1,), datetimes=(4,)):
+    suppliers = {}
+    for values in stream_raw(query):
         payment, invoice = _Payment(), _PaidInvoice()
-        (payment.id, payment.paid_on, payment.amount, payment.reference, payment.created_at, invoice.id,
+        (payment.id, paid_on, payment.amount, payment.reference, created_at, invoice.id,
          invoice.number, invoice.supplier_id, invoice.currency, invoice.shop_id, name, rate) = values
-        invoice.supplier = _Supplier(name, "", "")
+        payment.paid_on, payment.created_at = as_date(paid_on), as_datetime(created_at)
+        supplier = suppliers.get(name)
+        if supplier is None:
+            if len(suppliers) > 10_000:
+                suppliers.clear()
+            supplier = suppliers[name] = _Supplier(name, "", "")
+        invoice.supplier = supplier
         payment.amount = int(payment.amount)
         payment.invoice = invoice
         aux = config.suppliers + codes[invoice.supplier_id] if invoice.supplier_id in codes else ""
@@ -509,8 +566,14 @@ class Lettering:
         if ref[0] == "F":
             settled = self.paid.get(int(ref[1:]))
             return (ref, fec_date(settled)) if settled else ("", "")
-        credited = datetime.datetime.strptime(ref.rsplit("-", 1)[1], "%Y%m%d").date() + self.delay
+        credited = _card_day(ref) + self.delay
         return (ref, fec_date(credited)) if credited <= self.as_of else ("", "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _card_day(ref):
+    """The remittance day of a card letter C<shop>-<AAAAMMJJ>: both of its lines ask."""
+    return datetime.datetime.strptime(ref.rsplit("-", 1)[1], "%Y%m%d").date()
 
 
 def lettering(as_of, shop_ids, config):
@@ -523,7 +586,7 @@ def lettering(as_of, shop_ids, config):
                    & (Invoice.kind != "CREDIT_NOTE") & (Invoice.total_gross > 0))
             .group_by(Invoice.id, Invoice.total_gross)
             .having(fn.SUM(SupplierPayment.amount) + deducted >= Invoice.total_gross))
-    return Lettering({invoice_id: _as_date(last) for invoice_id, last in stream(rows)}, as_of,
+    return Lettering({invoice_id: _as_date(last) for invoice_id, last in stream_raw(rows)}, as_of,
                      config.card_credit_delay_days)
 
 
@@ -561,14 +624,17 @@ def _csv_text(value):
 
 
 def fec_lines(entries, letters=None, separator="\t", text=_text):
-    """The lines of the file, each its 18 fields joined by tabs and ended by CR LF: the same fields as
-    fec_rows(), written straight into one string. A file holds hundreds of thousands of lines naming
-    the same few journals, accounts and suppliers: their fields are cleaned once (`known`).
-    `separator` and `text` (the cleaning of a text field) make the same lines a CSV (csv_chunks)."""
+    """The lines of the file, entry by entry (one string per entry), each line its 18 fields joined by
+    tabs and ended by CR LF: the same fields as fec_rows(), written straight into one string. A file
+    holds hundreds of thousands of lines naming the same few journals, accounts and suppliers: their
+    fields are cleaned once (`known`). `separator` and `text` (the cleaning of a text field) make the
+    same lines a CSV (csv_chunks)."""
     counter = itertools.count(1)
     of = letters.of if letters else None
     known = {}
     sep = separator
+    no_letter = f"{sep}{sep}"
+    zero = "0,00"
     for entry in entries:
         number = str(entry.number) if entry.number is not None else str(next(counter))
         journal = known.get((entry.journal, entry.journal_label))
@@ -577,7 +643,10 @@ def fec_lines(entries, letters=None, separator="\t", text=_text):
                 f"{text(entry.journal)}{sep}{text(entry.journal_label)}{sep}")
         head = f"{journal}{number}{sep}{fec_date(entry.date)}{sep}"
         piece = f"{sep}{text(entry.piece_ref)}{sep}{fec_date(entry.piece_date)}{sep}{text(entry.label)}{sep}"
-        valid, currency = fec_date(entry.valid_date), entry.currency
+        currency = entry.currency
+        end = f"{sep}{fec_date(entry.valid_date)}{sep}"
+        plain_tail = f"{end}{sep}\r\n"
+        texts = []
         for line in entry.lines:
             key = (line.account, line.account_label, line.aux, line.aux_label)
             account = known.get(key)
@@ -586,31 +655,38 @@ def fec_lines(entries, letters=None, separator="\t", text=_text):
                     known.clear()
                 account = known[key] = (f"{line.account}{sep}{text(line.account_label)}{sep}{text(line.aux)}{sep}"
                                         f"{text(line.aux_label)}")
-            letter, letter_date = of(line.letter_ref) if of and line.letter_ref else ("", "")
-            if currency and line.foreign is not None:
-                tail = f"{fec_amount(line.foreign, currency)}{sep}{currency}\r\n"
+            ref = line.letter_ref
+            if ref and of:
+                letter, letter_date = of(ref)
+                letter = f"{sep}{letter}{sep}{letter_date}" if letter or letter_date else no_letter
             else:
-                tail = f"{sep}\r\n"
+                letter = no_letter
+            if currency and line.foreign is not None:
+                tail = f"{end}{fec_amount(line.foreign, currency)}{sep}{currency}\r\n"
+            else:
+                tail = plain_tail
             debit, credit = line.debit, line.credit
-            yield (f"{head}{account}{piece}"
-                   f"{f'{debit // 100},{debit % 100:02d}' if debit > 0 else _cents(debit)}{sep}"
-                   f"{f'{credit // 100},{credit % 100:02d}' if credit > 0 else _cents(credit)}{sep}"
-                   f"{letter}{sep}{letter_date}{sep}{valid}{sep}{tail}")
+            debit = f"{debit // 100},{debit % 100:02d}" if debit > 0 else (zero if not debit else _cents(debit))
+            credit = f"{credit // 100},{credit % 100:02d}" if credit > 0 else (zero if not credit else _cents(credit))
+            texts.append(f"{head}{account}{piece}{debit}{sep}{credit}{letter}{tail}")
+        yield "".join(texts)
 
 
 def fec_chunks(entries, encoding=DEFAULT_ENCODING, letters=None):
     """The file as encoded blocks, to stream: the header, then one line per entry line, a few hundred
-    lines to a block (one write per line would cost more than building it)."""
+    entries to a block (one write per line would cost more than building it)."""
     if encoding not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}")
     errors = "fec-latin9" if encoding == "iso-8859-15" else "strict"
     yield ("\t".join(FEC_COLUMNS) + "\r\n").encode(encoding, errors=errors)
     lines = fec_lines(entries, letters)
     while True:
-        block = "".join(itertools.islice(lines, 1000))
-        if not block:
+        batch = list(itertools.islice(lines, 400))  # entries
+        if not batch:
             return
-        yield block.encode(encoding, errors=errors)
+        block = "".join(batch)
+        if block:
+            yield block.encode(encoding, errors=errors)
 
 
 def csv_stream(header, rows):
@@ -638,17 +714,38 @@ def csv_stream(header, rows):
         yield tail
 
 
+def csv_blocks(header, rows, size=2000):
+    """csv_stream() of rows whose cells are already neutralised (SEC-3): written `size` rows at a
+    time by csv.writer.writerows and encoded per block (a row at a time costs more than the row)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(spreadsheet_safe_row([str(name) for name in header]))
+    text = buffer.getvalue()
+    yield "\ufeff".encode("utf-8") + text.encode("utf-8")
+    rows = iter(rows)
+    while True:
+        batch = list(itertools.islice(rows, size))
+        if not batch:
+            return
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        yield buffer.getvalue().encode("utf-8")
+
+
 def csv_chunks(entries, letters=None):
     """The FEC's lines as a plain CSV (same columns and values, for a spreadsheet, UTF-8 with its
     byte-order mark): fec_lines() with « ; » between fields, each text field neutralised (SEC-3) and
-    quoted as csv.writer would; the others are numbers, dates and codes. A thousand lines a block."""
+    quoted as csv.writer would; the others are numbers, dates and codes. 400 entries a block."""
     yield "\ufeff".encode("utf-8") + (";".join(FEC_COLUMNS) + "\r\n").encode("utf-8")
     lines = fec_lines(entries, letters, ";", _csv_text)
     while True:
-        block = "".join(itertools.islice(lines, 1000))
-        if not block:
+        batch = list(itertools.islice(lines, 400))  # entries
+        if not batch:
             return
-        yield block.encode("utf-8")
+        block = "".join(batch)
+        if block:
+            yield block.encode("utf-8")
 
 
 # --- What the export page shows -------------------------------------------------------------------------

@@ -127,10 +127,24 @@ class Follower:
         self._head = next(self._rows, self._END)
 
     def take(self, key):
+        head = self._head
+        if head is self._END:
+            return []
+        head_key = self._key(head)
+        if head_key > key:  # the usual answer: nothing for this key (its key computed once)
+            return []
         found = []
-        while self._head is not self._END and self._key(self._head) < key:
-            self._head = next(self._rows, self._END)
-        while self._head is not self._END and self._key(self._head) == key:
-            found.append(self._head)
-            self._head = next(self._rows, self._END)
+        while head_key < key:
+            head = next(self._rows, self._END)
+            if head is self._END:
+                self._head = head
+                return found
+            head_key = self._key(head)
+        while head_key == key:
+            found.append(head)
+            head = next(self._rows, self._END)
+            if head is self._END:
+                break
+            head_key = self._key(head)
+        self._head = head
         return found

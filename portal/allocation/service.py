@@ -2,6 +2,7 @@
 (ALLOC-1..3), in plain Python. Every write is audited (AUDIT-1) in the transaction that makes it;
 what a user may see always comes from visibility.py."""
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from peewee import JOIN, fn
 
@@ -627,8 +628,8 @@ def spend_by_value(user, filters):
     return sorted(rows, key=lambda r: (r.axis.position, r.axis.name.lower(), r.path.lower(), r.currency))
 
 
-@dataclass
-class ExportRow:
+class ExportRow(NamedTuple):
+    """One line of the allocation export (a tuple: an export builds hundreds of thousands)."""
     issue_date: object
     supplier: str
     number: str
@@ -640,10 +641,9 @@ class ExportRow:
 
 def allocation_export_chunks(user, shop_ids, filters=None, size=1000):
     """The allocation lines on values the user sees, of the invoices of `shop_ids`, by invoice date,
-    as lists of ExportRow: invoices read a thousand at a time by keyset, their allocations with their
-    axes in one query per chunk, as plain tuples (issue 14: flat memory, constant queries per chunk,
-    no model instance per row)."""
-    from portal.invoices.paging import keyset_chunks
+    as lists of at most `size` ExportRow: one streamed query whatever the number of invoices (issue 14:
+    constant queries, flat memory), read as plain tuples (no model instance per row)."""
+    from portal.accounting.streaming import stream_raw
 
     filters = filters or {}
     visible_ids = list(visible_value_ids(user))
@@ -651,29 +651,33 @@ def allocation_export_chunks(user, shop_ids, filters=None, size=1000):
         return
     visible = set(visible_ids)
     paths = value_paths(visible_ids)
-    invoices = (Invoice.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.currency, Supplier.name)
-                .join(Supplier).where(Invoice.shop.in_(list(shop_ids)) & (Invoice.status != "REFUSED")))
+    # Led by the invoices of the shops (their index); the visible values (ALLOC-3) are kept here, not
+    # in the query, where they would lead the database to scan every allocation of those values.
+    query = (Allocation.select(Invoice.issue_date, Supplier.name, Invoice.number, AnalyticAxis.name, Allocation.value,
+                               Allocation.amount, Invoice.currency)
+             .join(Invoice, on=(Allocation.invoice == Invoice.id)).join(Supplier)
+             .switch(Allocation).join(AnalyticValue).join(AnalyticAxis)
+             .where(Invoice.shop.in_(list(shop_ids)) & (Invoice.status != "REFUSED")))
     if filters.get("du"):
-        invoices = invoices.where(Invoice.issue_date >= filters["du"])
+        query = query.where(Invoice.issue_date >= filters["du"])
     if filters.get("au"):
-        invoices = invoices.where(Invoice.issue_date <= filters["au"])
+        query = query.where(Invoice.issue_date <= filters["au"])
     if filters.get("boutique"):
-        invoices = invoices.where(Invoice.shop == filters["boutique"])
+        query = query.where(Invoice.shop == filters["boutique"])
     if filters.get("fournisseur"):
-        invoices = invoices.where(Invoice.supplier == filters["fournisseur"])
-    for chunk in keyset_chunks(invoices.tuples(), [Invoice.issue_date, Invoice.id], size, key=lambda r: (r[1], r[0])):
-        rank = {row[0]: (position, row) for position, row in enumerate(chunk)}
-        # Read through the invoice index; the visible values (ALLOC-3) are kept here, not in the
-        # query, where they would lead the database to scan every allocation of those values.
-        allocations = (Allocation.select(Allocation.id, Allocation.invoice, Allocation.value, Allocation.amount,
-                                         AnalyticAxis.position, AnalyticAxis.name)
-                       .join(AnalyticValue).join(AnalyticAxis).where(Allocation.invoice.in_(list(rank))))
-        if filters.get("axe"):
-            allocations = allocations.where(AnalyticValue.axis == filters["axe"])
-        rows = sorted((a for a in allocations.tuples() if a[2] in visible),
-                      key=lambda a: (rank[a[1]][0], a[4], a[0]))
-        yield [ExportRow(invoice[1], invoice[4], invoice[2], axis_name, paths[value_id], amount, invoice[3])
-               for _, invoice_id, value_id, amount, _, axis_name in rows for invoice in (rank[invoice_id][1],)]
+        query = query.where(Invoice.supplier == filters["fournisseur"])
+    if filters.get("axe"):
+        query = query.where(AnalyticValue.axis == filters["axe"])
+    query = query.order_by(Invoice.issue_date, Invoice.id, AnalyticAxis.position, Allocation.id)
+    chunk = []
+    for issued, supplier, number, axis_name, value_id, amount, currency in stream_raw(query, dates=(0,)):
+        if value_id in visible:
+            chunk.append(ExportRow(issued, supplier, number, axis_name, paths[value_id], int(amount), currency))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
 
 
 def allocation_export_rows(user, shop_ids, filters=None):

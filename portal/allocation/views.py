@@ -276,15 +276,33 @@ def export(access):
 
 
 def _export_lines(chunks, header):
-    """The CSV, written and sent a chunk of rows at a time (issue 14: never the whole file in memory)."""
+    """The CSV, written and sent a chunk of rows at a time (issue 14: never the whole file in memory).
+    The same days, suppliers, axes and values name thousands of rows: each is formatted and
+    neutralised (SEC-3) once."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads the file as UTF-8 only with the BOM
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
+    days, texts = {}, {}
+
+    def day(value):
+        text = days.get(value)
+        if text is None:
+            text = days[value] = value.strftime("%d/%m/%Y")
+        return text
+
+    def cell(value):
+        text = texts.get(value)
+        if text is None:
+            if len(texts) > 50_000:
+                texts.clear()
+            text = texts[value] = _cell(value)
+        return text
+
     for rows in chunks:
-        writer.writerows([row.issue_date.strftime("%d/%m/%Y"), _cell(row.supplier), _cell(row.number),
-                          _cell(row.axis), _cell(row.path), amount_text(row.amount, row.currency), row.currency]
-                         for row in rows)
+        writer.writerows([day(issued), cell(supplier), _cell(number), cell(axis), cell(path),
+                          amount_text(amount, currency), currency]
+                         for issued, supplier, number, axis, path, amount, currency in rows)
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
