@@ -545,6 +545,16 @@ class Invoice(BaseModel):
     # list of texts), and the user's decision on it: "" (to decide) or ACCEPTED; refusing = status REFUSED.
     schema_issues = TextField(default="")
     schema_decision = CharField(max_length=12, default="")
+    # Issue 14 (migration 0017): the sums of its payments and of the deposits deducted from it, kept
+    # exact by database triggers on supplier_payment and deposit_deduction. Read-only here: save()
+    # never writes them back (a copy read before a payment would undo it).
+    paid_total = BigIntegerField(default=0)
+    deducted_total = BigIntegerField(default=0)
+
+    def save(self, force_insert=False, only=None):
+        if only is None and not force_insert and self._pk is not None:
+            only = [f for f in self._meta.sorted_fields if f.name not in ("paid_total", "deducted_total")]
+        return super().save(force_insert=force_insert, only=only)
 
     class Meta:
         table_name = "invoice"

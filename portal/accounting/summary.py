@@ -17,10 +17,11 @@ import datetime
 
 from peewee import JOIN, Case, Value, fn
 
-from models import DepositDeduction, Invoice, InvoiceBooking, LedgerEntry, LedgerLine, Supplier, SupplierPayment
+from models import Invoice, InvoiceBooking, InvoiceVat, LedgerEntry, LedgerLine, Supplier, SupplierPayment
 from portal.accounting.fec import (BOOKED_STATUSES, FEC_CURRENCY, ExportSummary, Period, _add_entry,
-                                   _in_euros_or_rated, _pending_and_foreign, _self_assessable,
-                                   supplier_invoice_entries, supplier_payment_entries, to_euros)
+                                   _in_euros_or_rated, _pending_and_foreign, supplier_invoice_entries,
+                                   supplier_payment_entries, to_euros)
+from portal.accounting.vat import HOME_COUNTRIES, REVERSE_CHARGE_CATEGORY
 
 
 def _nonzero(value):
@@ -86,9 +87,24 @@ def add_stored(summary, period, shop_ids):
 # --- Open part: the bulk, summed by the database -------------------------------------------------------
 
 
+def _booked_apart():
+    """Invoices in another currency or whose VAT may be self-assessed (fec._self_assessable(): a
+    supplier outside France and Monaco, a VAT category AE, the domestic reverse charge chosen), told
+    from the invoice's own columns: the supplier's country through the (few) suppliers abroad. The
+    database then filters while reading the invoices, before any join, instead of after joining
+    every invoice of the period to its supplier (and to its lines, in fec.invoice_stream)."""
+    country = fn.UPPER(fn.COALESCE(Supplier.country, ""))
+    abroad = Supplier.select(Supplier.id).where(country.not_in(sorted(HOME_COUNTRIES | {""})))
+    marked = InvoiceVat.select(InvoiceVat.invoice).where(fn.UPPER(InvoiceVat.category) == REVERSE_CHARGE_CATEGORY)
+    chosen = InvoiceBooking.select(InvoiceBooking.invoice).where(InvoiceBooking.reverse_charge == "DOMESTIC")
+    return ((Invoice.currency != FEC_CURRENCY) | Invoice.supplier.in_(abroad) | Invoice.id.in_(marked)
+            | Invoice.id.in_(chosen))
+
+
 def _domestic_in_euros():
-    """Invoices booked DOMESTIC in euros: the complement of what fec.invoice_stream reads line by line."""
-    return (Invoice.currency == FEC_CURRENCY) & ~_self_assessable()
+    """Invoices booked DOMESTIC in euros: the complement of what fec.invoice_stream reads line by line
+    (the same set as `currency = EUR and not fec._self_assessable()`)."""
+    return ~_booked_apart()
 
 
 def _add_domestic_invoices(summary, period, shop_ids, extra):
@@ -96,11 +112,10 @@ def _add_domestic_invoices(summary, period, shop_ids, extra):
     of invoice_entry() — 6xx (TTC − TVA), 44566 (TVA) / 4091 (deducted deposits), 401 (TTC − deducted)
     on the debit / credit side (swapped for a credit note), each counted when not zero and on the
     other side when negative; a deposit invoice: 4091 / 401 (TTC)."""
-    deductions = (DepositDeduction.select(DepositDeduction.invoice.alias("invoice_id"),
-                                          fn.SUM(DepositDeduction.amount).alias("total"))
-                  .group_by(DepositDeduction.invoice).alias("deductions"))
+    # The deposits deducted from each invoice: their sum stored on it (migration 0017, kept by the
+    # database), equal to what fec.invoice_stream() sums from the deductions.
     gross, vat = Invoice.total_gross, Invoice.total_vat
-    deducted = Case(None, [(Invoice.kind == "INVOICE", fn.COALESCE(deductions.c.total, 0))], 0)
+    deducted = Case(None, [(Invoice.kind == "INVOICE", Invoice.deducted_total)], 0)
     debits, credits = (gross - vat, vat), (deducted, gross - deducted)
     lines = sum((_nonzero(value) for value in (*debits, *credits)), start=0)
     debit = sum((_positive(v) for v in debits), start=0) + sum((_negative(v) for v in credits), start=0)
@@ -111,9 +126,6 @@ def _add_domestic_invoices(summary, period, shop_ids, extra):
         scope &= extra
     rows = (Invoice.select(Invoice.kind, fn.SUM(gross), fn.SUM(Case(None, [(lines > 0, 1)], 0)), fn.SUM(lines),
                            fn.SUM(debit), fn.SUM(swapped), fn.SUM(_nonzero(gross)), fn.SUM(fn.ABS(gross)))
-            .join(Supplier).switch(Invoice)
-            .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
-            .join(deductions, JOIN.LEFT_OUTER, on=(deductions.c.invoice_id == Invoice.id))
             .where(scope).group_by(Invoice.kind).tuples())
     for kind, amount, entries, line_count, debit_total, swapped_total, deposits, deposit_debit in rows:
         if kind == "DEPOSIT":
@@ -127,7 +139,7 @@ def _add_domestic_invoices(summary, period, shop_ids, extra):
 
 
 def _payments(period, shop_ids, extra):
-    scope = (Invoice.shop.in_(list(shop_ids)) & _in_euros_or_rated()
+    scope = ((SupplierPayment.invoice == Invoice.id) & Invoice.shop.in_(list(shop_ids)) & _in_euros_or_rated()
              & SupplierPayment.paid_on.between(period.start, period.end))
     if extra is not None:
         scope &= extra
@@ -137,7 +149,10 @@ def _payments(period, shop_ids, extra):
 def _add_payments(summary, period, shop_ids, extra):
     """Payments: those of invoices in euros summed by the database (401 / 512, each of the amount),
     those of foreign-currency invoices converted one by one at their invoice's rate, as the file does."""
-    base = (SupplierPayment.select().join(Invoice)
+    # The payments of the period first (their paid_on index), then each one's invoice by its key: a
+    # CROSS JOIN keeps that order on SQLite, whose planner would otherwise walk every invoice of the
+    # shop (PostgreSQL reads it as the inner join it is, the condition being in _payments()).
+    base = (SupplierPayment.select().join(Invoice, JOIN.CROSS)
             .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id)))
     count, amount, debit = (base.select(fn.SUM(_nonzero(SupplierPayment.amount)), fn.SUM(SupplierPayment.amount),
                                         fn.SUM(fn.ABS(SupplierPayment.amount)))
@@ -167,7 +182,7 @@ def _add_open(summary, period, shop_ids, config, codes, timezone, first_open, hi
 
     if first_open is None:  # nothing validated yet: every document books its own entry
         _add_domestic_invoices(summary, period, shop_ids, None)
-        add(supplier_invoice_entries(period, shop_ids, config, codes, where=~_domestic_in_euros()))
+        add(supplier_invoice_entries(period, shop_ids, config, codes, where=_booked_apart()))
         _add_payments(summary, period, shop_ids, None)
         add(card_entries(period, shop_ids, config, timezone))
         return
@@ -178,7 +193,7 @@ def _add_open(summary, period, shop_ids, config, codes, timezone, first_open, hi
         add(entries)
     fresh_invoice, fresh_payment = _not_validated("INV:", Invoice.id), _not_validated("PAY:", SupplierPayment.id)
     _add_domestic_invoices(summary, period, shop_ids, fresh_invoice)
-    add(supplier_invoice_entries(period, shop_ids, config, codes, where=~_domestic_in_euros() & fresh_invoice))
+    add(supplier_invoice_entries(period, shop_ids, config, codes, where=_booked_apart() & fresh_invoice))
     _add_payments(summary, period, shop_ids, fresh_payment)
     # Documents validated once and dated in the open part now (a date moved): corrected as the file does.
     for entry in supplier_invoice_entries(period, shop_ids, config, codes, where=_validated("INV:", Invoice.id)):

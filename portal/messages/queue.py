@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from models import Invoice, OutgoingMail, db, utcnow
 from portal.audit import record_action
@@ -252,7 +252,8 @@ def retry_failed(mail, user, now=None, remote_addr=""):
 
 def status_counts():
     counts = {PENDING: 0, SENT: 0, FAILED: 0}
-    query = OutgoingMail.select(OutgoingMail.status, fn.COUNT(OutgoingMail.id).alias("n")).group_by(OutgoingMail.status)
+    # COUNT(*): counted from the status index alone on PostgreSQL.
+    query = OutgoingMail.select(OutgoingMail.status, fn.COUNT(SQL("*")).alias("n")).group_by(OutgoingMail.status)
     for row in query:
         counts[row.status] = row.n
     return counts

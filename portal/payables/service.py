@@ -443,13 +443,10 @@ def create_batch(shop, items, execution_date, user, store, idempotency_key=None,
 
 
 def _settled_sql():
-    """What is settled on an invoice (payments + deposit deductions), as a correlated subquery the
-    list sorts and filters on, read through the invoice foreign-key indexes."""
-    paid = (SupplierPayment.select(fn.COALESCE(fn.SUM(SupplierPayment.amount), 0))
-            .where(SupplierPayment.invoice == Invoice.id))
-    deducted = (DepositDeduction.select(fn.COALESCE(fn.SUM(DepositDeduction.amount), 0))
-                .where(DepositDeduction.invoice == Invoice.id))
-    return fn.COALESCE(paid, 0) + fn.COALESCE(deducted, 0)
+    """What is settled on an invoice (payments + deposit deductions): the two sums stored on the
+    invoice (migration 0017, kept by the database in the writing transaction), so the list filters,
+    counts, sums and sorts on the invoice row alone."""
+    return Invoice.paid_total + Invoice.deducted_total
 
 
 TO_PAY_SORTS = {
@@ -476,32 +473,32 @@ def _to_pay_query(shops, supplier_id=None):
 
 def invoices_to_pay_page(shops, page=1, sort="echeance", descending=False, supplier_id=None):
     """One page of the approved or partially paid invoices (credit notes excepted) with something left
-    to pay, with the number and the outstanding total of all of them: three queries whatever their number."""
+    to pay, with the number and the outstanding total of all of them: three queries whatever their
+    number, on the invoice's stored settled sums. The count, the sum and the order of the ids are read
+    from the invoice_to_pay index (no row read to sort 20,000 invoices by what is left to pay); then
+    the page's fifty invoices by their ids."""
     where, settled = _to_pay_query(shops, supplier_id)
-    # The settled amount computed once per candidate invoice (a derived table), then counted and summed.
-    candidates = (Invoice.select(Invoice.total_gross.alias("gross"), settled.alias("settled"))
-                  .where(_to_pay_candidates(shops, supplier_id)).alias("candidates"))
-    count, outstanding = (Invoice.select(fn.COUNT(SQL("*")), fn.COALESCE(fn.SUM(candidates.c.gross - candidates.c.settled), 0))
-                          .from_(candidates).where(candidates.c.gross > candidates.c.settled).tuples().get())
+    count, outstanding = (Invoice.select(fn.COUNT(SQL("*")), fn.COALESCE(fn.SUM(Invoice.total_gross - settled), 0))
+                          .where(where).tuples().get())
     ordering = TO_PAY_SORTS.get(sort, TO_PAY_SORTS["echeance"])(settled)
     ordering = [Order(o.expression, descending, o.nulls) for o in ordering] + [Order(Invoice.id, descending)]
+    ids = Invoice.select(Invoice.id).where(where)
+    if sort == "fournisseur":
+        ids = ids.join(Supplier)
+    result = page_of(ids, ordering, page, int(count or 0))
     # Whether the supplier's bank details wait for a second approval, read in the same query.
     pending = fn.EXISTS(BankDetailsChange.select(BankDetailsChange.id).where(
         (BankDetailsChange.supplier == Invoice.supplier) & (BankDetailsChange.status == "PENDING")))
-    query = (Invoice.select(Invoice, Supplier, settled.alias("settled_amount"),
-                            _deducted_sql().alias("deducted_amount"), pending.alias("bank_change_pending"))
-             .join(Supplier).where(where))
-    result = page_of(query, ordering, page, int(count or 0))
+    page_ids = [row.id for row in result.rows]
+    rows = {invoice.id: invoice for invoice in
+            Invoice.select(Invoice, Supplier, pending.alias("bank_change_pending")).join(Supplier)
+            .where(Invoice.id.in_(page_ids or [0]))}
+    result.rows = [rows[invoice_id] for invoice_id in page_ids]
     result.pending_supplier_ids = {invoice.supplier_id for invoice in result.rows if invoice.bank_change_pending}
-    result.rows = [(invoice, Balance(invoice.total_gross, int(invoice.settled_amount) - int(invoice.deducted_amount),
-                                     int(invoice.deducted_amount))) for invoice in result.rows]
+    result.rows = [(invoice, Balance(invoice.total_gross, invoice.paid_total, invoice.deducted_total))
+                   for invoice in result.rows]
     result.outstanding = int(outstanding or 0)
     return result
-
-
-def _deducted_sql():
-    return fn.COALESCE(DepositDeduction.select(fn.COALESCE(fn.SUM(DepositDeduction.amount), 0))
-                       .where(DepositDeduction.invoice == Invoice.id), 0)
 
 
 def batches_page(shops, number, size=20):
