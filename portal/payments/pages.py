@@ -23,7 +23,7 @@ from portal.payments.fraud import FraudResult
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
 from portal.payments.lifecycle import allowed_operations
-from portal.payments.fastmoney import money_formatter
+from portal.fastmoney import money_formatter
 from portal.payments.receipts import has_receipt
 from portal.payments.service import (DuplicateFields, NewPayment, awaiting_gateway, facts_for, generate_reference,
                                      instalment_schedule, new_idempotency_key)

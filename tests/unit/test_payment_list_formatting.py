@@ -9,7 +9,7 @@ from flask import url_for
 
 from portal.formatting import date_filter, time_filter
 from portal.money import format_money
-from portal.payments.fastmoney import money_formatter
+from portal.fastmoney import money_formatter
 from portal.payments.pages import Links, RowFormatting, TransactionView
 
 
