@@ -138,7 +138,7 @@ def test_ops_8_postgres_connections_carry_connect_and_statement_timeouts():
     database = open_database("postgresql://u:p@db.example:5433/comptoir", connect_timeout=3,
                              statement_timeout_ms=1500)
     assert database.connect_params["connect_timeout"] == 3
-    assert database.connect_params["options"] == "-c statement_timeout=1500"
+    assert database.connect_params["options"] == "-c jit=off -c statement_timeout=1500"
     assert database.connect_params["keepalives"] == 1
 
 
