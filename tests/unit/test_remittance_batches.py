@@ -182,3 +182,40 @@ def test_pay_batch_1_expiries_and_captures_in_chunks_keep_their_rules(app, shop,
     assert expire_amounts == [3000, 3001, 3002, 3003]
     captures = [op.amount for op in Operation.select().where(Operation.kind == Kind.CAPTURE)]
     assert captures == [7500] * 4  # what was left after the partial cancel, once each
+
+
+def test_pay_batch_1_the_runs_facts_are_service_facts_for(app, shop, payment_ctx, clock):
+    """The run works its TransactionFacts out from the rows as the driver hands them (SQLite: dates
+    as text), with what repeats computed once: the very facts service.facts_for makes, whatever the
+    operations, and around midnight and the change to summer time in the shop's time zone."""
+    from portal.payments.service import facts_for
+
+    plain = make_transaction(payment_ctx, shop, 1000, capture_delay=1)
+    to_validate = make_transaction(payment_ctx, shop, 2000, capture_mode="VALIDATION", capture_delay=2)
+    validated = make_transaction(payment_ctx, shop, 3000, capture_mode="VALIDATION", capture_delay=2)
+    cancelled = make_transaction(payment_ctx, shop, 4000, capture_delay=1)
+    perform_operation(payment_ctx, validated.id, Kind.VALIDATE, 2500, None, RIGHTS, new_idempotency_key())
+    perform_operation(payment_ctx, cancelled.id, Kind.CANCEL, 1500, None, RIGHTS, new_idempotency_key())
+    instants = [datetime.datetime(2026, 3, 28, 22, 59, 59), datetime.datetime(2026, 3, 28, 23, 0, 30),
+                datetime.datetime(2026, 3, 29, 0, 59, 59, 999999), datetime.datetime(2026, 3, 29, 1, 0, 1),
+                datetime.datetime(2026, 10, 24, 22, 0), datetime.datetime(2026, 10, 24, 21, 59, 59)]
+    transactions = [plain, to_validate, validated, cancelled]
+    for n, instant in enumerate(instants):
+        txn = make_transaction(payment_ctx, shop, 500 + n, capture_delay=1)
+        Transaction.update(created_at=instant).where(Transaction.id == txn.id).execute()
+        transactions.append(txn)
+    states = ["TO_CAPTURE", "TO_VALIDATE", "TO_VALIDATE_NO_AUTH"]
+    sql, params = remittance._due_sql(states, clock.now.date() + datetime.timedelta(days=30), 0, None, False)
+    rows = [remittance._FactRow._make(row) for row in db.execute_sql(sql, params).fetchall()]
+    assert {row.id for row in rows} == {txn.id for txn in transactions}
+    operations = remittance._operations_of([row.id for row in rows])
+    facts = remittance._Facts(payment_ctx.timezone)
+    for row in rows:
+        expected = facts_for(Transaction.get_by_id(row.id), payment_ctx.timezone)
+        assert facts(row, operations.get(row.id, ())) == expected
+    # Twice: the second time from what the first one kept.
+    assert [facts(row, operations.get(row.id, ())) for row in rows] == [
+        facts_for(Transaction.get_by_id(row.id), payment_ctx.timezone) for row in rows]
+    days = {facts(row, ()).created_on for row in rows if row.id in {t.id for t in transactions[4:]}}
+    assert days == {datetime.date(2026, 3, 28), datetime.date(2026, 3, 29), datetime.date(2026, 10, 24),
+                    datetime.date(2026, 10, 25)}
