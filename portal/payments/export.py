@@ -1,7 +1,7 @@
 """Export of a transaction search (PAY-EXP-1): .xlsx with amounts as numbers in the currency's
 decimals and dates as real dates, or CSV as French Excel opens it (UTF-8 with BOM, `;`, decimal
-comma). Rows are read by keyset chunks and written one by one, so memory stays flat whatever the
-size; text cells are neutralised against formulas (SEC-3)."""
+comma). Rows are read by keyset chunks as plain tuples and written one by one, so memory stays
+flat whatever the size; text cells are neutralised against formulas (SEC-3)."""
 import csv
 import datetime
 import io
@@ -61,53 +61,87 @@ def chosen_ids(values):
 
 def rows(criteria, timezone, shops_by_id, chosen=None, sort="date", descending=True):
     """(reference, local datetime, shop, card, network, amount minor, currency, state, order, customer)
-    of every transaction of the result, or of the `chosen` ids within it."""
+    of every transaction of the result, or of the `chosen` ids within it: tuples straight from the
+    cursor, the labels looked up in dicts made once."""
     zone = zoneinfo.ZoneInfo(timezone)
     labels = state_labels()
+    shop_names = {}
+    utc = datetime.UTC
+    from_text = datetime.datetime.fromisoformat
     where = Transaction.id.in_(chosen or [0]) if chosen is not None else None
     for row in search.ordered_rows(criteria, timezone, COLUMNS, sort, descending, CHUNK, where=where):
         _id, reference, created_at, shop_id, masked_pan, network, amount, currency, state, order, customer = row[:11]
-        if isinstance(created_at, str):  # SQLite hands back the stored text
-            created_at = datetime.datetime.fromisoformat(created_at)
-        local = created_at.replace(tzinfo=datetime.UTC).astimezone(zone).replace(tzinfo=None)
-        yield (reference, local, shops_by_id[shop_id].name, masked_pan, NETWORK_LABELS.get(network, network),
-               amount, currency, labels.get(state, state), order, customer)
+        if created_at.__class__ is str:  # SQLite hands back the stored text
+            created_at = from_text(created_at)
+        shop = shop_names.get(shop_id)
+        if shop is None:
+            shop = shop_names[shop_id] = shops_by_id[shop_id].name
+        yield (reference, created_at.replace(tzinfo=utc).astimezone(zone).replace(tzinfo=None), shop, masked_pan,
+               NETWORK_LABELS.get(network, network), amount, currency, labels.get(state, state), order, customer)
 
 
-TEXT_COLUMNS = (0, 2, 3, 4, 8, 9)
+WIDTHS = (22, 19, 22, 20, 12, 14, 8, 28, 20, 14)
+MAX_ROWS = 1_048_576  # a sheet holds no more, header included
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+_DAY_SECONDS = 86400
+
+
+class _Cached(dict):
+    """value -> its form in the file, computed once (shops, networks, states, currencies repeat)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
 
 
 def write_xlsx(target, records):
-    """Write `records` (from rows()) as a one-sheet workbook to the file path `target`."""
+    """Write `records` (from rows()) as a one-sheet workbook to the file path `target`: amounts are
+    numbers shown with their currency's decimals, dates real dates, text cells neutralised (SEC-3).
+    XlsxWriter in constant_memory mode writes each row to disk as it goes: memory stays flat."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "tmpdir": tempfile.gettempdir(),
                                         "strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})
-    sheet = book.add_worksheet(_("Transactions"))
+    sheet = book.add_worksheet(_("Transactions")[:31])
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
-    amounts = {}
-    for column, width in enumerate((22, 19, 22, 20, 12, 14, 8, 28, 20, 14)):
+    for column, width in enumerate(WIDTHS):
         sheet.set_column(column, column, width)
     sheet.write_row(0, 0, headers(), bold)
     sheet.freeze_panes(1, 0)
-    for number, record in enumerate(records, start=1):
-        reference, local, shop, card, network, amount, currency, state, order, customer = record
+
+    def currency_form(currency):
         digits = exponent(currency)
-        if digits not in amounts:
-            amounts[digits] = book.add_format({"num_format": "#,##0" + ("." + "0" * digits if digits else "")})
-        sheet.write_string(number, 0, spreadsheet_safe(reference))
-        sheet.write_datetime(number, 1, local, when)
-        sheet.write_string(number, 2, spreadsheet_safe(shop))
-        sheet.write_string(number, 3, spreadsheet_safe(card))
-        sheet.write_string(number, 4, spreadsheet_safe(network))
+        style = book.add_format({"num_format": "#,##0" + ("." + "0" * digits if digits else "")})
+        return 10**digits if digits else None, style
+
+    currencies = _Cached(currency_form)
+    labels = _Cached(spreadsheet_safe)  # shops, networks, states: few distinct values
+    text, number_cell = sheet.write_string, sheet.write_number
+    epoch = _EXCEL_EPOCH
+    for row, (reference, local, shop, card, network, amount, currency, state, order, customer) in enumerate(
+            records, start=1):
+        if row >= MAX_ROWS:
+            break  # XlsxWriter refuses rows past the sheet's last one
+        divisor, style = currencies[currency]
+        text(row, 0, spreadsheet_safe(reference))
+        # A date is a number of days since Excel's epoch with a date format: the same cell write_datetime makes.
+        delta = local - epoch
+        number_cell(row, 1, delta.days + delta.seconds / _DAY_SECONDS, when)
+        text(row, 2, labels[shop])
+        text(row, 3, spreadsheet_safe(card))
+        text(row, 4, labels[network])
         # A spreadsheet number is a double: the one nearest the exact amount, shown with its decimals.
-        sheet.write_number(number, 5, amount / 10**digits if digits else amount, amounts[digits])
-        sheet.write_string(number, 6, currency)
-        sheet.write_string(number, 7, state)
-        sheet.write_string(number, 8, spreadsheet_safe(order))
-        sheet.write_string(number, 9, spreadsheet_safe(customer))
+        number_cell(row, 5, amount / divisor if divisor else amount, style)
+        text(row, 6, currency)
+        text(row, 7, labels[state])
+        text(row, 8, spreadsheet_safe(order))
+        text(row, 9, spreadsheet_safe(customer))
     book.close()
 
 
@@ -118,8 +152,9 @@ def csv_chunks(records):
     buffer.write("\ufeff")
     writer.writerow(headers())
     count = 0
+    digits_of = _Cached(exponent)
     for reference, local, shop, card, network, amount, currency, state, order, customer in records:
-        digits = exponent(currency)
+        digits = digits_of[currency]
         whole, fraction = divmod(amount, 10**digits)
         text = f"{whole},{fraction:0{digits}d}" if digits else str(amount)
         writer.writerow([spreadsheet_safe(reference), local.strftime("%d/%m/%Y %H:%M:%S"), spreadsheet_safe(shop),

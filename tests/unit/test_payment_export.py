@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -97,3 +98,43 @@ def test_pay_exp_1_headers_in_english(app):
 def test_pay_exp_1_chosen_ids_are_numbers_only():
     assert export.chosen_ids(["3", "1", "x", "3", "-2", "9" * 30]) == [1, 3]
     assert export.chosen_ids([str(n) for n in range(5000)]) == list(range(export.MAX_CHOSEN))
+
+
+def test_pay_exp_1_xlsx_parts_are_well_formed_and_text_survives(french, tmp_path):
+    """Every part of the workbook parses as XML; text that XML or Excel would read differently
+    (markup, control characters, a literal `_x0041_`) comes back as written; dates are day
+    numbers with a date format, the header row is frozen."""
+    import xml.etree.ElementTree as ET
+
+    tricky = "a<b>&\"c\" _x0041_ \x01\x1f tab\tline\nend "
+    records = [RECORDS[0][:8] + (tricky, " espace ")]
+    path = tmp_path / "tricky.xlsx"
+    export.write_xlsx(str(path), iter(records))
+    book = zipfile.ZipFile(path)
+    for name in book.namelist():
+        if name.endswith(".xml") or name.endswith(".rels"):
+            ET.fromstring(book.read(name))
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    sheet = ET.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    shared = []
+    if "xl/sharedStrings.xml" in book.namelist():
+        shared = ["".join(item.itertext()) for item in ET.fromstring(book.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+
+    def text_of(cell):
+        value = cell.find("m:v", ns)
+        return shared[int(value.text)] if cell.get("t") == "s" else "".join(cell.itertext())
+
+    texts = {cell.get("r"): text_of(cell) for cell in sheet.findall(".//m:row[@r='2']/m:c", ns)}
+    unescaped = re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), texts["I2"])  # as Excel reads it
+    assert unescaped == tricky and texts["J2"] == " espace "
+    assert float(texts["B2"]) == (RECORDS[0][1] - datetime.datetime(1899, 12, 30)).total_seconds() // 1 / 86400
+    assert sheet.find(".//m:pane", ns).get("state") == "frozen"
+
+
+def test_pay_exp_1_xlsx_stops_at_a_sheets_last_row(french, tmp_path, monkeypatch):
+    """A sheet holds 1,048,576 rows, header included: the rows past it are left out, the file stays valid."""
+    monkeypatch.setattr(export, "MAX_ROWS", 3)
+    path = tmp_path / "full.xlsx"
+    export.write_xlsx(str(path), iter(RECORDS * 2))
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.count("<row ") == 3 and sheet.endswith("</worksheet>")
