@@ -1,16 +1,16 @@
 """PAY-GW-1, PAY-OP-2: the card-payment behaviour is the same on the simulator and on a Sips Office
 account (the local fake Office server): pay, refuse with the issuer's code, validate, cancel,
 remit, refund, duplicate, a form submitted twice performs once, and the state read back."""
-import threading
 
 import pytest
 
-from models import Operation, Transaction, db
+from models import Operation, Transaction
 from portal.payments.acquirer import simulator_card
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.remittance import remit
 from portal.payments.service import DuplicateFields, new_idempotency_key, perform_operation
 from portal.payments.sync import refresh_transaction, sync
+from tests.concurrency import run_at_once
 from tests.factories import make_shop, make_transaction
 from tests.fake_sips import fake_sips, gateway_context, make_sips_shop  # noqa: F401
 
@@ -131,29 +131,14 @@ def test_pay_gw_3_two_simultaneous_first_submissions_authorise_once(gw, app):
 
     card = simulator_card("430000")
     key = new_idempotency_key()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
     def submit():
-        try:
-            db.connect(reuse_if_open=True)
-            payment = NewPayment(shop=gw.shop, reference="DOUBLECLIC1", amount=5000, currency="EUR",
-                                 capture_mode="AUTO", capture_delay=0, network="CB", networks=detect_networks(card),
-                                 masked_pan=mask(card), expiry=Expiry(2030, 12), card_number=card)
-            barrier.wait()
-            results.append(create_payment(gw.ctx, payment, None, key).id)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            db.close()
+        payment = NewPayment(shop=gw.shop, reference="DOUBLECLIC1", amount=5000, currency="EUR",
+                             capture_mode="AUTO", capture_delay=0, network="CB", networks=detect_networks(card),
+                             masked_pan=mask(card), expiry=Expiry(2030, 12), card_number=card)
+        return create_payment(gw.ctx, payment, None, key).id
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    db.connect(reuse_if_open=True)
-    assert not errors, errors
+    results, _ = run_at_once([submit] * 2, timeout=30)
     assert len(set(results)) == 1
     assert Transaction.select().where(Transaction.reference == "DOUBLECLIC1").count() == 1
     assert Operation.select().where(Operation.kind == Kind.AUTHOR).count() == 1

@@ -3,9 +3,8 @@ and idempotent operations (PAY-OP-2), vault (PAY-ACQ-2), and the audit trail (AU
 import json
 import os
 import stat
-import threading
 
-from models import AuditRecord, Operation, Transaction, VaultCard, db
+from models import AuditRecord, Operation, Transaction, VaultCard
 from portal.payments.acquirer import simulator_card
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.remittance import remit
@@ -17,6 +16,7 @@ from portal.payments.service import (
     perform_operation,
     save_fraud_profile,
 )
+from tests.concurrency import run_at_once
 from tests.factories import make_transaction, make_user
 
 RIGHTS = {"view", "validate", "cancel", "refund", "duplicate"}
@@ -32,26 +32,8 @@ def test_pay_op_2_twenty_concurrent_refunds_never_exceed_the_balance(app, shop, 
     txn = _captured(payment_ctx, shop, clock)
     user = make_user("caissier")
     before = {f: getattr(txn, f) for f in ("amount", "currency", "reference", "card_token", "authorisation_number")}
-    barrier = threading.Barrier(20)
-    outcomes, errors = [], []
-
-    def refund():
-        try:
-            db.connect(reuse_if_open=True)
-            barrier.wait()
-            outcomes.append(perform_operation(payment_ctx, txn.id, Kind.CREDIT, 1000, user, RIGHTS,
-                                              new_idempotency_key()))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            db.close()
-
-    threads = [threading.Thread(target=refund) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    outcomes, _ = run_at_once(
+        [lambda: perform_operation(payment_ctx, txn.id, Kind.CREDIT, 1000, user, RIGHTS, new_idempotency_key())] * 20)
     assert sum(o.succeeded for o in outcomes) == 10
     assert all(o.reason == "amount_too_high" for o in outcomes if not o.succeeded)
     txn = Transaction.get_by_id(txn.id)
@@ -207,30 +189,14 @@ def test_pay_op_2_twenty_concurrent_payments_with_one_reference_create_one(app, 
     from portal.payments.service import DuplicateReference, NewPayment, create_payment
     from tests.factories import ACCEPTED_CARD
 
-    barrier = threading.Barrier(20)
-    created, duplicates, errors = [], [], []
 
     def pay():
-        try:
-            db.connect(reuse_if_open=True)
-            payment = NewPayment(shop=shop, reference="CMD-UNIQUE", amount=1000, currency="EUR", capture_mode="AUTO",
-                                 capture_delay=0, network="CB", networks=detect_networks(ACCEPTED_CARD),
-                                 masked_pan=mask(ACCEPTED_CARD), expiry=Expiry(2030, 12), card_number=ACCEPTED_CARD)
-            barrier.wait()
-            created.append(create_payment(payment_ctx, payment, None, new_idempotency_key()))
-        except DuplicateReference:
-            duplicates.append(1)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(repr(error))
-        finally:
-            db.close()
+        payment = NewPayment(shop=shop, reference="CMD-UNIQUE", amount=1000, currency="EUR", capture_mode="AUTO",
+                             capture_delay=0, network="CB", networks=detect_networks(ACCEPTED_CARD),
+                             masked_pan=mask(ACCEPTED_CARD), expiry=Expiry(2030, 12), card_number=ACCEPTED_CARD)
+        return create_payment(payment_ctx, payment, None, new_idempotency_key())
 
-    threads = [threading.Thread(target=pay) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    created, duplicates = run_at_once([pay] * 20, expected=DuplicateReference)
     assert len(created) == 1 and len(duplicates) == 19
     assert Transaction.select().where(Transaction.reference == "CMD-UNIQUE").count() == 1
 

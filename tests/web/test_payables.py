@@ -6,7 +6,6 @@ import hashlib
 import html as html_module
 import json
 import re
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,12 +14,13 @@ import sepaxml
 import xmlschema
 
 from models import (AuditRecord, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch, Setting, StoredDocument,
-                    SupplierPayment, db)
+                    SupplierPayment)
 from portal.invoices.service import InvoiceData, apply_action, create_invoice
 from portal.payables.balances import PaymentRefused
 from portal.payables.service import (CompanyDetails, invoice_balance, new_idempotency_key, record_payment,
                                      save_company_details)
 from portal.suppliers.service import approve_bank_change, request_bank_change
+from tests.concurrency import run_at_once
 from tests.factories import make_supplier, make_user
 
 HX_PANEL = {"HX-Request": "true", "HX-Target": "inv-payments"}
@@ -182,28 +182,9 @@ def test_ap_pay_1_same_form_submitted_twice_pays_once(client, treasurer, shop):
 def test_ap_pay_1_concurrent_payments_never_exceed_the_outstanding(app, shop):
     invoice = _invoice(shop, make_supplier(iban=IBAN_A))
     user = make_user("caissier")
-    barrier = threading.Barrier(20)
-    recorded, refused, errors = [], [], []
-
-    def pay():
-        try:
-            db.connect(reuse_if_open=True)
-            barrier.wait()
-            recorded.append(record_payment(invoice, 1000, TODAY, "TRANSFER", user, new_idempotency_key()))
-        except PaymentRefused as refusal:
-            refused.append(refusal)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            db.close()
-
-    threads = [threading.Thread(target=pay) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    db.connect(reuse_if_open=True)
-    assert not errors, errors
+    recorded, refused = run_at_once(
+        [lambda: record_payment(invoice, 1000, TODAY, "TRANSFER", user, new_idempotency_key())] * 20,
+        expected=PaymentRefused)
     assert len(recorded) == 10 and len(refused) == 10
     assert all("dépasse le reste à payer" in r.message or "déjà entièrement payée" in r.message for r in refused)
     assert SupplierPayment.select().count() == 10

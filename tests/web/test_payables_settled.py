@@ -2,7 +2,6 @@
 payments and deductions after every kind of write and under concurrent writers; a stale copy saved
 later never undoes them; the list of invoices to pay reads them."""
 import datetime
-import threading
 
 from peewee import fn
 
@@ -10,6 +9,7 @@ from models import DepositDeduction, Invoice, SupplierPayment, db
 from portal.invoices.service import apply_action
 from portal.payables.service import (deduct_deposit, invoice_balance, invoices_to_pay_page, new_idempotency_key,
                                      record_payment)
+from tests.concurrency import run_at_once
 from tests.factories import make_supplier, make_user
 from tests.web.test_payables import IBAN_A, _batch, _invoice, company, treasurer  # noqa: F401 - fixtures
 
@@ -104,28 +104,16 @@ def test_issue_14_a_stale_copy_saved_later_keeps_the_stored_sums(app, shop):
 def test_issue_14_concurrent_writers_all_count(app, shop):
     """Relative updates in each writer's transaction: none is lost, whatever the interleaving."""
     invoice = _invoice(shop, make_supplier(iban=IBAN_A), 10**9, "F-1")
-    writers, errors = 8, []
-    barrier = threading.Barrier(writers)
+    writers = 8
 
-    def write(n):
-        try:
-            db.connect(reuse_if_open=True)
-            barrier.wait()
+    def writer(n):
+        def write():
             for k in range(5):
                 with db.atomic():
                     SupplierPayment.create(invoice=invoice.id, amount=100 * n + k, paid_on=TODAY)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            db.close()
+        return write
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, writers + 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    db.connect(reuse_if_open=True)
-    assert not errors, errors
+    run_at_once([writer(n) for n in range(1, writers + 1)])
     expected = sum(100 * n + k for n in range(1, writers + 1) for k in range(5))
     assert _assert_exact()[invoice.id] == (expected, 0)
 
