@@ -27,6 +27,7 @@ from portal.fastmoney import money_formatter
 from portal.payments.receipts import has_receipt
 from portal.payments.service import (DuplicateFields, NewPayment, awaiting_gateway, facts_for, generate_reference,
                                      instalment_schedule, new_idempotency_key)
+from portal.texts import in_user_language
 
 OPERATION_SLUG = {Kind.VALIDATE: "valider", Kind.CANCEL: "annuler", Kind.CREDIT: "rembourser",
                   Kind.DUPLICATE: "dupliquer"}
@@ -196,7 +197,7 @@ def detail_context(ctx, txn, user):
 def gateway_context(txn, user, refresh=None):
     """The gateway panel of the detail page (PAY-GW-1); `refresh` is the result of a refresh."""
     return {"txn": txn, "awaiting": awaiting_gateway(txn), "can_refresh": "view" in rights_on(user, txn.shop),
-            "refresh_message": refresh.message if refresh else "", "refresh_ok": bool(refresh and refresh.reachable)}
+            "refresh_message": in_user_language(refresh.message) if refresh else "", "refresh_ok": bool(refresh and refresh.reachable)}
 
 
 # --- Operations ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from portal.payments.acquirer import GatewayAnswer, GatewayUnavailable
 from portal.payments.lifecycle import BEFORE_REMITTANCE
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
+from portal.texts import N_, Text, localized
 from portal.payments.service import (_APPLY, ANSWERED, NOT_SENT_CODE, PENDING, UNKNOWN, GatewayResult, _gateway_ref,
                                      _locked, _operation_visible, facts_for, money_transaction,
                                      settle_authorisation)
@@ -30,8 +31,25 @@ CHUNK = 500
 class Refresh:
     transaction: Transaction
     changed: bool
-    message: str
+    message: Text  # in the reader's language where it is shown (portal.texts.in_user_language)
     reachable: bool = True
+
+
+class Changes(list):
+    """What a refresh changed (Texts), shown as one sentence in the reader's language."""
+
+    def translate(self, gettext, locale="fr"):
+        return "; ".join(localized(change, gettext, locale) for change in self)
+
+
+class _LowerLabel:
+    """A label (an operation kind) inside a sentence: translated, then in lower case."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def translate(self, gettext, locale="fr"):
+        return gettext(self.label).lower()
 
 
 def refresh_transaction(ctx, transaction_id, user=None, remote_addr=""):
@@ -41,8 +59,8 @@ def refresh_transaction(ctx, transaction_id, user=None, remote_addr=""):
         gateway = ctx.gateway_for(txn.shop)
         state = gateway.transaction_state(_gateway_ref(txn))  # no transaction open while waiting
     except GatewayUnavailable as unavailable:
-        return Refresh(txn, False, f"{unavailable.message} L'état n'a pas pu être relu ; réessayez plus tard.",
-                       reachable=False)
+        return Refresh(txn, False, Text(N_("%(reason)s L'état n'a pas pu être relu ; réessayez plus tard."),
+                                        reason=Text(unavailable.message)), reachable=False)
     with money_transaction():
         txn = _locked(transaction_id)
         before = txn.state
@@ -53,15 +71,17 @@ def refresh_transaction(ctx, transaction_id, user=None, remote_addr=""):
         if changes:
             record_action("payment.sync", "transaction", txn.id, user=user, actor=None if user else "sync",
                           remote_addr=remote_addr, before={"state": before},
-                          after={"state": txn.state, "changes": changes, "gateway_status": state.gateway_status})
+                          after={"state": txn.state, "changes": [str(change) for change in changes],
+                                 "gateway_status": state.gateway_status})
     if changes:
-        return Refresh(txn, True, "Transaction actualisée depuis la passerelle : " + "; ".join(changes) + ".")
-    return Refresh(txn, False, "Transaction relue : la passerelle confirme son état.")
+        return Refresh(txn, True, Text(N_("Transaction actualisée depuis la passerelle : %(changes)s."),
+                                       changes=changes))
+    return Refresh(txn, False, Text(N_("Transaction relue : la passerelle confirme son état.")))
 
 
 def apply_gateway_state(ctx, gateway, txn, state):
-    """Settle operations awaiting an answer, then follow the gateway's state; returns what changed (French)."""
-    changes = []
+    """Settle operations awaiting an answer, then follow the gateway's state; returns what changed."""
+    changes = Changes()
     now = ctx.now()
     operations = list(txn.operations.order_by(Operation.id))
     for operation in [op for op in operations if op.gateway_status == UNKNOWN
@@ -69,11 +89,11 @@ def apply_gateway_state(ctx, gateway, txn, state):
         if operation.kind == Kind.AUTHOR:
             if state.found:
                 settle_authorisation(ctx, txn, operation, GatewayResult(state=state))
-                changes.append("autorisation " + ("acceptée" if operation.succeeded else "refusée"))
+                changes.append(Text(N_("autorisation acceptée") if operation.succeeded else N_("autorisation refusée")))
             elif now - operation.at >= UNKNOWN_GRACE:
                 settle_authorisation(ctx, txn, operation, GatewayResult(
                     not_sent=True, message="La passerelle n'a jamais reçu la demande d'autorisation."))
-                changes.append("autorisation jamais reçue par la passerelle : aucun débit")
+                changes.append(Text(N_("autorisation jamais reçue par la passerelle : aucun débit")))
             continue
         others = [op for op in operations if op.id != operation.id]
         facts = facts_for(txn, ctx.timezone, others)
@@ -85,13 +105,15 @@ def apply_gateway_state(ctx, gateway, txn, state):
             operation.response_code = "00"
             operation.save()
             _APPLY[operation.kind](ctx, gateway, txn, facts, operation)
-            changes.append(f"{Kind(operation.kind).label.lower()} confirmée par la passerelle")
+            changes.append(Text(N_("%(operation)s confirmée par la passerelle"),
+                                operation=_LowerLabel(Kind(operation.kind).label)))
         else:
             operation.succeeded = False
             operation.response_code = NOT_SENT_CODE
             operation.reason = "Non effectuée : la passerelle ne l'a pas reçue."
             operation.save()
-            changes.append(f"{Kind(operation.kind).label.lower()} non reçue par la passerelle : non effectuée")
+            changes.append(Text(N_("%(operation)s non reçue par la passerelle : non effectuée"),
+                                operation=_LowerLabel(Kind(operation.kind).label)))
     if not state.found or state.state is None or state.state == txn.state:
         return changes
     if txn.operations.where(Operation.gateway_status.in_([PENDING, UNKNOWN])).exists():
@@ -117,7 +139,8 @@ def apply_gateway_state(ctx, gateway, txn, state):
         (Operation.update(remittance_status="ACCEPTED", sent_at=now)
          .where((Operation.transaction == txn) & (Operation.kind == Kind.CREDIT) & Operation.succeeded
                 & (Operation.remittance_status == "")).execute())
-    changes.append(f"état « {State(txn.state).label} » → « {new.label} »")
+    changes.append(Text(N_("état « %(before)s » → « %(after)s »"), before=Text(State(txn.state).label),
+                        after=Text(new.label)))
     txn.state = new
     return changes
 
@@ -135,7 +158,8 @@ def _journal_gateway_authorisation(ctx, txn, state, new):
                      response_code=answer.response_code, reason=answer.reason, at=ctx.now(),
                      gateway_answer=json.dumps(answer.fields, ensure_ascii=False, default=str)
                      if answer.fields else None)
-    return "échéance autorisée par la passerelle" if answer.accepted else "échéance refusée par la passerelle"
+    return Text(N_("échéance autorisée par la passerelle") if answer.accepted
+                else N_("échéance refusée par la passerelle"))
 
 
 def transactions_to_sync():

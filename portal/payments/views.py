@@ -19,6 +19,7 @@ from portal.payments.gateways import GATEWAY_LABELS
 from portal.payments.service import (DuplicateReference, IdempotencyMismatch, create_payment, instalment_schedule,
                                      perform_operation, usable_idempotency_key)
 from portal.payments.sync import refresh_transaction
+from portal.texts import in_user_language
 
 OPERATION_SLUGS = {"valider": Kind.VALIDATE, "annuler": Kind.CANCEL, "rembourser": Kind.CREDIT,
                    "dupliquer": Kind.DUPLICATE}
@@ -89,7 +90,7 @@ def refresh(transaction_id):
     ctx = payment_context()
     result = refresh_transaction(ctx, txn.id, user=current_user._get_current_object(), remote_addr=request.remote_addr)
     if request.headers.get("HX-Request") != "true":
-        flash(result.message, "success" if result.reachable else "error")
+        flash(in_user_language(result.message), "success" if result.reachable else "error")
         return redirect(url_for("payments.detail", transaction_id=txn.id), 303)
     context = pages.detail_context(ctx, result.transaction, current_user)
     context.update(pages.gateway_context(result.transaction, current_user, refresh=result))

@@ -172,3 +172,21 @@ def test_pay_acq_3_sips_payment_on_the_chosen_network(client, sips_merchant, fak
     [body] = fake_sips.calls("cardOrder", "COBADGE1")
     assert body["paymentMeanBrand"] == "CB"
     assert len(fake_sips.calls("getCardData")) == 1  # the form's lookup served the fraud check too
+
+
+def test_loc_3_refresh_message_in_the_readers_language(client, app, login_as, fake_sips, clock):
+    """What a refresh changed is said in the user's language, states and operations included."""
+    shop = make_sips_shop(app)
+    login_as("merchant", rights=ALL_RIGHTS, shop=shop, language="en")
+    txn = make_transaction(gateway_context(app, clock), shop, 5000, reference="ACTU2")
+    fake_sips.nightly()
+    fragment = client.post(f"/transactions/{txn.id}/actualiser", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Transaction refreshed from the gateway: state “To send to the bank” → “Sent to the bank”." in fragment
+    assert "passerelle" not in fragment
+    again = client.post(f"/transactions/{txn.id}/actualiser", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Transaction read again: the gateway confirms its state." in again
+    fake_sips.set_mode("refuse")
+    down = client.post(f"/transactions/{txn.id}/actualiser", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "The state could not be read again; try again later." in down
+    audit = AuditRecord.select().where(AuditRecord.action == "payment.sync").get()
+    assert "état « À envoyer en banque » → « Envoyée en banque »" in audit.after  # the audit keeps the French text
