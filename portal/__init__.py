@@ -36,6 +36,8 @@ def create_app(config=None, **overrides):
     _register_error_pages(app)
     _register_cli(app)
     _register_proxy(app)
+    from portal.database import close_pool
+    close_pool()
     return app
 
 

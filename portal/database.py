@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlparse
 from flask import request
 from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase, fn
 from playhouse.migrations import Runner
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from models import db
 
@@ -33,19 +34,32 @@ def text_contains(field, text):
     return fn.comptoir_casefold(field).contains(text.casefold())
 
 
-def open_database(url, connect_timeout=None, statement_timeout_ms=None):
+def open_database(url, connect_timeout=None, statement_timeout_ms=None, pool_size=0, pool_recycle=300):
     """Return an unconnected peewee database for a sqlite:/// or postgresql:// URL.
 
     On PostgreSQL, `connect_timeout` (seconds) bounds reaching a server that is down or
     black-holed, `statement_timeout_ms` bounds a query stuck behind a lock, and TCP
-    keepalives notice a server that vanished mid-query (OPS-8)."""
+    keepalives notice a server that vanished mid-query (OPS-8).
+
+    With `pool_size`, closing a connection hands it back to a pool for the next request instead
+    (the portal's own; backups and batch locks open theirs without). Opening one costs about 5 ms:
+    SQLite reads the whole schema again on a new connection's first statement, PostgreSQL starts a
+    server process — a sixth of a list page (issue 10). An idle connection is closed after
+    `pool_recycle` seconds; peewee's PostgreSQL pool checks each with a round trip before handing
+    it out, so connections a server restart left dead fail no request."""
     parsed = urlparse(url)
+    pool = {"max_connections": pool_size, "stale_timeout": pool_recycle, "timeout": 10} if pool_size else None
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
         if url.startswith("sqlite:////"):
             path = "/" + path.lstrip("/")
         _create_private_file(Path(path))
-        database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        if pool:
+            # A pooled connection moves between the threads of a threaded server, one at a time.
+            # (The pool's `timeout` is its wait for a free connection; busy_timeout is SQLite's.)
+            database = PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **pool)
+        else:
+            database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
         database.register_function(_casefold, "comptoir_casefold", 1, deterministic=True)
         return database
     if parsed.scheme in ("postgres", "postgresql"):
@@ -61,13 +75,14 @@ def open_database(url, connect_timeout=None, statement_timeout_ms=None):
         if statement_timeout_ms:
             settings.append(f"-c statement_timeout={int(statement_timeout_ms)}")
         options["options"] = " ".join(settings)
-        return PostgresqlDatabase(
+        return (PooledPostgresqlDatabase if pool else PostgresqlDatabase)(
             unquote(parsed.path.lstrip("/")),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname,
             port=parsed.port or 5432,
             **options,
+            **(pool or {}),
         )
     raise ValueError(f"Unsupported database URL scheme: {parsed.scheme!r}")
 
@@ -118,7 +133,9 @@ def init_app(app):
     url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.config['INSTANCE_DIR']) / 'comptoir.db'}"
     app.config["DATABASE_URL"] = url
     db.initialize(open_database(url, connect_timeout=app.config.get("DB_CONNECT_TIMEOUT"),
-                                statement_timeout_ms=app.config.get("DB_STATEMENT_TIMEOUT_MS")))
+                                statement_timeout_ms=app.config.get("DB_STATEMENT_TIMEOUT_MS"),
+                                pool_size=app.config.get("DB_POOL_SIZE", 0),
+                                pool_recycle=app.config.get("DB_POOL_RECYCLE_SECONDS", 300)))
 
     @app.before_request
     def _connect():
@@ -134,6 +151,14 @@ def init_app(app):
                 db.close()
             except DATABASE_ERRORS:  # a connection the server dropped: nothing left to close
                 pass
+
+
+def close_pool():
+    """Close every pooled connection: after the app is built (a server that forks its workers
+    afterwards, gunicorn --preload, must not hand one connection to several processes) and when a
+    test is done with its database."""
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.close_all()
 
 
 def _database_errors():

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from models import db
 from portal import create_app
-from portal.database import apply_migrations
+from portal.database import apply_migrations, close_pool
 from tests.factories import make_shop, make_user
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
@@ -74,6 +74,7 @@ def app(tmp_path):
     yield app
     if not db.is_closed():
         db.close()
+    close_pool()
 
 
 @pytest.fixture
