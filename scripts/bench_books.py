@@ -12,6 +12,7 @@ Run it
 ------
     .venv/bin/python scripts/bench_books.py                      # SQLite, 100,000 invoices
     .venv/bin/python scripts/bench_books.py --invoices 20000     # smaller
+    .venv/bin/python scripts/bench_books.py --only page --closed 2025-11-30   # the page once 11 months are closed
     createdb -h 127.0.0.1 -U postgres comptoir_bench_h5          # once
     PORTAL_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/comptoir_bench_h5 \\
         .venv/bin/python scripts/bench_books.py
@@ -359,6 +360,22 @@ def page_rows(client, counter, period, info, floor, reps):
                     lambda: summarise_by_entries(year, info["shops"], config) and 0, floor["summary"], 1)]
 
 
+def close_books(end, info):
+    """Close the books from the start of the year up to `end`, as « Clôturer la période » does."""
+    from models import User
+    from portal.accounting.accounts import current_accounts, supplier_codes
+    from portal.accounting.fec import Period, suppliers_in
+    from portal.accounting.ledger import close_period
+
+    started = time.perf_counter()
+    user = User.get(User.username == USER)
+    codes = supplier_codes(suppliers_in(Period(datetime.date(YEAR, 1, 1), end), info["shops"]), user)
+    period = close_period(end, user, current_accounts(), codes, datetime.date(YEAR + 1, 1, 15))
+    seconds = round(time.perf_counter() - started, 1)
+    print(f"  closed up to {end}: {period.entry_count} entries validated in {seconds} s", flush=True)
+    return {"end": end.isoformat(), "entries": period.entry_count, "seconds": seconds}
+
+
 def profile(run):
     import cProfile
     import pstats
@@ -377,6 +394,9 @@ def main():
     parser.add_argument("--cards", type=int, default=50_000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--only", choices=["page", "exports"], help="measure only the page or only the exports")
+    parser.add_argument("--closed", metavar="AAAA-MM-JJ", type=datetime.date.fromisoformat,
+                        help="close the books up to that day of the year first (ledger.close_period): the page "
+                             "then reads the closed part from the stored entries and corrects the closed history")
     parser.add_argument("--profile", metavar="EXPORT", choices=["fec", "csv", "analytic"],
                         help="print the cProfile of one download of that export instead of measuring")
     args = parser.parse_args()
@@ -394,6 +414,8 @@ def main():
               flush=True)
         info = seed(args.invoices, args.cards, random.Random(12))
         print(f"  seeded in {info['seconds']} s", flush=True)
+        if args.closed:
+            info["closed"] = close_books(args.closed, info)
         counter = Counter()
         client = app.test_client()
         response = client.post("/login", data={"username": USER, "password": PASSWORD})

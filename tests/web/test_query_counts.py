@@ -153,7 +153,9 @@ def test_issue_14_summary_from_aggregates_equals_the_entries(world):
             (spanish, "INVOICE", 12000, 2000, "APPROVED"), (swiss, "INVOICE", 5000, 0, "PAID"),
             (world.french, "CREDIT_NOTE", 2400, 400, "APPROVED"), (world.german, "CREDIT_NOTE", 1000, 0, "APPROVED"),
             (world.french, "INVOICE", 0, 0, "APPROVED"), (world.french, "DEPOSIT", 3000, 500, "PAID"),
-            (world.german, "DEPOSIT", 2000, 0, "PAID"), (world.french, "INVOICE", -500, -100, "APPROVED")]):
+            (world.german, "DEPOSIT", 2000, 0, "PAID"), (world.french, "INVOICE", -500, -100, "APPROVED"),
+            (world.french, "DEPOSIT", -1000, -200, "PAID"), (world.french, "CREDIT_NOTE", -600, -100, "APPROVED"),
+            (world.french, "INVOICE", 700, 700, "APPROVED"), (world.french, "INVOICE", 1200, 200, "APPROVED")]):
         Invoice.create(shop=world.shop, supplier=supplier, number=f"X-{n}", kind=kind, issue_date=day,
                        total_net=gross - vat, total_vat=vat, total_gross=gross, status=status)
     # A reverse-charged invoice with a document-level discount: its VAT breakdown holds the bases.
@@ -165,12 +167,51 @@ def test_issue_14_summary_from_aggregates_equals_the_entries(world):
     deposit = Invoice.get(Invoice.number == "X-5")
     balance = Invoice.get(Invoice.number == "F-0001")
     DepositDeduction.create(invoice=balance, deposit=deposit, amount=1500)
+    # Deposits deducted beyond an invoice's TTC: its 401 line goes to the debit side.
+    DepositDeduction.create(invoice=Invoice.get(Invoice.number == "X-11"), deposit=deposit, amount=1500)
     SupplierPayment.create(invoice=balance, amount=-200, paid_on=TODAY - datetime.timedelta(days=3), method="OTHER")
     period = Period(TODAY - datetime.timedelta(days=400), TODAY)
     config = current_accounts()
     expected = summarise_by_entries(period, [world.shop.id], config)
     assert expected.reverse_charge_count and set(expected.by_kind) == {"INVOICE", "CREDIT_NOTE", "DEPOSIT", "PAYMENT"}
     assert vars(summarise(period, [world.shop.id], config)) == vars(expected)
+
+
+def test_issue_14_summary_reads_the_period_invoices_once(world):
+    """The page's summary walks the invoices of the period twice: once for the DOMESTIC totals, the
+    invoices not booked yet and how many are booked one by one, once to read the latter (their lines
+    and VAT breakdowns then read by their keys); the foreign-currency invoices without a rate are
+    listed by a third walk only when the first found some."""
+    from models import db
+    from portal.accounting.fec import Period, summarise, summarise_by_entries
+
+    world.add(20)  # a fifth from a German supplier: booked one by one
+    period = Period(TODAY - datetime.timedelta(days=400), TODAY)
+    config = current_accounts()
+
+    def walks():
+        statements = []
+        original = db.obj.execute_sql
+
+        def recorded(sql, params=None, *args, **kwargs):
+            statements.append(sql)
+            return original(sql, params, *args, **kwargs)
+
+        db.obj.execute_sql = recorded
+        try:
+            summary = summarise(period, [world.shop.id], config, until=None)
+        finally:
+            del db.obj.execute_sql
+        assert vars(summary) == vars(summarise_by_entries(period, [world.shop.id], config))
+        return sum('"issue_date" BETWEEN' in sql for sql in statements), summary
+
+    count, summary = walks()
+    assert count == 2 and summary.by_kind["INVOICE"][0] == 20 and summary.other_currencies == []
+    acme = Supplier.create(name="Acme Machines Inc", country="US")
+    Invoice.create(shop=world.shop, supplier=acme, number="US-9", issue_date=TODAY - datetime.timedelta(days=9),
+                   currency="USD", total_net=5000, total_vat=0, total_gross=5000, status="APPROVED")
+    count, summary = walks()
+    assert count == 3 and [invoice.number for invoice in summary.other_currencies] == ["US-9"]
 
 
 def _card_sales(shop, day, amounts):
