@@ -64,9 +64,9 @@ class Config:
     # OPS-8: give up on an unreachable or stuck database within seconds, with a 503 page.
     DB_CONNECT_TIMEOUT = _env_int("DB_CONNECT_TIMEOUT", 5)
     DB_STATEMENT_TIMEOUT_MS = _env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
-    # Connections kept open between requests, per worker (0: one connection per request). An idle
-    # one is closed after DB_POOL_RECYCLE_SECONDS.
-    DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 8)
+    # Connections kept open between requests, per worker (off: one connection per request). An
+    # idle one is closed after DB_POOL_RECYCLE_SECONDS.
+    DB_POOL = _env_bool("DB_POOL", True)
     DB_POOL_RECYCLE_SECONDS = _env_int("DB_POOL_RECYCLE_SECONDS", 300)
 
     # Several application machines on one PostgreSQL: keep documents in the database

@@ -34,21 +34,23 @@ def text_contains(field, text):
     return fn.comptoir_casefold(field).contains(text.casefold())
 
 
-def open_database(url, connect_timeout=None, statement_timeout_ms=None, pool_size=0, pool_recycle=300):
+def open_database(url, connect_timeout=None, statement_timeout_ms=None, pooled=False, pool_recycle=300):
     """Return an unconnected peewee database for a sqlite:/// or postgresql:// URL.
 
     On PostgreSQL, `connect_timeout` (seconds) bounds reaching a server that is down or
     black-holed, `statement_timeout_ms` bounds a query stuck behind a lock, and TCP
     keepalives notice a server that vanished mid-query (OPS-8).
 
-    With `pool_size`, closing a connection hands it back to a pool for the next request instead
+    With `pooled`, closing a connection hands it back to a pool for the next request instead
     (the portal's own; backups and batch locks open theirs without). Opening one costs about 5 ms:
     SQLite reads the whole schema again on a new connection's first statement, PostgreSQL starts a
     server process — a sixth of a list page (issue 10). An idle connection is closed after
     `pool_recycle` seconds; peewee's PostgreSQL pool checks each with a round trip before handing
     it out, so connections a server restart left dead fail no request."""
     parsed = urlparse(url)
-    pool = {"max_connections": pool_size, "stale_timeout": pool_recycle, "timeout": 10} if pool_size else None
+    # No cap on connections: as many as requests or threads at once, as without the pool (a cap
+    # would make the ones beyond it wait, then fail).
+    pool = {"max_connections": None, "stale_timeout": pool_recycle} if pooled else None
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
         if url.startswith("sqlite:////"):
@@ -56,7 +58,6 @@ def open_database(url, connect_timeout=None, statement_timeout_ms=None, pool_siz
         _create_private_file(Path(path))
         if pool:
             # A pooled connection moves between the threads of a threaded server, one at a time.
-            # (The pool's `timeout` is its wait for a free connection; busy_timeout is SQLite's.)
             database = PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **pool)
         else:
             database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
@@ -134,7 +135,7 @@ def init_app(app):
     app.config["DATABASE_URL"] = url
     db.initialize(open_database(url, connect_timeout=app.config.get("DB_CONNECT_TIMEOUT"),
                                 statement_timeout_ms=app.config.get("DB_STATEMENT_TIMEOUT_MS"),
-                                pool_size=app.config.get("DB_POOL_SIZE", 0),
+                                pooled=app.config.get("DB_POOL", False),
                                 pool_recycle=app.config.get("DB_POOL_RECYCLE_SECONDS", 300)))
 
     @app.before_request

@@ -7,6 +7,7 @@ from peewee import PostgresqlDatabase
 from config import TestConfig
 from models import User, db
 from portal.database import close_pool, is_postgres
+from tests.concurrency import run_at_once
 
 
 @pytest.fixture
@@ -30,6 +31,12 @@ def test_issue_10_requests_reuse_one_connection(connection_of_a_request, admin):
     first = connection_of_a_request()
     assert db.is_closed()  # handed back to the pool at the end of the request
     assert connection_of_a_request() is first
+
+
+def test_issue_10_as_many_connections_at_once_as_threads_ask(app, admin):
+    """No cap: 20 simultaneous users never wait for one another's connection, nor fail."""
+    results, _ = run_at_once([lambda: User.select().count() for _ in range(20)])
+    assert results == [1] * 20
 
 
 def test_issue_10_a_transaction_left_open_is_rolled_back_before_reuse(app, admin):
