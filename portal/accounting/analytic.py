@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from models import AnalyticAxis, AnalyticValue, Allocation, Invoice, InvoiceLine, Supplier
-from portal.accounting.fec import BOOKED_STATUSES, KIND_LABELS, csv_blocks, fec_amount
+from portal.accounting.fec import (_TWO_DIGITS, BOOKED_STATUSES, FEC_CURRENCY, KIND_LABELS, csv_blocks,
+                                  fec_amount)
 from portal.allocation.visibility import visible_value_ids
 from portal.accounting.streaming import as_date, stream_raw
 from portal.exports import spreadsheet_safe
@@ -17,11 +18,6 @@ COLUMNS = (_l("Date facture"), _l("N° facture"), _l("Type"), _l("Fournisseur"),
 
 def analytic_filename(period):
     return f"analytique-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
-
-
-def _percent(basis_points):
-    """6000 basis points -> « 60,00 »."""
-    return "" if basis_points is None else fec_amount(basis_points, "EUR")
 
 
 def allocations(period, shop_ids, value_ids):
@@ -89,45 +85,46 @@ def analytic_rows(period, shop_ids, user, config, codes=None):
     those is formatted and neutralised once (issue 12)."""
     codes = codes or {}
     value_ids = visible_value_ids(user)
-    paths = _value_paths(value_ids)
-    kinds = {kind: spreadsheet_safe(label) for kind, label in KIND_LABELS.items()}
-    days, suppliers, texts, paths_of = {}, {}, {}, {}
-    for (_, issued, number, kind, supplier_id, supplier_name, expense_account, currency,
-         _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text) in (
-            _allocation_rows(period, shop_ids, value_ids)):
-        day = days.get(issued)
-        if day is None:
-            day = days[issued] = as_date(issued).strftime("%d/%m/%Y")
-        supplier = suppliers.get((supplier_id, supplier_name, expense_account))
-        if supplier is None:
-            code = codes.get(supplier_id)
-            supplier = suppliers[(supplier_id, supplier_name, expense_account)] = (
-                spreadsheet_safe(supplier_name), spreadsheet_safe(config.suppliers + code if code else ""),
-                spreadsheet_safe(config.expense_account_of(expense_account)))
-        value = paths_of.get((value_id, axis_name, value_code, value_name))
-        if value is None:
-            value = paths_of[(value_id, axis_name, value_code, value_name)] = (
-                spreadsheet_safe(axis_name), spreadsheet_safe(value_code),
-                spreadsheet_safe(paths.get(value_id, value_name)))
-        amount = int(amount)
-        amount_text = fec_amount(-amount if kind == "CREDIT_NOTE" else amount, currency)
-        safe_currency = texts.get(currency)
-        if safe_currency is None:
-            safe_currency = texts[currency] = spreadsheet_safe(currency)
-        yield [day, spreadsheet_safe(number), kinds[kind], supplier[0], supplier[1], supplier[2], value[0], value[1],
-               value[2], spreadsheet_safe(f"{line_position} {line_text}") if line_position is not None else "",
-               amount_text, safe_currency, _percent(percent)]
-
-
-def _allocation_rows(period, shop_ids, value_ids):
-    """The rows of _chunked_allocations() as the driver gives them (one flat tuple each, the issue
-    date as a date or, from SQLite, its ISO text)."""
     if not value_ids or not shop_ids:
         return
-    value_ids = set(value_ids)
-    for row in stream_raw(_allocation_query(period, shop_ids)):  # dates as the driver gives them
-        if row[9] in value_ids:
-            yield row
+    visible = set(value_ids)
+    paths = _value_paths(value_ids)
+    kinds = {kind: spreadsheet_safe(label) for kind, label in KIND_LABELS.items()}
+    days, suppliers, texts, values = {}, {}, {}, {}
+    last_invoice = None
+    # Rows come invoice by invoice (ordered by issue date, then invoice): the cells of an invoice are
+    # worked out at its first row, and its other rows reuse them.
+    for (invoice_id, issued, number, kind, supplier_id, supplier_name, expense_account, currency,
+         _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text) in (
+            stream_raw(_allocation_query(period, shop_ids))):  # dates as the driver gives them
+        if value_id not in visible:
+            continue
+        if invoice_id != last_invoice:
+            last_invoice = invoice_id
+            day = days.get(issued)
+            if day is None:
+                day = days[issued] = as_date(issued).strftime("%d/%m/%Y")
+            supplier = suppliers.get((supplier_id, supplier_name, expense_account))
+            if supplier is None:
+                code = codes.get(supplier_id)
+                supplier = suppliers[(supplier_id, supplier_name, expense_account)] = (
+                    spreadsheet_safe(supplier_name), spreadsheet_safe(config.suppliers + code if code else ""),
+                    spreadsheet_safe(config.expense_account_of(expense_account)))
+            safe_currency = texts.get(currency)
+            if safe_currency is None:
+                safe_currency = texts[currency] = spreadsheet_safe(currency)
+            safe_number, kind_text, (supplier_text, aux_text, account_text) = (
+                spreadsheet_safe(number), kinds[kind], supplier)
+            negative, euros = kind == "CREDIT_NOTE", currency == FEC_CURRENCY
+        value = values.get(value_id)  # one value (and its axis) per id in the query's rows
+        if value is None:
+            value = values[value_id] = (spreadsheet_safe(axis_name), spreadsheet_safe(value_code),
+                                        spreadsheet_safe(paths.get(value_id, value_name)))
+        amount = -int(amount) if negative else int(amount)
+        yield [day, safe_number, kind_text, supplier_text, aux_text, account_text, value[0], value[1], value[2],
+               spreadsheet_safe(f"{line_position} {line_text}") if line_position is not None else "",
+               f"{amount // 100},{_TWO_DIGITS[amount % 100]}" if euros and amount >= 0 else fec_amount(amount, currency),
+               safe_currency, "" if percent is None else fec_amount(percent, FEC_CURRENCY)]
 
 
 def analytic_chunks(rows):

@@ -3,6 +3,7 @@ steps its cursor row by row; PostgreSQL reads through a server-side cursor, a fe
 round trip, so neither the client nor the number of statements grows with the size of the books."""
 import datetime
 import functools
+import itertools
 import uuid
 
 from models import db
@@ -72,11 +73,8 @@ def stream_raw(query, dates=(), datetimes=()):
 
 
 def _fetched(cursor):
-    while True:
-        batch = cursor.fetchmany(FETCH_SIZE)
-        if not batch:
-            return
-        yield from batch
+    """The cursor's rows, FETCH_SIZE a call, chained in C (no Python frame per row)."""
+    return itertools.chain.from_iterable(iter(functools.partial(cursor.fetchmany, FETCH_SIZE), []))
 
 
 def stream(query):
