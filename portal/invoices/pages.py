@@ -1,13 +1,16 @@
 """What the invoice pages show: the filtered, sorted list, the detail with its matching panel,
 and the review of an uploaded e-invoice."""
 import datetime
+from typing import NamedTuple
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import SQL, fn
 
-from models import Invoice, InvoiceEvent, InvoiceLine, PurchaseLine, PurchaseRequest, Supplier
-from portal.auth.rights import PAYABLES_RIGHTS, rights_on, shops_with_any_right
+from models import Invoice, InvoiceEvent, InvoiceLine, PurchaseLine, PurchaseRequest, Supplier, db
+from portal.auth.rights import PAYABLES_RIGHTS, rights_on
+from portal.invoices.listing import Formats, IdLinks, day, labels, payables_access, status_badges
 from portal.invoices.lifecycle import InvoiceStatus, available_actions
 from portal.invoices.einvoice import schema_flag
 from portal.invoices.lifecycle import discrepancies_resolved
@@ -16,6 +19,7 @@ from portal.invoices.service import (current_tolerances, discrepancies, schema_i
 from portal.invoices.paging import Order, page_of, requested_page, sort_choice
 from portal.money import MoneyError, parse_amount
 from portal.purchasing.service import received_by_line
+from portal.texts import N_
 
 PAGE_SIZE = 50
 SORTS = {
@@ -25,7 +29,7 @@ SORTS = {
 
 
 def visible_shops():
-    return shops_with_any_right(current_user, PAYABLES_RIGHTS)
+    return payables_access().shops_with_any(PAYABLES_RIGHTS)
 
 
 def _date(name):
@@ -44,6 +48,86 @@ def _amount(name, errors):
     except MoneyError as error:
         errors[name] = str(error)
         return None
+
+
+class ListedInvoice(NamedTuple):
+    """The columns of an invoice the list shows, read as a tuple (no model instance per row)."""
+
+    id: int
+    shop_id: int
+    number: str
+    issue_date: datetime.date | None
+    due_date: datetime.date | None
+    currency: str
+    total_gross: int
+    status: str
+    schema_issues: str | None
+    schema_decision: str | None
+    discrepancy_count: int
+    override_reason: str | None
+    order_id: int | None
+    supplier_name: str
+
+
+LISTED_COLUMNS = (Invoice.id, Invoice.shop, Invoice.number, Invoice.issue_date, Invoice.due_date, Invoice.currency,
+                  Invoice.total_gross, Invoice.status, Invoice.schema_issues, Invoice.schema_decision,
+                  Invoice.discrepancy_count, Invoice.override_reason, Invoice.order, Supplier.name)
+
+
+class InvoiceRow(NamedTuple):
+    """What one row of the invoice list shows, formatted once (templates/invoices/_list_row.html)."""
+
+    id: int
+    supplier_name: str
+    number: str
+    link: str
+    issued: str
+    due: str
+    late: bool
+    amount: str
+    status_label: str
+    status_tone: str
+    non_conforming: bool
+    discrepancy_count: int
+    discrepancy_state: str
+    order_id: int | None
+    actions: list  # [(label, link)]
+
+
+class InvoiceRows:
+    """Builds the rows of the list: labels, formatters and links looked up once per request."""
+
+    def __init__(self, rights, today):
+        self.rights, self.today = rights, today
+        self.badges, self.formats = status_badges(), Formats()
+        self.detail = IdLinks("invoices.detail", "invoice_id")
+        self._action_links, self._action_labels = {}, {}
+        self.labels = labels(non_conforming=N_("non conforme"), conforming=N_("Conforme"),
+                             no_order=N_("sans commande"), resolved=N_("Écarts résolus"))
+
+    def _action(self, action, invoice_id):
+        links = self._action_links.get(action.name)
+        if links is None:
+            links = self._action_links[action.name] = IdLinks("invoices.action", "invoice_id", name=action.name,
+                                                              contexte="liste")
+            self._action_labels[action.name] = _(action.label)  # as the `tr` filter gives it
+        return self._action_labels[action.name], links(invoice_id)
+
+    def __call__(self, invoice):
+        """The row of a ListedInvoice, or of an Invoice model (the row sent back after an action)."""
+        supplier_name = invoice.supplier_name if isinstance(invoice, ListedInvoice) else invoice.supplier.name
+        label, tone = self.badges[invoice.status]
+        pending = bool(invoice.schema_issues) and not invoice.schema_decision
+        state = "none"
+        if invoice.discrepancy_count:
+            state = "resolved" if discrepancies_resolved(invoice.status, invoice.override_reason) else "open"
+        actions = available_actions(invoice.status, self.rights[invoice.shop_id], pending)
+        return InvoiceRow(
+            invoice.id, supplier_name, invoice.number, self.detail(invoice.id), day(invoice.issue_date),
+            day(invoice.due_date),
+            bool(invoice.due_date and invoice.due_date < self.today and invoice.status not in ("PAID", "REFUSED")),
+            self.formats.money(invoice.total_gross, invoice.currency), label, tone, pending,
+            invoice.discrepancy_count, state, invoice.order_id, [self._action(act, invoice.id) for act in actions])
 
 
 def invoice_listing(shops):
@@ -67,23 +151,31 @@ def invoice_listing(shops):
         where &= Invoice.total_gross <= maximum
     if args.get("ecarts"):
         where &= Invoice.discrepancy_count > 0
-    query = Invoice.select(Invoice, Supplier).join(Supplier).where(where)
+    query = Invoice.select(*LISTED_COLUMNS).join(Supplier).where(where).tuples()
     sort, descending = sort_choice(args, SORTS, "echeance")
     # Counted without the join: the supplier is only needed for the rows shown. COUNT(*), not of a
     # column: PostgreSQL counts from an index alone (half the time at 100,000 invoices).
     total = Invoice.select(fn.COUNT(SQL("*"))).where(where).scalar()
     ordering = [Order(SORTS[sort], descending), Order(Invoice.id, True)]
     listing_page = page_of(query, ordering, requested_page(args), total, PAGE_SIZE)
-    rights = {shop.id: rights_on(current_user, shop) for shop in shops}
-    return {"invoices": listing_page.rows, "total": total, "page": listing_page.number, "pages": listing_page.pages,
+    listing_page.rows = [ListedInvoice(*row) for row in listing_page.rows]
+    access = payables_access()
+    rights = {shop.id: access.rights_on(shop) for shop in shops}
+    today = datetime.date.today()
+    row_of = InvoiceRows(rights, today)
+    return {"invoices": listing_page.rows, "rows": [row_of(invoice) for invoice in listing_page.rows],
+            "row_of": row_of, "labels": row_of.labels,
+            "total": total, "page": listing_page.number, "pages": listing_page.pages,
             "listing_page": listing_page, "args": {**args.to_dict(), "page": listing_page.number},
             "sort": sort, "descending": descending, "errors": errors, "rights": rights,
             "actions_of": lambda invoice: available_actions(invoice.status, rights[invoice.shop_id],
                                                             schema_pending(invoice)),
-            # (id, name) only: a merchant may have a thousand suppliers in this filter.
-            "suppliers": list(Supplier.select(Supplier.id, Supplier.name).order_by(Supplier.name, Supplier.id).tuples()),
+            # (id, name) only, fetched straight from the cursor: a merchant may have a thousand
+            # suppliers in this filter, and two plain columns need no conversion per row.
+            "suppliers": db.execute(Supplier.select(Supplier.id, Supplier.name)
+                                    .order_by(Supplier.name, Supplier.id)).fetchall(),
             "chosen_supplier": args.get("fournisseur", type=int), "statuses": list(InvoiceStatus),
-            "today": datetime.date.today()}
+            "status_badges": row_of.badges, "today": today}
 
 
 def sort_url_args(sort, current, descending):

@@ -61,20 +61,22 @@ def requested_page(args, name="page"):
         return 1
 
 
-def page_of(query, ordering, number, total, size=PAGE_SIZE):
+def page_of(query, ordering, number, total, size=PAGE_SIZE, read=None):
     """Page `number` (clamped to the last page) of `query` sorted by `ordering` [Order]; `total` is
-    the row count, read by the caller in the same aggregate query as its totals."""
+    the row count, read by the caller in the same aggregate query as its totals. `read(limited,
+    reverse)`, if given, turns the page's query (ordered, limited) into the query that reads the rows,
+    in the same order (e.g. the ids of the page, sorted on an index, joined to the columns shown)."""
     page = Page(1, total, size)
     page.number = min(max(1, number), page.pages)
     limit = min(size, total - page.offset)
     if limit <= 0:
         return page
-    if page.offset > total // 2:
-        back = total - page.offset - limit
-        rows = list(query.order_by(*[order.clause(reverse=True) for order in ordering]).limit(limit).offset(back))
+    reverse = page.offset > total // 2
+    offset = total - page.offset - limit if reverse else page.offset
+    limited = query.order_by(*[order.clause(reverse=reverse) for order in ordering]).limit(limit).offset(offset)
+    rows = list(read(limited, reverse) if read else limited)
+    if reverse:
         rows.reverse()
-    else:
-        rows = list(query.order_by(*[order.clause() for order in ordering]).limit(limit).offset(page.offset))
     page.rows = rows
     return page
 

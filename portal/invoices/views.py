@@ -11,6 +11,7 @@ from portal.invoices import bp, pages
 from portal.invoices.einvoice import EInvoiceError, NoEInvoiceInPdf, read_einvoice
 from portal.invoices.forms import ActionForm, EInvoiceReviewForm, InvoiceForm, TolerancesForm, UploadForm
 from portal.invoices.reading import dump_reading, load_reading
+from portal.invoices.listing import payables_access
 from portal.invoices.intake import data_from_einvoice, data_from_form, media_type_of
 from portal.invoices.lifecycle import ACTIONS, InvoiceStatus, TransitionRefused
 from portal.invoices.matching import Tolerances
@@ -62,7 +63,7 @@ def index():
     listing = pages.invoice_listing(shops)
     template = "invoices/_results.html" if request.headers.get("HX-Target") == "invoice-results" else "invoices/index.html"
     return render_template(template, listing=listing, sort_args=pages.sort_url_args,
-                           can_intake=bool(shops_with_right(current_user, "manage_suppliers")))
+                           can_intake=bool(payables_access().shops_with_any(("manage_suppliers",))))
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])

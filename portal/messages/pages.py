@@ -1,11 +1,13 @@
 """What the thread panel of an invoice and the mail queue page show, rendered as a full page or as the
 part an htmx request swaps."""
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import render_template, request
 from flask_login import current_user
 
-from portal.auth.rights import PAYABLES_RIGHTS, shops_with_any_right
+from portal.auth.rights import PAYABLES_RIGHTS
+from portal.invoices.listing import Formats, IdLinks, labels, payables_access
 from portal.messages import queue
 from portal.messages.forms import MessageForm, ReplyForm
 from portal.messages.thread import (DIRECTION_LABELS, mail_contacts, may_use_thread, supplier_contacts,
@@ -93,17 +95,63 @@ def render_posted(invoice, message, template, notice):
     return html
 
 
+class MailRow(NamedTuple):
+    """What one row of the queue page shows, formatted once (templates/messages/_queue_macros.html)."""
+
+    id: int
+    to: str
+    created: str
+    next_attempt: str
+    sent: str
+    attempts: int
+    last_error: str | None
+    status: str
+    status_label: str
+    status_tone: str
+    subject: str
+    invoice_id: int | None
+    readable: bool  # SEC-1: the subject of a mail about a shop the reader holds no payables right on is hidden
+    thread_link: str
+    retry_link: str
+
+
+class MailRows:
+    """Builds the queue's rows: labels, formatters and links looked up once per request."""
+
+    def __init__(self, readable_shops):
+        self.readable_shops = readable_shops
+        self.formats = Formats()
+        self.detail = IdLinks("invoices.detail", "invoice_id")
+        self.retry = IdLinks("messages.retry", "mail_id")
+        self.labels = labels(invoice=N_("facture"), retry=N_("Réessayer"),
+                             masked=N_("Objet masqué : courriel d'une boutique sur laquelle vous n'avez pas de droit"),
+                             **{f"status_{status}": label for status, label in STATUS_LABELS.items()})
+
+    def __call__(self, mail):
+        """The row of a QueuedMail, or of an OutgoingMail model (the row sent back after a retry)."""
+        shop_id = mail.shop_id if isinstance(mail, queue.QueuedMail) else (
+            mail.invoice.shop_id if mail.invoice_id is not None else None)
+        stamp = self.formats.stamp
+        return MailRow(mail.id, mail.to, stamp(mail.created_at), stamp(mail.next_attempt_at), stamp(mail.sent_at),
+                       mail.attempts, mail.last_error, mail.status, self.labels[f"status_{mail.status}"],
+                       STATUS_TONES[mail.status], mail.subject, mail.invoice_id,
+                       mail.invoice_id is None or shop_id in self.readable_shops,
+                       self.detail(mail.invoice_id) if mail.invoice_id is not None else "", self.retry(mail.id))
+
+
 def queue_page(user):
     """The mail queue for the person running the server. A mail about an invoice of a shop the
     reader holds no payables right on shows its recipient and delivery state, not its subject (SEC-1)."""
     from portal.invoices.paging import requested_page
 
-    readable_shops = {shop.id for shop in shops_with_any_right(user, PAYABLES_RIGHTS)}
+    readable_shops = {shop.id for shop in payables_access().shops_with_any(PAYABLES_RIGHTS)}
     counts = queue.status_counts()
     args = request.args.to_dict()
     # Each part of the queue has its own page (issue 14): the totals come from the counts above.
-    parts = {name: queue.mails_page(status, requested_page(args, QUEUE_PAGE_ARGS[name]), counts[status])
+    parts = {name: queue.queued_mails_page(status, requested_page(args, QUEUE_PAGE_ARGS[name]), counts[status])
              for name, status in (("failed", queue.FAILED), ("waiting", queue.PENDING), ("sent", queue.SENT))}
-    return {"counts": counts, **{name: part.rows for name, part in parts.items()}, "parts": parts,
+    mail_row = MailRows(readable_shops)
+    return {"counts": counts, **{name: [mail_row(mail) for mail in part.rows] for name, part in parts.items()},
+            "parts": parts, "mail_row": mail_row, "labels": mail_row.labels,
             "page_args": QUEUE_PAGE_ARGS, "args": args, "status_labels": STATUS_LABELS, "status_tones": STATUS_TONES,
             "readable_shops": readable_shops}

@@ -5,6 +5,7 @@ import datetime
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -279,6 +280,37 @@ def mails_page(status, number, total, size=50):
 
     return page_of(_with_shop().where(OutgoingMail.status == status),
                    [Order(column, descending) for column, descending in QUEUE_ORDER[status]], number, total, size)
+
+
+class QueuedMail(NamedTuple):
+    """What the queue page shows of a mail, read as a tuple (no model instance, no body)."""
+
+    id: int
+    to: str
+    subject: str
+    invoice_id: int | None
+    status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime.datetime | None
+    sent_at: datetime.datetime | None
+    created_at: datetime.datetime | None
+    shop_id: int | None  # of the invoice the mail is about
+
+
+def queued_mails_page(status, number, total, size=50):
+    """mails_page() as QueuedMail tuples: one query, the columns the queue page shows."""
+    from portal.invoices.paging import Order, page_of
+
+    query = (OutgoingMail.select(OutgoingMail.id, OutgoingMail.to, OutgoingMail.subject, OutgoingMail.invoice,
+                                 OutgoingMail.status, OutgoingMail.attempts, OutgoingMail.last_error,
+                                 OutgoingMail.next_attempt_at, OutgoingMail.sent_at, OutgoingMail.created_at,
+                                 Invoice.shop)
+             .join(Invoice, JOIN.LEFT_OUTER).where(OutgoingMail.status == status).tuples())
+    page = page_of(query, [Order(column, descending) for column, descending in QUEUE_ORDER[status]], number, total,
+                   size)
+    page.rows = [QueuedMail(*row) for row in page.rows]
+    return page
 
 
 def failed_mails(limit=100):

@@ -1,24 +1,27 @@
 """What the payables pages show: the payments panel of an invoice, the invoices to pay with the SEPA
 batch form, and past batches. The rules come from balances.py; nothing is decided here."""
 import datetime
+from typing import NamedTuple
 
 from flask import request
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from models import Supplier
-from portal.auth.rights import PAYABLES_RIGHTS, rights_on, shops_with_any_right
+from portal.auth.rights import PAYABLES_RIGHTS, rights_on
+from portal.invoices.listing import Formats, IdLinks, day, labels, payables_access, status_badges
 from portal.money import format_amount_input
 from portal.payables import service
 from portal.payables.balances import METHODS, payable_refusal
 from portal.invoices.paging import requested_page, sort_choice
-from portal.texts import in_user_language
+from portal.texts import N_, in_user_language
 from portal.payables.forms import BatchForm, DeductionForm, PaymentForm
+from portal.suppliers.identifiers import format_iban
 from portal.suppliers.service import pending_bank_change
 
 
 def visible_shops():
-    return shops_with_any_right(current_user, PAYABLES_RIGHTS)
+    return payables_access().shops_with_any(PAYABLES_RIGHTS)
 
 
 # --- Payments panel of an invoice -------------------------------------------------------------------
@@ -90,25 +93,69 @@ def list_args(shop):
             "page": requested_page(values)}
 
 
+class ToPayLine(NamedTuple):
+    """What one row of the list to pay shows, formatted in Python once per row (issue 14)."""
+
+    id: int
+    number: str
+    link: str
+    due: str
+    overdue: bool
+    deposit: bool
+    supplier_name: str
+    status_label: str
+    status_tone: str
+    due_amount: str
+    settled: str
+    outstanding: str
+    iban: str
+    pending: bool
+    amount_input: str
+
+
+def _to_pay_lines(rows, today):
+    """The rows of the list to pay, every label, link, date and amount formatter looked up once."""
+    badges, formats = status_badges(), Formats()
+    detail = IdLinks("invoices.detail", "invoice_id")
+    ibans = {}
+    lines = []
+    for row in rows:
+        label, tone = badges[row.status]
+        balance = row.balance
+        iban = row.supplier_iban
+        if iban and iban not in ibans:
+            ibans[iban] = format_iban(iban)
+        lines.append(ToPayLine(
+            row.id, row.number, detail(row.id), day(row.due_date), bool(row.due_date and row.due_date < today),
+            row.kind == "DEPOSIT", row.supplier_name, label, tone, formats.money(balance.due, row.currency),
+            formats.money(balance.settled, row.currency), formats.money(balance.outstanding, row.currency),
+            ibans[iban] if iban else "", row.bank_change_pending,
+            formats.amount_input(balance.outstanding, row.currency)))
+    return lines
+
+
 def to_pay(shop, *, form=None, posted=None, line_errors=None, errors=None, created=None):
     """One page of the invoices to pay in `shop`, the batch form and its outcome."""
     args = list_args(shop)
     listing = service.invoices_to_pay_page([shop], args["page"], args["tri"], args["ordre"] == "desc")
-    rows = listing.rows
-    can_batch = "pay_invoices" in rights_on(current_user, shop)
+    can_batch = "pay_invoices" in payables_access().rights_on(shop)
     if form is None:
         form = BatchForm(formdata=None)
         form.execution_date.data = datetime.date.today()
     form.shop.data = shop.id
     if created is not None or not form.idempotency_key.data:
         form.idempotency_key.data = service.new_idempotency_key()
+    today = datetime.date.today()
     return {
-        "shop": shop, "rows": rows, "listing": listing, "args": {**args, "page": listing.number},
+        "shop": shop, "rows": listing.rows, "lines": _to_pay_lines(listing.rows, today), "listing": listing,
+        "args": {**args, "page": listing.number},
         "sort": args["tri"], "descending": args["ordre"] == "desc", "can_batch": can_batch, "batch_form": form,
-        "pending_ids": listing.pending_supplier_ids,
+        "labels": labels(pay=N_("Payer la facture n° %(number)s"), late=N_("En retard"), deposit=N_("(acompte)"),
+                         no_iban=N_("Aucun IBAN approuvé"), pending=N_("Changement en attente (non utilisé)"),
+                         amount=N_("Montant du virement pour la facture n° %(number)s")),
         "posted": posted, "line_errors": line_errors or {}, "errors": errors or [], "created": created,
         "missing_debtor": in_user_language(service.debtor_warning(service.company_details())),
-        "today": datetime.date.today(),
+        "today": today,
     }
 
 

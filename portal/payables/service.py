@@ -5,6 +5,7 @@ details a second user approved (AP-SUP-2). The merchant's own details come from 
 No Flask here."""
 import datetime
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
@@ -13,7 +14,7 @@ from models import (AuditRecord, BankDetailsChange, DepositDeduction, Invoice, I
 from portal.audit import _dump, record_action
 from portal.database import is_postgres
 from portal.invoices.lifecycle import InvoiceStatus
-from portal.invoices.paging import Order, page_of
+from portal.invoices.paging import Order, Page, page_of
 from portal.money import format_money
 from portal.payables import sepa
 from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balance, InvoiceFacts, PaymentRefused,
@@ -471,12 +472,51 @@ def _to_pay_query(shops, supplier_id=None):
     return _to_pay_candidates(shops, supplier_id) & (Invoice.total_gross > settled), settled
 
 
+class ToPayRow(NamedTuple):
+    """One invoice of the list to pay, read as a tuple (no model instance per row)."""
+
+    id: int
+    number: str
+    kind: str
+    status: str
+    due_date: datetime.date | None
+    currency: str
+    total_gross: int
+    paid_total: int
+    deducted_total: int
+    supplier_id: int
+    supplier_name: str
+    supplier_iban: str
+    bank_change_pending: bool
+
+    @property
+    def balance(self):
+        return Balance(self.total_gross, self.paid_total, self.deducted_total)
+
+
+def _to_pay_rows(ordering):
+    """read() of page_of: the page's ids (sorted on the index alone) joined to what a row shows, with
+    whether the supplier's bank details wait for a second approval, in one query."""
+    pending = fn.EXISTS(BankDetailsChange.select(BankDetailsChange.id).where(
+        (BankDetailsChange.supplier == Invoice.supplier) & (BankDetailsChange.status == "PENDING")))
+
+    def read(limited, reverse):
+        page_ids = limited.alias("page_ids")
+        return (Invoice.select(Invoice.id, Invoice.number, Invoice.kind, Invoice.status, Invoice.due_date,
+                               Invoice.currency, Invoice.total_gross, Invoice.paid_total, Invoice.deducted_total,
+                               Invoice.supplier, Supplier.name, Supplier.iban, pending)
+                .join(page_ids, on=(Invoice.id == page_ids.c.id))
+                .switch(Invoice).join(Supplier, on=(Invoice.supplier == Supplier.id))
+                .order_by(*[order.clause(reverse=reverse) for order in ordering]).tuples())
+    return read
+
+
 def invoices_to_pay_page(shops, page=1, sort="echeance", descending=False, supplier_id=None):
     """One page of the approved or partially paid invoices (credit notes excepted) with something left
-    to pay, with the number and the outstanding total of all of them: three queries whatever their
+    to pay, with the number and the outstanding total of all of them: two queries whatever their
     number, on the invoice's stored settled sums. The count, the sum and the order of the ids are read
-    from the invoice_to_pay index (no row read to sort 20,000 invoices by what is left to pay); then
-    the page's fifty invoices by their ids."""
+    from the invoice_to_pay index (no row read to sort 20,000 invoices by what is left to pay); the
+    page's fifty invoices are joined to those ids in the same query. Rows are ToPayRow tuples."""
     where, settled = _to_pay_query(shops, supplier_id)
     count, outstanding = (Invoice.select(fn.COUNT(SQL("*")), fn.COALESCE(fn.SUM(Invoice.total_gross - settled), 0))
                           .where(where).tuples().get())
@@ -485,28 +525,26 @@ def invoices_to_pay_page(shops, page=1, sort="echeance", descending=False, suppl
     ids = Invoice.select(Invoice.id).where(where)
     if sort == "fournisseur":
         ids = ids.join(Supplier)
-    result = page_of(ids, ordering, page, int(count or 0))
-    # Whether the supplier's bank details wait for a second approval, read in the same query.
-    pending = fn.EXISTS(BankDetailsChange.select(BankDetailsChange.id).where(
-        (BankDetailsChange.supplier == Invoice.supplier) & (BankDetailsChange.status == "PENDING")))
-    page_ids = [row.id for row in result.rows]
-    rows = {invoice.id: invoice for invoice in
-            Invoice.select(Invoice, Supplier, pending.alias("bank_change_pending")).join(Supplier)
-            .where(Invoice.id.in_(page_ids or [0]))}
-    result.rows = [rows[invoice_id] for invoice_id in page_ids]
-    result.pending_supplier_ids = {invoice.supplier_id for invoice in result.rows if invoice.bank_change_pending}
-    result.rows = [(invoice, Balance(invoice.total_gross, invoice.paid_total, invoice.deducted_total))
-                   for invoice in result.rows]
+    result = page_of(ids, ordering, page, int(count or 0), read=_to_pay_rows(ordering))
+    result.rows = [ToPayRow(*row[:12], bool(row[12])) for row in result.rows]
+    result.pending_supplier_ids = {row.supplier_id for row in result.rows if row.bank_change_pending}
     result.outstanding = int(outstanding or 0)
     return result
 
 
 def batches_page(shops, number, size=20):
-    """One page of the shops' batches, newest first, with who created them: two queries."""
+    """One page of the shops' batches, newest first, with who created them: one query, the number of
+    batches read with the rows (COUNT(*) OVER ()); two when the page asked for is past the last."""
     where = PaymentBatch.shop.in_([shop.id for shop in shops])
-    total = PaymentBatch.select(fn.COUNT(PaymentBatch.id)).where(where).scalar()
     query = PaymentBatch.select(PaymentBatch, User).join(User, JOIN.LEFT_OUTER, on=PaymentBatch.created_by).where(where)
-    return page_of(query, [Order(PaymentBatch.created_at, True), Order(PaymentBatch.id, True)], number, total, size)
+    ordering = [Order(PaymentBatch.created_at, True), Order(PaymentBatch.id, True)]
+    number = max(1, number)
+    rows = list(query.select_extend(fn.COUNT(SQL("*")).over().alias("batch_count"))
+                .order_by(*[order.clause() for order in ordering]).limit(size).offset((number - 1) * size))
+    if rows or number == 1:
+        return Page(number, rows[0].batch_count if rows else 0, size, rows)
+    total = PaymentBatch.select(fn.COUNT(PaymentBatch.id)).where(where).scalar()
+    return page_of(query, ordering, number, total, size)
 
 
 def invoice_payments(invoice):

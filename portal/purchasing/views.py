@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from models import DeliveryNote, PurchaseLine, PurchaseOrder, PurchaseRequest, Shop, Supplier
 from portal.auth.decorators import require_right
-from portal.auth.rights import PAYABLES_RIGHTS, has_right, shops_with_any_right, shops_with_right
+from portal.auth.rights import PAYABLES_RIGHTS, has_right, shops_with_right
 from portal.purchasing import bp
 from portal.purchasing.amounts import QuantityError, format_quantity, parse_quantity
 from portal.purchasing.forms import (DeliveryForm, LineForm, OrderFromRequestForm, PurchaseOrderForm,
@@ -20,7 +20,9 @@ from portal.texts import in_user_language
 
 
 def _visible_shops():
-    shops = shops_with_any_right(current_user, PAYABLES_RIGHTS)
+    from portal.invoices.listing import payables_access  # portal.invoices' views import this module
+
+    shops = payables_access().shops_with_any(PAYABLES_RIGHTS)
     if not shops:
         abort(403)
     return shops
@@ -55,14 +57,16 @@ def _prepare(form, shops, supplier_label):
 def index():
     shops = _visible_shops()
     # Imported here: the listing reads portal.invoices (paging), whose views import this module.
+    from portal.invoices.listing import payables_access
     from portal.purchasing import listing
 
+    access = payables_access()  # read by _visible_shops() above: no query
     shop_ids = [s.id for s in shops]
     (orders, order_sort, order_desc), (requests, request_sort, request_desc) = \
         listing.purchasing_lists(shop_ids, request.args)
     return render_template("purchasing/index.html", orders=orders, requests=requests, args=request.args.to_dict(),
                            order_sort=(order_sort, order_desc), request_sort=(request_sort, request_desc),
-                           can_buy=bool(shops_with_right(current_user, "manage_suppliers")),
+                           can_buy=any("manage_suppliers" in access.rights_on(shop) for shop in shops),
                            status_labels=ORDER_STATUS_LABELS)
 
 
