@@ -3,7 +3,7 @@ per request rather than once per row (issue 14): the user's shops and rights in 
 labels, money formatters, dates, and links built from one url_for."""
 import datetime
 
-from flask import g, url_for
+from flask import g
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,6 +15,7 @@ from portal.formatting import request_translations
 from portal.invoices.lifecycle import STATUS_TONES, InvoiceStatus
 from portal.money import exponent, format_amount_input
 from portal.navigation import remember_rights_held
+from portal.web import IdLinks  # noqa: F401  (the list modules import it from here)
 
 
 class PayablesAccess:
@@ -74,24 +75,6 @@ def status_badges():
 def day(value):
     """A date as the `date` filter writes it (dd/MM/yyyy, the same digits in every locale)."""
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if value else ""
-
-
-class IdLinks:
-    """url_for of one route for many ids: built once with a placeholder id, then filled in
-    (werkzeug's URL building costs about as much as the rest of a row)."""
-
-    PLACEHOLDER = 918273645546372819
-
-    def __init__(self, endpoint, id_name, **values):
-        self.endpoint, self.id_name, self.values = endpoint, id_name, values
-        url = url_for(endpoint, **{id_name: self.PLACEHOLDER}, **values)
-        marker = str(self.PLACEHOLDER)
-        self.parts = tuple(url.split(marker)) if url.count(marker) == 1 else None
-
-    def __call__(self, object_id):
-        if self.parts is None:
-            return url_for(self.endpoint, **{self.id_name: object_id}, **self.values)
-        return f"{self.parts[0]}{int(object_id)}{self.parts[1]}"
 
 
 class Formats:

@@ -6,7 +6,7 @@ import json
 import zoneinfo
 from dataclasses import dataclass
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +28,7 @@ from portal.payments.receipts import has_receipt
 from portal.payments.service import (DuplicateFields, NewPayment, awaiting_gateway, facts_for, generate_reference,
                                      instalment_schedule, new_idempotency_key)
 from portal.texts import N_, in_user_language
+from portal.web import IdLinks
 
 REMAINING, CREDITED = N_("reste %(amount)s"), N_("remboursé %(amount)s")  # under a list row's amount
 OPERATION_SLUG = {Kind.VALIDATE: "valider", Kind.CANCEL: "annuler", Kind.CREDIT: "rembourser",
@@ -139,24 +140,17 @@ class TransactionView:
 
 
 class Links:
-    """url_for of the same route for many transactions: built once with a placeholder id, then
-    filled in (werkzeug's URL building costs about as much as the rest of a row)."""
-
-    PLACEHOLDER = 918273645546372819
+    """url_for of the routes a list links every transaction to: one IdLinks per route and values."""
 
     def __init__(self):
         self._built = {}
 
     def __call__(self, endpoint, transaction_id, values):
         key = (endpoint, *sorted(values.items()))
-        template = self._built.get(key)
-        if template is None:
-            url = url_for(endpoint, transaction_id=self.PLACEHOLDER, **values)
-            template = self._built[key] = tuple(url.split(str(self.PLACEHOLDER))) \
-                if url.count(str(self.PLACEHOLDER)) == 1 else False
-        if not template:
-            return url_for(endpoint, transaction_id=transaction_id, **values)
-        return f"{template[0]}{int(transaction_id)}{template[1]}"
+        links = self._built.get(key)
+        if links is None:
+            links = self._built[key] = IdLinks(endpoint, "transaction_id", **values)
+        return links(transaction_id)
 
 
 class RowFormatting:
