@@ -534,71 +534,21 @@ class CurrencyTotals:
     remitted: int = 0
 
 
-# Up to this many transactions, their operations are summed transaction by transaction (through the
-# operations' transaction index); above, in one pass joining the operations of the whole result.
-CORRELATED_UP_TO = 50_000
-
-
 def totals(criteria, timezone):
-    """[CurrencyTotals] of a result, by currency code, in two aggregate queries: the transactions,
-    then their refunds and remittances, read the way that suits the result's size."""
-    where = conditions(criteria, timezone)
+    """[CurrencyTotals] of a result, by currency code, in one aggregate query over the transactions:
+    what was refunded and remitted of each is stored on it (migration 0018), no operation is read."""
     accepted = ~Transaction.state.in_([s.value for s in REFUSED_STATES])
-    by_currency = {}
+
+    def count_and_sum(condition, amount):
+        return fn.SUM(Case(None, [(condition, 1)], 0)), fn.SUM(Case(None, [(condition, amount)], 0))
+
     rows = (Transaction.select(Transaction.currency, fn.COUNT(Transaction.id),
-                               fn.SUM(Case(None, [(accepted, 1)], 0)),
-                               fn.SUM(Case(None, [(accepted, Transaction.amount)], 0)))
-            .where(where).group_by(Transaction.currency).tuples())
-    for currency, count, accepted_count, accepted_sum in rows:
-        by_currency[currency] = CurrencyTotals(currency, count, int(accepted_count or 0), int(accepted_sum or 0))
-    if not by_currency:
-        return []
-    if sum(t.count for t in by_currency.values()) <= CORRELATED_UP_TO:
-        ops = _operations_by_transaction_sums(where)
-    else:
-        ops = _operations_joined(where)
-    for currency, kind, count, amount in ops:
-        entry = by_currency[currency]
-        if kind == "CREDIT":
-            entry.refunded_count, entry.refunded = int(count or 0), int(amount or 0)
-        else:
-            entry.remitted_count, entry.remitted = int(count or 0), int(amount or 0)
-    return [by_currency[c] for c in sorted(by_currency)]
-
-
-def _operations_by_transaction_sums(where):
-    """(currency, kind, transactions, amount) from sums over each transaction's own operations."""
-    ok = Operation.succeeded == True  # noqa: E712
-    # Through the operations' transaction index: SQLite, planning without statistics, would
-    # otherwise walk the (kind, sent_at) index of the remittance run, every capture ever sent.
-    kind = _unindexed(Operation.kind)
-
-    def operations_sum(condition):
-        return (Operation.select(fn.COALESCE(fn.SUM(Operation.amount), 0))
-                .where((Operation.transaction == Transaction.id) & ok & condition))
-
-    inner = (Transaction.select(Transaction.currency.alias("currency"),
-                                operations_sum(kind == "CREDIT").alias("refunded"),
-                                operations_sum((kind == "CAPTURE") & _unindexed(Operation.sent_at).is_null(False))
-                                .alias("remitted"))
-             .where(where).alias("per_transaction"))
-    rows = (Transaction.select(inner.c.currency, fn.SUM(Case(None, [(inner.c.refunded > 0, 1)], 0)),
-                               fn.SUM(inner.c.refunded), fn.SUM(Case(None, [(inner.c.remitted > 0, 1)], 0)),
-                               fn.SUM(inner.c.remitted))
-            .from_(inner).group_by(inner.c.currency).tuples())
-    for currency, refunded_count, refunded, remitted_count, remitted in rows:
-        yield currency, "CREDIT", refunded_count, refunded
-        yield currency, "CAPTURE", remitted_count, remitted
-
-
-def _operations_joined(where):
-    counted = (Operation.kind == "CREDIT") | Operation.sent_at.is_null(False)
-    return (Operation.select(Transaction.currency, Operation.kind, fn.COUNT(Operation.transaction.distinct()),
-                             fn.SUM(Operation.amount))
-            .join(Transaction, on=(Operation.transaction == Transaction.id))
-            .where(where & Operation.kind.in_(["CAPTURE", "CREDIT"]) & (Operation.succeeded == True)  # noqa: E712
-                   & counted)
-            .group_by(Transaction.currency, Operation.kind).tuples())
+                               *count_and_sum(accepted, Transaction.amount),
+                               *count_and_sum(Transaction.refunded_total > 0, Transaction.refunded_total),
+                               *count_and_sum(Transaction.remitted_total > 0, Transaction.remitted_total))
+            .where(conditions(criteria, timezone)).group_by(Transaction.currency).order_by(Transaction.currency)
+            .tuples())
+    return [CurrencyTotals(currency, count, *(int(value or 0) for value in sums)) for currency, count, *sums in rows]
 
 
 # What a row's balances read of its operations (service.facts_for).

@@ -48,6 +48,14 @@ ROWS = {
                             "response_code": "00", "reason": "", "at": AT, "user_id": 1, "idempotency_key": "k-1",
                             "operation_number": "OP1", "remittance_status": "SENT", "sent_at": AT,
                             "warning_at": None, "error_at": None}),
+        ("card_operation", {"id": 2, "transaction_id": 1, "kind": "CAPTURE", "amount": 12345, "succeeded": True,
+                            "response_code": "00", "reason": "", "at": AT, "user_id": 1, "idempotency_key": "k-2",
+                            "operation_number": "OP2", "remittance_status": "SENT", "sent_at": AT,
+                            "warning_at": None, "error_at": None}),
+        ("card_operation", {"id": 3, "transaction_id": 1, "kind": "CREDIT", "amount": 2000, "succeeded": True,
+                            "response_code": "00", "reason": "", "at": AT, "user_id": 1, "idempotency_key": "k-3",
+                            "operation_number": "", "remittance_status": "", "sent_at": None,
+                            "warning_at": None, "error_at": None}),
         ("card_unpaid", {"id": 1, "transaction_id": 1, "operation_number": "OP1", "operation_code": "DEBIT",
                          "unpaid_date": DAY, "file_number": "F-1", "amount": 12345, "unpaid_code": "4837",
                          "reason": "Contestation", "received_at": AT}),
@@ -145,7 +153,9 @@ ADDED = {
     16: {"shop": {"address": "", "postal_code": "", "city": ""}},
 }
 # Columns a migration computes from other rows: {(table, column): (level of those rows, value)}.
-BACKFILLED = {("invoice", "paid_total"): (6, 15000)}  # 0017: the sum of its payments
+BACKFILLED = {("invoice", "paid_total"): (6, 15000),  # 0017: the sum of its payments
+              # 0018: its succeeded refunds, and its captures sent to the bank
+              ("card_transaction", "refunded_total"): (2, 2000), ("card_transaction", "remitted_total"): (2, 12345)}
 
 
 def _migrations():

@@ -177,11 +177,9 @@ def test_pay_srch_3_totals_per_currency(client, merchant, shop):
     assert "Remises en banque" in _page(client, "/transactions/?totaux=1")
 
 
-@pytest.mark.parametrize("correlated_up_to", [50_000, 0], ids=["per-transaction", "joined"])
-def test_pay_srch_3_totals_definitions(app, shop, monkeypatch, correlated_up_to):
+def test_pay_srch_3_totals_definitions(app, shop):
     from portal.payments import search
 
-    monkeypatch.setattr(search, "CORRELATED_UP_TO", correlated_up_to)
     add_transactions(shop, 1, amount=2500, state="CREDITED", refunded=700)
     add_transactions(shop, 1, amount=900, state="FRAUD_SUSPECTED")
     add_transactions(shop, 1, amount=400, state="TO_CAPTURE", remitted=False, currency="USD")
@@ -286,3 +284,11 @@ def test_pay_srch_3_totals_of_a_long_range_on_request(client, merchant, shop):
     long = _page(client, f"/transactions/?du={(TODAY - datetime.timedelta(days=400)).isoformat()}")
     assert 'hx-trigger="load"' not in long
     assert re.search(r'<a href="[^"]*totaux=1[^"]*" class="button small"\s+hx-get="/transactions/totaux', long)
+
+
+def test_pay_srch_3_totals_load_by_themselves_up_to_a_quarter(client, merchant, shop):
+    add_transactions(shop, 1)
+    quarter = _page(client, "/transactions/?du=10/12/2025&au=10/03/2026")
+    assert 'hx-trigger="load"' in quarter
+    longer = _page(client, "/transactions/?du=01/01/2025&au=10/03/2026")
+    assert 'hx-trigger="load"' not in longer and "Afficher les totaux" in longer
