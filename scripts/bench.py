@@ -806,6 +806,14 @@ def new_payment_cards(count):
     return [simulator_card("430000", "00", code) for code in codes[:count]]
 
 
+def chosen_shop(page):
+    """The shop the new payment form offers: its hidden field (one shop), or the first option of its
+    list (the seeded history's three shops)."""
+    found = (re.search(r'<input[^>]*name="shop"[^>]*value="(\d+)"', page)
+             or re.search(r'<select[^>]*name="shop"[^>]*>\s*<option[^>]*value="(\d+)"', page))
+    return found.group(1)
+
+
 def bench_new_payment(client, rec, reps):
     created = []
     for index, card in enumerate(new_payment_cards(reps + 1)):
@@ -814,7 +822,7 @@ def bench_new_payment(client, rec, reps):
             response = client.get("/transactions/nouveau")
         page = expect(response, 200, "new payment form").get_data(as_text=True)
         data = {
-            "shop": re.search(r'name="shop"[^>]*value="(\d+)"', page).group(1),
+            "shop": chosen_shop(page),
             "card_number": " ".join(card[i:i + 4] for i in range(0, 16, 4)),
             "network": "VISA",
             "expiry": "12/29",
