@@ -8,8 +8,7 @@ from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
-from models import Shop, ShopRight
-from portal.auth.rights import PAYABLES_RIGHTS
+from portal.auth.rights import PAYABLES_RIGHTS, ShopRights
 from portal.fastmoney import money_formatter
 from portal.formatting import request_translations
 from portal.invoices.lifecycle import STATUS_TONES, InvoiceStatus
@@ -18,29 +17,16 @@ from portal.navigation import remember_rights_held
 from portal.web import IdLinks  # noqa: F401  (the list modules import it from here)
 
 
-class PayablesAccess:
-    """The active shops on which the user holds any right (by name) and the rights held on each shop
-    (inactive ones too, as rights_on), read in one query; the main menu is told what the user holds,
-    and asks nothing more."""
+class PayablesAccess(ShopRights):
+    """The user's rights read once for a supplier-side list; the main menu is told what the user
+    holds, and asks nothing more."""
 
     def __init__(self, user):
-        self.rights, self.shops, held = {}, [], set()
-        query = (ShopRight.select(ShopRight.right, Shop).join(Shop)
-                 .where(ShopRight.user == user).order_by(Shop.name, Shop.id))
-        for row in query:
-            held.add(row.right)
-            if row.shop.id not in self.rights:
-                self.rights[row.shop.id] = set()
-                if row.shop.active:
-                    self.shops.append(row.shop)
-            self.rights[row.shop.id].add(row.right)
-        remember_rights_held(user, held)
+        super().__init__(user)
+        remember_rights_held(user, self.held)
 
     def shops_with_any(self, rights=PAYABLES_RIGHTS):
-        return [shop for shop in self.shops if self.rights[shop.id] & set(rights)]
-
-    def rights_on(self, shop):
-        return set(self.rights.get(getattr(shop, "id", shop), ()))
+        return super().shops_with_any(rights)
 
 
 def payables_access():

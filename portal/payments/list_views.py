@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 from peewee import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from models import SavedView, Shop, ShopRight, db
+from models import SavedView, db
 from portal.auth.decorators import MissingRight
+from portal.auth.rights import ShopRights
 from portal.navigation import remember_rights_held
 from portal.payments import bp, export, search
 from portal.payments.context import payment_context
@@ -19,29 +20,13 @@ SAVED_VIEWS_MAX = 50
 RESULTS = "#payment-search"
 
 
-class Access:
-    """The user's shops and rights, read in one query for the whole request (not per row)."""
+class Access(ShopRights):
+    """The user's shops and rights, read in one query for the whole request (not per row); the main
+    menu is told what the user holds on any shop, and asks nothing more."""
 
     def __init__(self, user):
-        self.rights = {}
-        self.shops = []
-        held = set()
-        # Inactive shops too: the main menu shows what the user holds on any shop (navigation), and
-        # is told here rather than asking again.
-        query = (ShopRight.select(ShopRight.right, Shop).join(Shop)
-                 .where(ShopRight.user == user).order_by(Shop.name, Shop.id))
-        for row in query:
-            held.add(row.right)
-            if not row.shop.active:
-                continue
-            if row.shop.id not in self.rights:
-                self.rights[row.shop.id] = set()
-                self.shops.append(row.shop)
-            self.rights[row.shop.id].add(row.right)
-        remember_rights_held(user, held)
-
-    def shops_with(self, right):
-        return [shop for shop in self.shops if right in self.rights[shop.id]]
+        super().__init__(user)
+        remember_rights_held(user, self.held)
 
     def require(self, right):
         shops = self.shops_with(right)

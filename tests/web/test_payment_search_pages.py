@@ -292,3 +292,18 @@ def test_pay_srch_3_totals_load_by_themselves_up_to_a_quarter(client, merchant, 
     assert 'hx-trigger="load"' in quarter
     longer = _page(client, "/transactions/?du=01/01/2025&au=10/03/2026")
     assert 'hx-trigger="load"' not in longer and "Afficher les totaux" in longer
+
+
+def test_pay_srch_1_inactive_shop_neither_searched_nor_offered(client, merchant, shop):
+    """The list's rights (one query, shared with the supplier side) keep a closed shop's rights
+    for the menu but never search it."""
+    closed = make_shop("Boutique fermée ZZC")
+    make_user("autre-marchand", rights={shop: ["view"], closed: ["view", "export"]})
+    theirs = add_transactions(closed, 1, reference="ZZCREF1")[0]
+    closed.active = False
+    closed.save()
+    assert client.login("autre-marchand").status_code == 302
+    body = _page(client, "/transactions/")
+    assert "ZZC" not in body
+    assert "ZZC" not in _page(client, f"/transactions/?boutique={closed.id}", status=422)
+    assert "ZZC" not in client.get(f"/transactions/export.csv?choix={theirs.id}").get_data(as_text=True)
