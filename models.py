@@ -274,17 +274,6 @@ class Transaction(BaseModel):
     # Last time its state was read from the gateway (PAY-GW-1), and the gateway's own status then.
     synced_at = DateTimeField(null=True)
     gateway_status = CharField(max_length=24, default="")
-    # Migration 0018: the sums of its succeeded refunds (CREDIT) and of its captures sent to the bank,
-    # kept exact by database triggers on card_operation, so a result's totals read no operation.
-    # Read-only here: save() never writes them back (a copy read before a refund would undo it).
-    refunded_total = BigIntegerField(default=0)
-    remitted_total = BigIntegerField(default=0)
-
-    def save(self, force_insert=False, only=None):
-        if only is None and not force_insert and self._pk is not None:
-            only = [f for f in self._meta.sorted_fields if f.name not in ("refunded_total", "remitted_total")]
-        return super().save(force_insert=force_insert, only=only)
-
     class Meta:
         table_name = "card_transaction"
         # Migration 0018 widened (shop, created_at) into card_transaction_totals: see there.
@@ -320,6 +309,20 @@ class Operation(BaseModel):
     class Meta:
         table_name = "card_operation"
         indexes = ((("kind", "sent_at"), False),)
+
+
+class TransactionSettled(BaseModel):
+    """What is refunded (succeeded CREDIT operations) and remitted (succeeded CAPTURE operations sent
+    to the bank) of a transaction that has any, written only by the database triggers of migration
+    0018 on card_operation, so a search result's totals read no operation. Its own narrow table: the
+    remittance run writes each transaction's row once, not a second version of the wide one."""
+
+    transaction = ForeignKeyField(Transaction, primary_key=True, backref="+", on_delete="CASCADE")
+    refunded_total = BigIntegerField(default=0)
+    remitted_total = BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "card_transaction_settled"
 
 
 class Unpaid(BaseModel):
@@ -401,7 +404,7 @@ class Upload(BaseModel):
         table_name = "upload"
 
 
-ALL_MODELS += [VaultCard, FraudProfile, Transaction, Operation, Unpaid, RemittanceRun,
+ALL_MODELS += [VaultCard, FraudProfile, Transaction, Operation, TransactionSettled, Unpaid, RemittanceRun,
                StoredDocument, Receipt, DocumentBlob, Upload]
 
 

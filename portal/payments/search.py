@@ -11,9 +11,9 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 
-from peewee import SQL, Case, NodeList, Tuple, fn
+from peewee import JOIN, SQL, Case, NodeList, Tuple, fn
 
-from models import Operation, Transaction, Unpaid, db
+from models import Operation, Transaction, TransactionSettled, Unpaid, db
 from portal.database import is_postgres, text_contains
 from portal.money import MoneyError, exponent, parse_amount
 from portal.payments.cards import NETWORK_LABELS
@@ -535,17 +535,18 @@ class CurrencyTotals:
 
 
 def totals(criteria, timezone):
-    """[CurrencyTotals] of a result, by currency code, in one aggregate query over the transactions:
-    what was refunded and remitted of each is stored on it (migration 0018), no operation is read."""
+    """[CurrencyTotals] of a result, by currency code, in one aggregate query over the transactions
+    and what is stored of their refunds and remittances (migration 0018): no operation is read."""
     accepted = ~Transaction.state.in_([s.value for s in REFUSED_STATES])
 
     def count_and_sum(condition, amount):
         return fn.SUM(Case(None, [(condition, 1)], 0)), fn.SUM(Case(None, [(condition, amount)], 0))
 
+    refunded, remitted = TransactionSettled.refunded_total, TransactionSettled.remitted_total
     rows = (Transaction.select(Transaction.currency, fn.COUNT(Transaction.id),
                                *count_and_sum(accepted, Transaction.amount),
-                               *count_and_sum(Transaction.refunded_total > 0, Transaction.refunded_total),
-                               *count_and_sum(Transaction.remitted_total > 0, Transaction.remitted_total))
+                               *count_and_sum(refunded > 0, refunded), *count_and_sum(remitted > 0, remitted))
+            .join(TransactionSettled, JOIN.LEFT_OUTER, on=(TransactionSettled.transaction == Transaction.id))
             .where(conditions(criteria, timezone)).group_by(Transaction.currency).order_by(Transaction.currency)
             .tuples())
     return [CurrencyTotals(currency, count, *(int(value or 0) for value in sums)) for currency, count, *sums in rows]

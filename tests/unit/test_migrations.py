@@ -153,9 +153,7 @@ ADDED = {
     16: {"shop": {"address": "", "postal_code": "", "city": ""}},
 }
 # Columns a migration computes from other rows: {(table, column): (level of those rows, value)}.
-BACKFILLED = {("invoice", "paid_total"): (6, 15000),  # 0017: the sum of its payments
-              # 0018: its succeeded refunds, and its captures sent to the bank
-              ("card_transaction", "refunded_total"): (2, 2000), ("card_transaction", "remitted_total"): (2, 12345)}
+BACKFILLED = {("invoice", "paid_total"): (6, 15000)}  # 0017: the sum of its payments
 
 
 def _migrations():

@@ -6,14 +6,15 @@ import threading
 
 import pytest
 
-from models import Operation, Transaction, db
+from models import Operation, Transaction, TransactionSettled, db
 from portal.payments import search
 from tests.web.test_payment_search_pages import TODAY, add_transactions
 
 
 def _stored(txn):
-    return Transaction.select(Transaction.refunded_total, Transaction.remitted_total).where(
-        Transaction.id == txn.id).tuples().get()
+    row = (TransactionSettled.select(TransactionSettled.refunded_total, TransactionSettled.remitted_total)
+           .where(TransactionSettled.transaction == txn.id).tuples().first())
+    return row or (0, 0)
 
 
 def _from_operations(txn):
@@ -50,13 +51,12 @@ def test_pay_srch_3_stored_sums_follow_every_operation_write(app, shop):
     assert _stored(txn) == (300, 0) and _stored(other) == (0, 5000)
 
 
-def test_pay_srch_3_save_of_a_stale_copy_keeps_the_stored_sums(app, shop):
-    txn = add_transactions(shop, 1, amount=5000, state="CAPTURED")[0]
-    stale = Transaction.get_by_id(txn.id)
-    Operation.create(transaction=txn, kind="CREDIT", amount=2000)
-    stale.state = "CREDITED"
-    stale.save()
-    assert _stored(txn) == (2000, 5000)
+def test_pay_srch_3_operations_that_count_for_nothing_store_nothing(app, shop):
+    txn = add_transactions(shop, 1, amount=5000, state="TO_CAPTURE", remitted=False)[0]
+    Operation.create(transaction=txn, kind="CANCEL", amount=5000)
+    Operation.create(transaction=txn, kind="CAPTURE", amount=5000)  # not sent yet
+    Operation.create(transaction=txn, kind="CREDIT", amount=100, succeeded=False)
+    assert not TransactionSettled.select().where(TransactionSettled.transaction == txn.id).exists()
 
 
 def test_pay_srch_3_totals_equal_the_operations_sums(app, shop):
@@ -102,27 +102,37 @@ def test_pay_srch_3_concurrent_refunds_both_count(app, shop):
 
 def test_pay_srch_3_deleting_a_transaction_takes_its_operations_without_error(app, shop):
     txn = add_transactions(shop, 1, amount=5000, state="CREDITED", refunded=500)[0]
+    assert _stored(txn) == (500, 5000)
     Transaction.delete().where(Transaction.id == txn.id).execute()
     assert not Operation.select().where(Operation.transaction == txn.id).exists()
+    assert not TransactionSettled.select().where(TransactionSettled.transaction == txn.id).exists()
 
 
-def test_ops_6_migration_0018_goes_down_and_up_again(tmp_path):
+def test_ops_6_migration_0018_fills_the_table_then_goes_down_and_up_again(tmp_path):
     from playhouse.migrations import Runner
 
     from portal.database import MIGRATIONS_DIR, open_database
     from tests.ops_databases import scratch_database_url
+    from tests.unit.test_migrations import _insert, _rows_at
 
     name = "0018_transaction_settled"
-    with scratch_database_url(tmp_path, "down18") as url:
+    with scratch_database_url(tmp_path, "up18") as url:
         database = open_database(url)
         with database.connection_context():
             runner = Runner(database, directory=str(MIGRATIONS_DIR))
+            runner.up(target="0017_invoice_settled")
+            with database.atomic():  # transaction 1: an authorisation, a capture sent, a refund
+                for table, row in _rows_at(17):
+                    _insert(database, table, row)
             runner.up()
+            assert database.execute_sql("SELECT transaction_id, refunded_total, remitted_total "
+                                        "FROM card_transaction_settled").fetchall() == [(1, 2000, 12345)]
             assert runner.down(target=name)[-1] == name
-            columns = {column.name for column in database.get_columns("card_transaction")}
+            assert "card_transaction_settled" not in database.get_tables()
             indexes = {index.name for index in database.get_indexes("card_transaction")}
-            assert not {"refunded_total", "remitted_total"} & columns
             assert "card_transaction_shop_id_created_at" in indexes and "card_transaction_totals" not in indexes
             assert name in runner.up()
             indexes = {index.name for index in database.get_indexes("card_transaction")}
             assert "card_transaction_totals" in indexes and "card_transaction_shop_id_created_at" not in indexes
+            assert database.execute_sql("SELECT refunded_total, remitted_total FROM card_transaction_settled "
+                                        "WHERE transaction_id = 1").fetchall() == [(2000, 12345)]
