@@ -257,3 +257,30 @@ def test_ops_6_migrate_check_for_deployment_scripts(app, tmp_path):
         assert behind.test_cli_runner().invoke(args=["migrate"]).exit_code == 0
         assert behind.test_cli_runner().invoke(args=["migrate", "--check"]).exit_code == 0
     db.initialize(open_database(url))
+
+
+def _index_columns(database, table, name):
+    return next(index.columns for index in database.get_indexes(table) if index.name == name)
+
+
+def test_ops_6_invoice_to_pay_index_gains_the_supplier_and_loses_it_on_the_way_down(tmp_path):
+    """Migration 0019 rebuilds the invoice_to_pay index of 0017 with supplier_id (issue 14), and its
+    down() gives back 0017's index; run on its own, whatever migration follows it."""
+    import importlib.util
+
+    path = MIGRATIONS_DIR / "0019_invoice_to_pay_supplier.py"
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with scratch_database_url(tmp_path, "to_pay") as url:
+        database = open_database(url)
+        with database.connection_context():
+            runner = Runner(database, directory=str(MIGRATIONS_DIR))
+            runner.up()
+            with_supplier = ["shop_id", "status", "kind", "due_date", "total_gross", "paid_total", "deducted_total",
+                             "id", "supplier_id"]
+            assert _index_columns(database, "invoice", "invoice_to_pay") == with_supplier
+            migration.down(runner.migrator, database)
+            assert _index_columns(database, "invoice", "invoice_to_pay") == with_supplier[:-1]
+            migration.up(runner.migrator, database)
+            assert _index_columns(database, "invoice", "invoice_to_pay") == with_supplier

@@ -134,3 +134,20 @@ def test_issue_14_to_pay_list_reads_the_stored_sums(app, shop):
     listing = invoices_to_pay_page([shop])
     assert [row.id for row in listing.rows] == [partly.id]
     assert (listing.total, listing.outstanding) == (1, 15000)
+
+
+def test_issue_14_to_pay_list_of_one_supplier_and_sorted_by_supplier(app, shop):
+    """The list filtered on one supplier (read through the supplier's index) and sorted by the
+    suppliers' names (read from the invoice_to_pay index, migration 0019) lists the same invoices."""
+    zephyr, alpha = make_supplier("Zéphyr SARL", iban=IBAN_A), make_supplier("Alpha SA", iban=IBAN_A)
+    user = make_user("payeur")
+    z1, a1 = _invoice(shop, zephyr, 10000, "Z-1"), _invoice(shop, alpha, 20000, "A-1")
+    a2, z2 = _invoice(shop, alpha, 30000, "A-2"), _invoice(shop, zephyr, 40000, "Z-2")
+    record_payment(a2, 30000, TODAY, "CHEQUE", user, new_idempotency_key())  # paid: off the list
+    listing = invoices_to_pay_page([shop], supplier_id=zephyr.id)
+    assert [row.id for row in listing.rows] == [z1.id, z2.id]
+    assert (listing.total, listing.outstanding) == (2, 50000)
+    assert invoices_to_pay_page([shop], supplier_id=alpha.id).rows[0].id == a1.id
+    assert [row.id for row in invoices_to_pay_page([shop], sort="fournisseur").rows] == [a1.id, z1.id, z2.id]
+    assert [row.id for row in invoices_to_pay_page([shop], sort="fournisseur", descending=True).rows] == \
+        [z2.id, z1.id, a1.id]
