@@ -117,6 +117,33 @@ def is_postgres():
     return isinstance(db.obj, PostgresqlDatabase)
 
 
+def insert_rows(model, rows, size=1000):
+    """insert_many(rows).execute() for rows of {field name: value}, `size` rows a statement, with the
+    same columns and values: the row's fields, then every other field that has a default (its
+    default), each converted by its field as peewee would. The SQL is written once per statement,
+    not one node per value (peewee spends ~0.1 ms a row building it, more than the database takes
+    to write the row)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    fields = [model._meta.fields[name] for name in names]
+    named = set(fields)
+    defaults = [(field, default) for field, default in model._meta.defaults.items() if field not in named]
+    fields += [field for field, _ in defaults]
+    converters = [field.db_value for field in fields]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    marks = "(" + ", ".join([db.param] * len(fields)) + ")"
+    table = model._meta.table_name
+    for start in range(0, len(rows), size):
+        chunk = rows[start:start + size]
+        params = []
+        for row in chunk:
+            values = [row[name] for name in names]
+            values += [default() if callable(default) else default for _, default in defaults]
+            params.extend(convert(value) for convert, value in zip(converters, values))
+        db.execute_sql(f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([marks] * len(chunk))}', params)
+
+
 def migration_runner():
     return Runner(db.obj, directory=str(MIGRATIONS_DIR))
 

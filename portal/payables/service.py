@@ -12,10 +12,10 @@ from peewee import JOIN, SQL, IntegrityError, fn
 from models import (AuditRecord, BankDetailsChange, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch,
                     Supplier, SupplierPayment, User, db)
 from portal.audit import _dump, record_action
-from portal.database import is_postgres
+from portal.database import insert_rows, is_postgres
 from portal.invoices.lifecycle import InvoiceStatus
 from portal.invoices.paging import Order, Page, page_of
-from portal.money import format_money
+from portal.money import money_formatter
 from portal.payables import sepa
 from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balance, InvoiceFacts, PaymentRefused,
                                       check_batch_line, check_deduction, check_execution_date, check_payment,
@@ -25,7 +25,7 @@ from portal.texts import N_, Text
 
 
 def _fmt(amount, currency):
-    return format_money(amount, currency, locale="fr")
+    return money_formatter(currency, "fr")(amount)
 
 
 # --- The merchant's own details (debtor of the transfers) -----------------------------------------
@@ -354,17 +354,12 @@ def _audit_rows(user, remote_addr, records):
              "remote_addr": remote_addr or ""} for action, target_type, target_id, before, after in records]
 
 
-def _insert_all(model, rows, size=1000):
-    for start in range(0, len(rows), size):
-        model.insert_many(rows[start:start + size]).execute()
-
-
 def _write_batch_payments(batch, lines, transfers, user, idempotency_key, remote_addr):
     """One payment per line, its audit record and the status it leads to (PARTIALLY_PAID or PAID),
     with the same history and audit as a single payment, written in bulk."""
     execution_date, message_id = batch.execution_date, batch.message_id
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    _insert_all(SupplierPayment, [
+    insert_rows(SupplierPayment, [
         {"invoice": invoice.id, "created_by": user, "amount": amount, "paid_on": execution_date, "method": TRANSFER,
          "batch": batch.id, "iban": iban, "bic": bic, "reference": transfer.end_to_end_id,
          "idempotency_key": _batch_key(idempotency_key, invoice.id), "created_at": now}
@@ -393,8 +388,8 @@ def _write_batch_payments(batch, lines, transfers, user, idempotency_key, remote
         invoice.status = target
     for target, ids in moved.items():
         Invoice.update(status=target).where(Invoice.id.in_(ids)).execute()
-    _insert_all(InvoiceEvent, events)
-    _insert_all(AuditRecord, _audit_rows(user, remote_addr, audits))
+    insert_rows(InvoiceEvent, events)
+    insert_rows(AuditRecord, _audit_rows(user, remote_addr, audits))
 
 
 def create_batch(shop, items, execution_date, user, store, idempotency_key=None, today=None, remote_addr=""):

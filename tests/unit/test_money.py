@@ -1,7 +1,7 @@
 """MONEY-1, MONEY-2 and LOC-1: minor units, strict parsing, French formatting."""
 import pytest
 
-from portal.money import MoneyError, exponent, format_amount_input, format_money, parse_amount
+from portal.money import MoneyError, exponent, format_amount_input, format_money, money_formatter, parse_amount
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -80,3 +80,18 @@ def test_money_1_input_prefill_round_trips():
     for minor, currency in [(123456, "EUR"), (7, "KWD"), (1500, "JPY")]:
         assert parse_amount(format_amount_input(minor, currency), currency) == minor
     assert format_amount_input(123456, "EUR") == "1234,56"
+
+
+@pytest.mark.parametrize("locale", ["fr", "fr_FR", "fr_CH", "en", "en_US", "de", "es"])
+@pytest.mark.parametrize("currency", ["EUR", "USD", "GBP", "CHF", "JPY", "KWD"])
+def test_loc_1_money_formatter_writes_what_format_money_writes(locale, currency):
+    """The formatter of a batch's notes gives Babel's text to the byte, grouping and sign included;
+    where it cannot (the currency before the number) it is Babel."""
+    import random
+
+    rng = random.Random(f"{locale}{currency}")
+    amounts = list(range(-300, 300)) + [10**n + d for n in range(3, 16) for d in (-1, 0, 1)]
+    amounts += [rng.randint(-10**14, 10**14) for _ in range(300)]
+    fast = money_formatter(currency, locale)
+    assert [fast(minor) for minor in amounts + [-minor for minor in amounts]] == \
+        [format_money(minor, currency, locale) for minor in amounts + [-minor for minor in amounts]]
