@@ -72,6 +72,19 @@ def stream_raw(query, dates=(), datetimes=()):
         cursor.close()
 
 
+def stream_raw_chunks(query):
+    """The driver's rows of a query as lists of at most FETCH_SIZE rows, for an export that turns a
+    whole chunk into its lines in one comprehension (no generator step per row)."""
+    from portal.database import is_postgres
+
+    sql, params = query.sql()
+    cursor = _open_server_cursor(sql, params) if is_postgres() else db.execute_sql(sql, params)
+    try:
+        yield from iter(functools.partial(cursor.fetchmany, FETCH_SIZE), [])
+    finally:
+        cursor.close()
+
+
 def _fetched(cursor):
     """The cursor's rows, FETCH_SIZE a call, chained in C (no Python frame per row)."""
     return itertools.chain.from_iterable(iter(functools.partial(cursor.fetchmany, FETCH_SIZE), []))
