@@ -319,6 +319,23 @@ def test_loc_3_spend_csv_in_english(client, login_as, shop):
     assert 'filename="spend.csv"' in response.headers["Content-Disposition"]
 
 
+
+def test_ap_rep_1_spend_csv_amounts_over_several_chunks(client, login_as, shop, monkeypatch):
+    """Amounts written to the cent, negative ones too, whatever the chunk a row is read in."""
+    from portal.accounting import streaming
+
+    monkeypatch.setattr(streaming, "FETCH_SIZE", 2)  # five rows: three chunks
+    login_as("compta", rights=ALL, shop=shop)
+    supplier = make_supplier("Grossiste", vat_number="", siren="")
+    for number, net in (("C-1", 5), ("C-2", 100), ("C-3", 123456789), ("C-4", 0), ("C-5", 7)):
+        _invoice(shop, supplier, number, net, TODAY)
+    Invoice.update(total_net=-12345, total_vat=-5, total_gross=-12350).where(Invoice.number == "C-5").execute()
+    rows = _csv_rows(client.get("/rapports/depenses.csv"), ";")
+    assert {row[2]: row[4:7] for row in rows[1:]} == {
+        "C-1": ["0,05", "0,01", "0,06"], "C-2": ["1,00", "0,20", "1,20"],
+        "C-3": ["1234567,89", "246913,57", "1481481,46"], "C-4": ["0,00", "0,00", "0,00"],
+        "C-5": ["-123,45", "-0,05", "-123,50"]}
+
 FRENCH_WORDS = ("Trésorerie", "Encaissements", "Décaissements", "Fournisseur", "Enregistrer", "Solde", "Compte",
                 "Montant", "Factures", "Aujourd", "Semaine", "Afficher", "Dépenses", "échue", "Boutique")
 
