@@ -1,11 +1,9 @@
 """Money in integer minor units (MONEY-1): parsing French or dot input (MONEY-2), Babel formatting (LOC-1)."""
-import functools
 import re
 from decimal import Decimal
 
 from babel.core import Locale
-from babel.numbers import (format_currency, format_decimal, get_currency_precision, get_decimal_symbol,
-                           get_group_symbol, get_minus_sign_symbol)
+from babel.numbers import format_currency, get_currency_precision, format_decimal
 
 from portal.texts import N_, TextError
 
@@ -99,38 +97,6 @@ def to_decimal(minor, currency):
 def format_money(minor, currency, locale="fr_FR"):
     """`123456, 'EUR'` -> `1 234,56 €` (narrow no-break space grouping in French)."""
     return format_currency(to_decimal(minor, currency), currency.upper(), locale=locale)
-
-
-# Amounts that show where a shortcut would go wrong: grouping from 4 digits, the sign, huge values.
-_FORMAT_SAMPLES = (0, 1, -1, 99, 100, 1234, -1234, 99999, 123456, 1234567, -123456789, 10**15 + 7, -(10**15 + 7))
-
-
-@functools.lru_cache(maxsize=64)
-def money_formatter(currency, locale="fr_FR"):
-    """A function `minor -> format_money(minor, currency, locale)`, the same text without Babel's
-    pattern work on every call (a batch of 2,000 transfers writes 4,000 amounts). The symbols and
-    the currency's place come from Babel once; a locale or currency they do not describe exactly
-    (checked on sample amounts) keeps Babel."""
-    digits = exponent(currency)
-    decimal, group, minus = get_decimal_symbol(locale), get_group_symbol(locale), get_minus_sign_symbol(locale)
-    zero = format_money(0, currency, locale)
-    number = "0" + (decimal + "0" * digits if digits else "")
-
-    def babel(minor):
-        return format_money(minor, currency, locale)
-
-    if not zero.startswith(number):  # the currency before the number (English): Babel
-        return babel
-    suffix, scale = zero[len(number):], 10**digits
-
-    def shortcut(minor):
-        whole, fraction = divmod(-minor if minor < 0 else minor, scale)
-        text = f"{whole:,}".replace(",", group) + (f"{decimal}{fraction:0{digits}d}" if digits else "")
-        return (minus + text if minor < 0 else text) + suffix
-
-    if any(shortcut(minor) != babel(minor) for minor in _FORMAT_SAMPLES):
-        return babel
-    return shortcut
 
 
 def format_amount_input(minor, currency, locale="fr_FR"):

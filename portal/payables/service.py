@@ -15,7 +15,7 @@ from portal.audit import _dump, record_action
 from portal.database import insert_rows, is_postgres
 from portal.invoices.lifecycle import InvoiceStatus
 from portal.invoices.paging import Order, Page, page_of
-from portal.money import money_formatter
+from portal.fastmoney import money_formatter
 from portal.payables import sepa
 from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balance, InvoiceFacts, PaymentRefused,
                                       check_batch_line, check_deduction, check_execution_date, check_payment,

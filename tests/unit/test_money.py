@@ -1,7 +1,8 @@
 """MONEY-1, MONEY-2 and LOC-1: minor units, strict parsing, French formatting."""
 import pytest
 
-from portal.money import MoneyError, exponent, format_amount_input, format_money, money_formatter, parse_amount
+from portal.fastmoney import money_formatter
+from portal.money import MoneyError, exponent, format_amount_input, format_money, parse_amount
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
