@@ -244,7 +244,10 @@ def register_cli(app):
                                f"  Mot de passe : {password}\n")
         if serve:
             click.echo(f"Portail de démonstration : http://127.0.0.1:{port}/ (Ctrl+C pour l'arrêter)")
-            demo_app.run(host="127.0.0.1", port=port)
+            # Not demo_app.run(): under the flask command it returns at once without serving.
+            from werkzeug.serving import run_simple
+
+            run_simple("127.0.0.1", port, demo_app, threaded=True)
 
 
 def _demo_payments(app):

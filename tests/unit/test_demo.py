@@ -49,6 +49,28 @@ def test_demo_1_command_builds_a_separate_instance(tmp_path):
     again = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--no-serve"], cwd=ROOT,
                            env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "existe déjà" in again.stdout
+    # `make demo` serves it: the portal answers on the port given.
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--port", str(port)], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, status = time.monotonic() + 60, None
+        while status is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as answer:
+                    status = answer.status
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200, "the demo is not served"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_demo_1_card_payments_in_every_state(app):
