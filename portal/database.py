@@ -5,7 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import request
-from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase, fn
+from peewee import SQL, InterfaceError, NodeList, OperationalError, PostgresqlDatabase, SqliteDatabase, fn
 from playhouse.migrations import Runner
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -115,6 +115,12 @@ def restrict_mode(path, mode):
 
 def is_postgres():
     return isinstance(db.obj, PostgresqlDatabase)
+
+
+def unindexed(column):
+    """`column` kept out of SQLite's index choice (its unary +): SQLite plans without statistics and
+    may walk a whole index on a condition that many rows meet; PostgreSQL plans from statistics."""
+    return column if is_postgres() else NodeList((SQL("+"), column), glue="")
 
 
 def insert_rows(model, rows, size=1000):

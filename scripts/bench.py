@@ -653,6 +653,17 @@ def search_scenarios(info):
     ]
 
 
+def dashboard_scenarios(info):
+    """The payments dashboard (PAY-DASH-1) of today and of a day a week ago (it goes back 60 days),
+    and its 60-day chart, which the page asks for once shown (htmx)."""
+    week_ago = (info["today"] - datetime.timedelta(days=7)).isoformat()
+    return [
+        ("dashboard: today", "/transactions/tableau-de-bord", {}),
+        ("dashboard: a week ago", f"/transactions/tableau-de-bord?jour={week_ago}", {}),
+        ("dashboard: 60-day chart", f"/transactions/tableau-de-bord/jours?jour={week_ago}", {"HX-Request": "true"}),
+    ]
+
+
 def bench_search(app, info, reps, *, totals=True, export=True):
     """Every search scenario through the real page (test client, logged in), its query count, and
     the raw SQL it runs; then the totals fragment of the same searches and the xlsx export."""
@@ -670,6 +681,11 @@ def bench_search(app, info, reps, *, totals=True, export=True):
             row = measure(counter, f"search: {name}", page, floor, reps, budget)
             row["data_statements"] = statements
             rows.append(row)
+        for name, url, headers in dashboard_scenarios(info):
+            def dashboard(url=url, headers=headers):
+                expect(client.get(url, headers=headers), 200, url)
+            floor, _ = raw_floor(log.capture(dashboard))
+            rows.append(measure(counter, name, dashboard, floor, reps, budget))
         if totals:
             for name, url in search_scenarios(info):
                 totals_url = url.replace("/transactions/", "/transactions/totaux", 1)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from peewee import Case, fn
 
 from models import Operation, Transaction
-from portal.database import is_postgres
+from portal.database import is_postgres, unindexed
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.lifecycle import TransactionState as State
 
@@ -153,10 +153,12 @@ def day_figures(shop_ids, day, currency, timezone) -> DayFigures:
             reasons[("authorisation", code)] = reasons.get(("authorisation", code), Figure()) + figure
         elif state in REFUSED_AT_REMITTANCE:
             figures.refused_remittance += figure
+    # From the day's transactions to their operations: on the kind's index, SQLite would walk every
+    # capture ever made (1 s at a million transactions, against 2 ms).
     captures = (Operation.select(Operation.succeeded, Operation.response_code,
                                  fn.COUNT(fn.DISTINCT(Operation.transaction)), fn.SUM(Operation.amount))
                 .join(Transaction)
-                .where(where & (Transaction.currency == currency) & (Operation.kind == Kind.CAPTURE))
+                .where(where & (Transaction.currency == currency) & (unindexed(Operation.kind) == Kind.CAPTURE))
                 .group_by(Operation.succeeded, Operation.response_code).tuples())
     for succeeded, code, count, amount in captures:
         if succeeded:

@@ -11,10 +11,10 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 
-from peewee import JOIN, SQL, Case, NodeList, Tuple, fn
+from peewee import JOIN, SQL, Case, Tuple, fn
 
 from models import Operation, Transaction, TransactionSettled, Unpaid, db
-from portal.database import is_postgres, text_contains
+from portal.database import is_postgres, text_contains, unindexed
 from portal.money import MoneyError, exponent, parse_amount
 from portal.payments.cards import NETWORK_LABELS
 from portal.payments.lifecycle import TransactionState as State
@@ -262,13 +262,8 @@ def prefers_other_index(criteria, sort):
     return sort in ("montant", "reference") or closed_amount
 
 
-def _unindexed(column):
-    """`column` kept out of SQLite's index choice (its unary +); PostgreSQL plans from statistics."""
-    return column if is_postgres() else NodeList((SQL("+"), column), glue="")
-
-
 def _created_at(use_index):
-    return Transaction.created_at if use_index else _unindexed(Transaction.created_at)
+    return Transaction.created_at if use_index else unindexed(Transaction.created_at)
 
 
 def conditions(criteria, timezone, date_index=True):
