@@ -65,6 +65,10 @@ $$""",
 def up(migrator, db):
     migrator.migrate(*[migrator.add_column("invoice", name, make()) for name, make in COLUMNS.items()])
     with db.atomic():
+        if _is_postgres(db):
+            # No payment or deduction may be committed between the backfill's reading and the triggers'
+            # creation (the portal still writing during the upgrade): it would be counted by neither.
+            db.execute_sql("LOCK TABLE supplier_payment, deposit_deduction IN SHARE ROW EXCLUSIVE MODE")
         db.execute_sql("UPDATE invoice SET "
                        + ", ".join(f"{column} = COALESCE((SELECT SUM(s.amount) FROM {table} s "
                                    f"WHERE s.invoice_id = invoice.id), 0)" for table, column in SOURCES))

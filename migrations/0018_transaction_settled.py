@@ -1,11 +1,6 @@
-"""What is refunded and remitted of each card transaction (issue 10), in its own narrow table
-card_transaction_settled: the sums of its succeeded CREDIT operations and of its succeeded CAPTURE
-operations sent to the bank, kept exact by triggers on card_operation and back-filled from its rows,
-so the totals of a search result (PAY-SRCH-3) read one row per transaction instead of joining every
-operation. A narrow table rather than two columns of card_transaction: the remittance run already
-rewrites each captured transaction (its state); a second version of that wide, much-indexed row
-cost PostgreSQL 65% more time. The (shop, created_at) index is widened with what the totals and the dashboard's 60-day chart read
-of the transaction, so they come from the index alone; the list's pages keep the same order."""
+"""What is refunded and remitted of each card transaction (issue 10), kept by triggers on card_operation
+in the narrow table card_transaction_settled, so a search result's totals (PAY-SRCH-3) join one row per
+transaction instead of every operation; the (shop, created_at) index widened for the totals and charts."""
 from peewee import SQL, BigIntegerField, ForeignKeyField, Model, PostgresqlDatabase
 
 OLD_INDEX = ("card_transaction_shop_id_created_at", "(shop_id, created_at)")
@@ -34,6 +29,12 @@ def _models(db):
     return [TransactionSettled]
 
 
+# A narrow table rather than two columns of card_transaction: the remittance run already rewrites each
+# captured transaction (its state), and a second version of that wide, much-indexed row cost
+# PostgreSQL 65% more time for the run. The widened index lets the totals and the dashboard's 60-day
+# chart read the transactions from it alone; the list's pages keep the same order.
+
+
 def _refunded(row, true):
     return f"(CASE WHEN {row}.kind = 'CREDIT' AND {row}.succeeded = {true} THEN {row}.amount ELSE 0 END)"
 
@@ -45,10 +46,12 @@ def _remitted(row, true):
 
 # As in 0017: relative updates inside the writing transaction (two concurrent refunds both count), on
 # every write path (the application's saves, the remittance run's bulk inserts, cascading deletes).
-# Operations that count for neither sum (authorisations, cancellations, …) are skipped. A row is added
-# for a transaction when its first refund or capture is written; a delete only subtracts (the
-# transaction itself may be going, taking its row with it). A later migration that rebuilds
-# card_operation must create these triggers again.
+# Operations that count for neither sum (authorisations, cancellations, …) are skipped. A transaction's
+# row is added with the first amount that counts; a delete only subtracts (the transaction itself may
+# be going, taking its row with it). Not covered, and not used by the portal: TRUNCATE of card_operation
+# (PostgreSQL) and INSERT OR REPLACE into it (SQLite, whose replaced row fires no delete trigger). A
+# later migration that rebuilds card_operation (SQLite rebuilds a table to drop or alter a column) must
+# create these triggers again.
 _UPSERT = (f"INSERT INTO {SETTLED} (transaction_id, refunded_total, remitted_total) {{values}} "
            f"ON CONFLICT (transaction_id) DO UPDATE SET "
            f"refunded_total = {SETTLED}.refunded_total + excluded.refunded_total, "
@@ -123,6 +126,10 @@ def up(migrator, db):
     true = "TRUE" if postgres else "1"
     db.create_tables(_models(db))
     with db.atomic():
+        if postgres:
+            # No operation may be committed between the backfill's reading and the triggers' creation
+            # (the portal or a remittance run still writing during the upgrade): it would be in neither.
+            db.execute_sql("LOCK TABLE card_operation IN SHARE ROW EXCLUSIVE MODE")
         db.execute_sql(f"""
             INSERT INTO {SETTLED} (transaction_id, refunded_total, remitted_total)
             SELECT o.transaction_id, SUM({_refunded('o', true)}), SUM({_remitted('o', true)})

@@ -1,7 +1,8 @@
-"""What is refunded and remitted of each transaction is stored on it by database triggers (migration
-0018) and the result's totals (PAY-SRCH-3) read only those columns: every way an operation is written
-must keep them equal to the sums of its operations, on SQLite and on PostgreSQL."""
+"""What is refunded and remitted of each transaction is kept by database triggers (migration 0018,
+table card_transaction_settled) and the result's totals (PAY-SRCH-3) read only that: every way an
+operation is written must keep it equal to the sums of its operations, on SQLite and PostgreSQL."""
 import datetime
+import os
 import threading
 
 import pytest
@@ -136,3 +137,54 @@ def test_ops_6_migration_0018_fills_the_table_then_goes_down_and_up_again(tmp_pa
             assert "card_transaction_totals" in indexes and "card_transaction_shop_id_created_at" not in indexes
             assert database.execute_sql("SELECT refunded_total, remitted_total FROM card_transaction_settled "
                                         "WHERE transaction_id = 1").fetchall() == [(2000, 12345)]
+
+
+@pytest.mark.skipif(not os.environ.get("PORTAL_TEST_DATABASE_URL"), reason="PostgreSQL's own locking")
+def test_ops_6_migration_0018_counts_an_operation_committed_while_it_runs(tmp_path):
+    """A refund committed by the portal while 0018 runs is either in its backfill or seen by its
+    triggers: the migration locks card_operation's writers out between the two."""
+    import psycopg2
+    from playhouse.migrations import Runner
+
+    from portal.database import MIGRATIONS_DIR, open_database
+    from tests.ops_databases import scratch_database_url
+    from tests.unit.test_migrations import _insert, _rows_at
+
+    with scratch_database_url(tmp_path, "race18") as url:
+        database = open_database(url)
+        with database.connection_context():
+            runner = Runner(database, directory=str(MIGRATIONS_DIR))
+            runner.up(target="0017_invoice_settled")
+            with database.atomic():
+                for table, row in _rows_at(17):
+                    _insert(database, table, row)
+            database.execute_sql("SELECT setval(pg_get_serial_sequence('card_operation', 'id'), "
+                                 "(SELECT max(id) FROM card_operation))")
+            portal = psycopg2.connect(url)
+            portal.autocommit = True
+
+            def refund():
+                portal.cursor().execute(
+                    "INSERT INTO card_operation (transaction_id, kind, amount, succeeded, response_code, reason, at, "
+                    "idempotency_key, operation_number, remittance_status, gateway_status) "
+                    "VALUES (1, 'CREDIT', 999, TRUE, '', '', now(), 'pendant', '', '', '')")
+
+            writer = threading.Thread(target=refund)
+            original = database.execute_sql
+
+            def backfill_then_refund(sql, params=None, *args, **kwargs):
+                result = original(sql, params, *args, **kwargs)
+                if "INSERT INTO card_transaction_settled" in sql and not writer.is_alive() and not writer.ident:
+                    writer.start()
+                    writer.join(timeout=2)  # blocked by the migration's lock, or already committed
+                return result
+
+            database.execute_sql = backfill_then_refund
+            try:
+                runner.up(target="0018_transaction_settled")
+            finally:
+                database.execute_sql = original
+            writer.join(timeout=30)
+            portal.close()
+            assert database.execute_sql("SELECT refunded_total FROM card_transaction_settled WHERE transaction_id = 1"
+                                        ).fetchone() == (2000 + 999,)
