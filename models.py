@@ -929,6 +929,9 @@ class ClosedPeriod(BaseModel):
     credit = BigIntegerField(default=0)
     closed_at = DateTimeField(default=utcnow)
     closed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # ledger.booking_basis() of the settings it was closed with (migration 0020): the next one compares
+    # every document of the closed history again when they differ, only the changed ones otherwise.
+    basis = CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "closed_period"
@@ -956,7 +959,7 @@ class LedgerEntry(BaseModel):
 
     class Meta:
         table_name = "ledger_entry"
-        indexes = ((("fiscal_year_start", "number"), True), (("date",), False))
+        indexes = ((("fiscal_year_start", "number"), True), (("date",), False), (("kind",), False))
 
 
 class LedgerLine(BaseModel):
@@ -991,4 +994,15 @@ class InvoiceBooking(BaseModel):
         table_name = "invoice_booking"
 
 
-ALL_MODELS += [ClosedPeriod, LedgerEntry, LedgerLine, InvoiceBooking]
+class LedgerChange(BaseModel):
+    """A document written since the last closing (INV:12, PAY:5, SUP:3: a supplier's invoices and
+    payments), logged by the triggers of migration 0020 and consumed by the next closing: the
+    documents of the closed history that may book otherwise than their validated entries."""
+
+    source = CharField(max_length=40)
+
+    class Meta:
+        table_name = "ledger_change"
+
+
+ALL_MODELS += [ClosedPeriod, LedgerEntry, LedgerLine, InvoiceBooking, LedgerChange]

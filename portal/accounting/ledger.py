@@ -8,16 +8,18 @@ journal by journal within a closing, without a gap. An export reads the stored e
 part of its period and builds the open part's entries, numbered after the last validated one.
 No Flask here."""
 import datetime
+import hashlib
 import itertools
+import json
 from dataclasses import replace
 
 from peewee import fn
 
-from models import ClosedPeriod, LedgerEntry, LedgerLine, Shop, db
+from models import ClosedPeriod, Invoice, LedgerChange, LedgerEntry, LedgerLine, Shop, SupplierPayment, db
 from portal.accounting.card import card_entries
 from portal.accounting.fec import (KIND_LABELS, Entry, EntryLine, Period, _line, supplier_invoice_entries,
                                    supplier_payment_entries)
-from portal.accounting.streaming import stream
+from portal.accounting.streaming import among, stream
 from portal.audit import record_action
 
 
@@ -69,6 +71,70 @@ def closing_bounds(end, config, today):
 
 
 # --- What changed since the last closing ----------------------------------------------------------
+#
+# A closing leaves every document of the closed history booking what its validated entries say (the
+# differences found are corrected in the closed period itself). Afterwards a document can book
+# otherwise only if it was written since (migration 0020 logs it: LedgerChange), or if the settings
+# it is booked with changed (booking_basis() differs from the last closing's, or codes not stored
+# are asked for): then every document is compared, as before. So the closed history is rebuilt and
+# compared for the logged documents only, plus the card journal (rebuilt whole: a few entries a day).
+# A validated document that booked nothing up to the closing (refused, deleted, dated later) may
+# lie in the open part without being written again: the closing logs it again (carried()), so that
+# the open part still knows it was validated.
+
+BOOKING_RULES = 1  # raised by a release that books some document otherwise: every document is compared again
+CARD_PREFIX = "CB:"
+CARD_KINDS = ("REMITTANCE", "CARD_CREDIT", "CARD_REFUND", "CARD_UNPAID")
+
+
+def booking_basis(config):
+    """What every entry depends on besides its document: the rules and the accounting settings."""
+    settings = json.dumps([BOOKING_RULES, config.to_dict()], sort_keys=True, default=str)
+    return hashlib.sha256(settings.encode()).hexdigest()
+
+
+class Changes:
+    """The documents that may book otherwise than their validated entries since the last closing:
+    `invoice_ids` and `payment_ids` (a logged invoice or supplier brings its payments), their
+    `sources`, and the `log_ids` read (a closing consumes them)."""
+
+    __slots__ = ("invoice_ids", "payment_ids", "sources", "log_ids")
+
+
+def changes_since_closing(config, codes, log_ids=False):
+    """The Changes since the last closing, or None when every document must be compared: nothing
+    closed yet, a closing made with other settings or before the log existed, or `codes` (the
+    suppliers' accounts the caller books with) other than the stored ones."""
+    from portal.accounting.accounts import all_supplier_codes
+
+    last = last_closed()
+    if last is None or last.basis != booking_basis(config):
+        return None
+    stored_codes = all_supplier_codes()
+    if any(stored_codes.get(supplier_id) != code for supplier_id, code in (codes or {}).items()):
+        return None
+    # One statement: the ids consumed are those of the sources read (a row written meanwhile stays).
+    query = (LedgerChange.select(LedgerChange.id, LedgerChange.source) if log_ids
+             else LedgerChange.select(LedgerChange.source).distinct())
+    invoices, payments, suppliers, ids = set(), set(), set(), []
+    named = {"INV": invoices, "PAY": payments, "SUP": suppliers}
+    for row in query.tuples():
+        if log_ids:
+            ids.append(row[0])
+        prefix, _, key = row[-1].partition(":")
+        if prefix not in named or not key.isdigit():
+            return None  # not a log this code wrote: compare everything
+        named[prefix].add(int(key))
+    if suppliers:
+        invoices.update(invoice_id for invoice_id, in
+                        Invoice.select(Invoice.id).where(among(Invoice.supplier, sorted(suppliers))).tuples())
+    if invoices:
+        payments.update(payment_id for payment_id, in SupplierPayment.select(SupplierPayment.id)
+                        .where(among(SupplierPayment.invoice, sorted(invoices))).tuples())
+    changes = Changes()
+    changes.invoice_ids, changes.payment_ids, changes.log_ids = sorted(invoices), sorted(payments), ids
+    changes.sources = [f"INV:{i}" for i in changes.invoice_ids] + [f"PAY:{p}" for p in changes.payment_ids]
+    return changes
 
 
 def _signature(lines):
@@ -89,15 +155,33 @@ class _Booked:
         self.net, self.labels, self.head = {}, {}, None
 
 
-def _stored_by_source(shop_ids):
-    """{source: _Booked} of every validated entry of the shops: one streamed query."""
+def _stored_by_source(shop_ids, changes=None):
+    """{source: _Booked} of the validated entries of the shops, in streamed queries: every one
+    (`changes` None), else those of the changed documents and of the card journal."""
     booked = {}
+    if changes is None:
+        scopes = [LedgerEntry.shop.in_(list(shop_ids)) | LedgerEntry.shop.is_null()]
+    else:
+        # The same shops, through COALESCE (0 is no shop's id): the database starts from the index
+        # of the kind or of the source, not from every entry of the shops.
+        scope = fn.COALESCE(LedgerEntry.shop, 0).in_(list(shop_ids) + [0])
+        card = (LedgerEntry.kind.in_(CARD_KINDS + ("REVERSAL",))
+                & (fn.SUBSTR(LedgerEntry.source, 1, len(CARD_PREFIX)) == CARD_PREFIX))
+        scopes = [scope & card] + ([scope & among(LedgerEntry.source, changes.sources)] if changes.sources else [])
+    for where in scopes:
+        _add_stored(booked, where)
+    for entry in booked.values():
+        entry.net = {key: net for key, net in entry.net.items() if net}
+    return booked
+
+
+def _add_stored(booked, where):
     query = (LedgerLine.select(LedgerEntry.source, LedgerEntry.journal, LedgerEntry.journal_label,
                                LedgerEntry.piece_ref, LedgerEntry.piece_date, LedgerEntry.label, LedgerEntry.shop,
                                LedgerLine.account, LedgerLine.account_label, LedgerLine.aux, LedgerLine.aux_label,
                                LedgerLine.debit, LedgerLine.credit, LedgerLine.letter_ref)
              .join(LedgerEntry)
-             .where(LedgerEntry.shop.in_(list(shop_ids)) | LedgerEntry.shop.is_null())
+             .where(where)
              .order_by(LedgerEntry.fiscal_year_start, LedgerEntry.number, LedgerLine.position))
     for (source, journal, journal_label, piece_ref, piece_date, label, shop_id, account, account_label, aux,
          aux_label, debit, credit, letter) in stream(query):
@@ -107,9 +191,33 @@ def _stored_by_source(shop_ids):
         key = (account, aux)
         entry.net[key] = entry.net.get(key, 0) + int(debit) - int(credit)
         entry.labels[key] = (account_label, aux_label, letter or entry.labels.get(key, ("", "", ""))[2])
-    for entry in booked.values():
-        entry.net = {key: net for key, net in entry.net.items() if net}
-    return booked
+
+
+class ClosedHistory:
+    """What the open part needs of the closed history: the validated entries of the documents that
+    may have changed since the last closing (`stored`, all of them when `changes` is None), and the
+    sources its scan found booked (`seen`)."""
+
+    def __init__(self, shop_ids, changes):
+        self.shop_ids, self.changes = shop_ids, changes
+        self.stored = _stored_by_source(shop_ids, changes)
+        self.seen = set()
+
+    def booked(self, source):
+        """The _Booked of a source validated once: read now if the changes did not name it."""
+        found = self.stored.get(source)
+        if found is None:
+            changes = Changes()
+            changes.sources = [source]
+            found = _stored_by_source(self.shop_ids, changes).get(source)
+        return found
+
+    def carried(self, booked_now):
+        """The validated documents, other than the card journal's, that book nothing up to the end of
+        a closing (neither found in the history nor in `booked_now`, the sources it booked): logged
+        again by the closing (see above)."""
+        return sorted(source for source in self.stored if not source.startswith(CARD_PREFIX)
+                      and source not in self.seen and source not in booked_now)
 
 
 def _reversal(source, booked, day):
@@ -122,24 +230,39 @@ def _reversal(source, booked, day):
                  source=source, shop_id=shop_id)
 
 
-def _journal_streams(period, shop_ids, config, codes, timezone):
-    """The live entries of the period, journal by journal: {journal code: iterator}."""
-    return [(config.purchases_journal, supplier_invoice_entries(period, shop_ids, config, codes)),
-            (config.bank_journal, supplier_payment_entries(period, shop_ids, config, codes)),
+def _journal_streams(period, shop_ids, config, codes, timezone, changes=None):
+    """The live entries of the period, journal by journal: [(journal code, iterator)]; those of the
+    changed documents only (and the whole card journal) when `changes` is given."""
+    if changes is None:
+        invoices = supplier_invoice_entries(period, shop_ids, config, codes)
+        payments = supplier_payment_entries(period, shop_ids, config, codes)
+    else:
+        invoices = (supplier_invoice_entries(period, shop_ids, config, codes,
+                                             where=among(Invoice.id, changes.invoice_ids))
+                    if changes.invoice_ids else iter(()))
+        payments = (supplier_payment_entries(period, shop_ids, config, codes,
+                                             where=among(SupplierPayment.id, changes.payment_ids))
+                    if changes.payment_ids else iter(()))
+    return [(config.purchases_journal, invoices), (config.bank_journal, payments),
             (config.card_journal, card_entries(period, shop_ids, config, timezone))]
 
 
-def open_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris", first_open=None, history_start=None):
+def open_entries(period, shop_ids, config, codes=None, timezone="Europe/Paris", first_open=None, history_start=None,
+                 history=None):
     """The entries of an open period (not numbered), journal by journal. `first_open`: the first day
     after the last closing, when one exists: then documents of the closed periods that changed are
-    reversed and booked again on that day, and documents already validated are not booked twice."""
+    reversed and booked again on that day, and documents already validated are not booked twice.
+    `history`: the ClosedHistory to use (read here when not given)."""
     if first_open is None:
         for _, entries in _journal_streams(period, shop_ids, config, codes, timezone):
             yield from entries
         return
     codes = _with_stored_codes(codes)
-    stored = _stored_by_source(shop_ids)
-    corrections = history_corrections(period, shop_ids, config, codes, timezone, first_open, history_start, stored)
+    if history is None:
+        history = ClosedHistory(shop_ids, changes_since_closing(config, codes))
+    stored = history.stored
+    corrections = history_corrections(period, shop_ids, config, codes, timezone, first_open, history_start, stored,
+                                      history.changes, history.seen)
     for journal, entries in _journal_streams(period, shop_ids, config, codes, timezone):
         yield from corrections.pop(journal, [])
         for entry in entries:
@@ -159,17 +282,20 @@ def _with_stored_codes(codes):
     return {**all_supplier_codes(), **(codes or {})}
 
 
-def history_corrections(period, shop_ids, config, codes, timezone, first_open, history_start, stored):
+def history_corrections(period, shop_ids, config, codes, timezone, first_open, history_start, stored, changes=None,
+                        seen=None):
     """{journal: [entries]} dated `first_open` that correct the closed history: what its documents
     book today and differs from their validated entries (reversed, then booked again). Nothing when
-    the period starts after `first_open` (the corrections are dated that day)."""
+    the period starts after `first_open` (the corrections are dated that day). `stored` and
+    `changes`: those of a ClosedHistory (the documents compared: every one when `changes` is None);
+    `seen` (a set) receives the sources the history books."""
     corrections = {}
     if period.start > first_open:
         return corrections
-    seen = set()
+    seen = set() if seen is None else seen
     # Scan the closed history once: what differs from its validated entries is corrected.
     history = Period(history_start, first_open - datetime.timedelta(days=1))
-    for journal, entries in _journal_streams(history, shop_ids, config, codes, timezone):
+    for journal, entries in _journal_streams(history, shop_ids, config, codes, timezone, changes):
         for entry in entries:
             seen.add(entry.source)
             corrections.setdefault(journal, []).extend(_correct(entry, stored.get(entry.source), first_open))
@@ -177,7 +303,7 @@ def history_corrections(period, shop_ids, config, codes, timezone, first_open, h
     if missing:
         # A document moved into the open part is corrected where it now stands (rare: a scan of
         # the open part's sources only in that case).
-        for _, entries in _journal_streams(period, shop_ids, config, codes, timezone):
+        for _, entries in _journal_streams(period, shop_ids, config, codes, timezone, changes):
             missing.difference_update(entry.source for entry in entries)
     for source in sorted(missing):
         # Validated, but no longer booked by its document (refused after approval, deleted, moved
@@ -286,8 +412,14 @@ def close_period(end, user, config, codes, today, timezone="Europe/Paris", remot
             db.execute_sql("LOCK TABLE closed_period IN EXCLUSIVE MODE")
         start, year = closing_bounds(end, config, today)
         until = closed_until()
+        # Read before any document: a document written meanwhile stays logged for the next closing.
+        changes = changes_since_closing(config, _with_stored_codes(codes), log_ids=True)
+        log_ids = changes.log_ids if changes else [row_id for row_id, in LedgerChange.select(LedgerChange.id).tuples()]
+        history = ClosedHistory(shop_ids, changes) if until else None
+        booked_now = set()
         entries = open_entries(Period(start, end), shop_ids, config, codes, timezone,
-                               first_open=start if until else None, history_start=_history_start() if until else None)
+                               first_open=start if until else None, history_start=_history_start() if until else None,
+                               history=history)
         last = _last_numbers().get(year, 0)
         period = ClosedPeriod.create(start=start, end=end, fiscal_year_start=year, first_number=last + 1,
                                      last_number=last, closed_by=user)
@@ -299,6 +431,8 @@ def close_period(end, user, config, codes, today, timezone="Europe/Paris", remot
         for entry in entries:
             number += 1
             count += 1
+            if entry.kind != "REVERSAL":
+                booked_now.add(entry.source)
             entry_rows.append((entry_id, period.id, year, number, entry.journal, entry.journal_label[:60], entry.date,
                                entry.piece_ref[:64], entry.piece_date, entry.label[:300], today, entry.kind,
                                entry.source, entry.shop_id, entry.amount, entry.currency, entry.reverse_charge_vat))
@@ -317,11 +451,23 @@ def close_period(end, user, config, codes, today, timezone="Europe/Paris", remot
                 db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
         period.last_number, period.entry_count, period.debit, period.credit = number, count, debit, credit
+        period.basis = booking_basis(config)
         period.save()
+        _consume_changes(log_ids, history.carried(booked_now) if history else [])
         record_action("accounting.close_period", "closed_period", str(period.id), user=user, remote_addr=remote_addr,
                       after={"start": start.isoformat(), "end": end.isoformat(), "entries": count,
                              "numbers": [last + 1, number], "debit": debit, "credit": credit})
     return period
+
+
+def _consume_changes(log_ids, carried):
+    """The log read by a closing deleted (every difference it holds is corrected now), and the
+    validated documents that book nothing up to the closing logged again (ClosedHistory.carried())."""
+    for start in range(0, len(log_ids), 10000):
+        LedgerChange.delete().where(among(LedgerChange.id, log_ids[start:start + 10000])).execute()
+    for start in range(0, len(carried), 1000):
+        LedgerChange.insert_many([(source,) for source in carried[start:start + 1000]],
+                                 fields=[LedgerChange.source]).execute()
 
 
 ENTRY_FIELDS = [LedgerEntry.id, LedgerEntry.period, LedgerEntry.fiscal_year_start, LedgerEntry.number,

@@ -4,7 +4,10 @@ round trip, so neither the client nor the number of statements grows with the si
 import datetime
 import functools
 import itertools
+import json
 import uuid
+
+from peewee import SQL, Value, fn
 
 from models import db
 
@@ -36,6 +39,16 @@ def as_date(value):
     if isinstance(value, datetime.datetime):
         return value.date()
     return _date_from_text(str(value))
+
+
+def among(column, values):
+    """`column` IN `values`, whatever their number, as one parameter: a PostgreSQL array, a JSON array
+    read by SQLite's json_each() (a list of values would meet SQLite's limit on parameters)."""
+    from portal.database import is_postgres
+
+    if is_postgres():
+        return column == fn.ANY(Value(list(values), unpack=False))
+    return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(list(values))]))
 
 
 def as_datetime(value):

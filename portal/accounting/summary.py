@@ -17,18 +17,20 @@ against fec.summarise_by_entries on every kind of entry).
   (card.remittances()); its figures worked out without building the entries when nothing is
   validated yet, from card.card_entries() otherwise.
 - Once a period is closed: documents already validated and dated in the open part, and the
-  corrections of the closed history (ledger.history_corrections), from the entries built.
+  corrections of the closed history (ledger.history_corrections: the documents written since the
+  last closing, ledger.changes_since_closing), from the entries built.
 No Flask here."""
 import datetime
 import json
 
-from peewee import JOIN, SQL, Case, Value, fn
+from peewee import JOIN, Case, Value, fn
 
 from models import (Invoice, InvoiceBooking, InvoiceLine, InvoiceVat, LedgerEntry, LedgerLine, PurchaseLine, Supplier,
                     SupplierPayment, db)
 from portal.accounting.fec import (BOOKED_STATUSES, FEC_CURRENCY, ExportSummary, Period, _add_entry,
                                    _in_euros_or_rated, supplier_invoice_entries,
                                    supplier_payment_entries, to_euros, treatment_of)
+from portal.accounting.streaming import among
 from portal.accounting.vat import HOME_COUNTRIES, REVERSE_CHARGE_CATEGORY, VatRegime
 
 
@@ -250,16 +252,6 @@ class _Apart:
                  "marked_ae")
 
 
-def _among(column, ids):
-    """`column` IN `ids`, whatever their number, as one parameter: a PostgreSQL array, a JSON array read
-    by SQLite's json_each() (a list of ids would meet SQLite's limit on parameters)."""
-    from portal.database import is_postgres
-
-    if is_postgres():
-        return column == fn.ANY(Value(list(ids), unpack=False))
-    return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(list(ids))]))
-
-
 def _rows(query):
     """The driver's rows of a query, as they come (a few thousand: no conversion through peewee)."""
     return db.execute_sql(*query.sql()).fetchall()
@@ -298,10 +290,10 @@ def _add_apart(summary, invoices, config):
     invoice_lines = _by_invoice(InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.id, InvoiceLine.net_amount,
                                                    InvoiceLine.vat_rate, PurchaseLine.vat_rate)
                                 .join(PurchaseLine, JOIN.LEFT_OUTER, on=(InvoiceLine.order_line == PurchaseLine.id))
-                                .where(_among(InvoiceLine.invoice, ids)).order_by(InvoiceLine.invoice, InvoiceLine.id))
+                                .where(among(InvoiceLine.invoice, ids)).order_by(InvoiceLine.invoice, InvoiceLine.id))
     breakdowns = _by_invoice(InvoiceVat.select(InvoiceVat.invoice, InvoiceVat.base, InvoiceVat.rate,
                                                fn.UPPER(InvoiceVat.category) == REVERSE_CHARGE_CATEGORY)
-                             .where(_among(InvoiceVat.invoice, ids)).order_by(InvoiceVat.invoice, InvoiceVat.id))
+                             .where(among(InvoiceVat.invoice, ids)).order_by(InvoiceVat.invoice, InvoiceVat.id))
     abroad = HOME_COUNTRIES | {""}
     for values in rows:
         row = _Apart()
@@ -413,7 +405,8 @@ def _add_open(summary, period, shop_ids, config, codes, timezone, first_open, hi
     """The open part's entries. `invoices`: what _add_invoices() found (the DOMESTIC invoices in
     euros are summed there)."""
     from portal.accounting.card import card_entries
-    from portal.accounting.ledger import _correct, _stored_by_source, _with_stored_codes, history_corrections
+    from portal.accounting.ledger import ClosedHistory, _correct, _with_stored_codes, changes_since_closing, \
+        history_corrections
 
     def add(entries):
         for entry in entries:
@@ -425,19 +418,20 @@ def _add_open(summary, period, shop_ids, config, codes, timezone, first_open, hi
         _add_card(summary, period, shop_ids, config, timezone)
         return
     codes = _with_stored_codes(codes)
-    stored = _stored_by_source(shop_ids)
+    history = ClosedHistory(shop_ids, changes_since_closing(config, codes))
+    stored = history.stored
     for entries in history_corrections(period, shop_ids, config, codes, timezone, first_open, history_start,
-                                       stored).values():
+                                       stored, history.changes).values():
         add(entries)
     _add_payments(summary, period, shop_ids, _not_validated("PAY:", SupplierPayment.id))
     # Documents validated once and dated in the open part now (a date moved): corrected as the file does.
     if invoices.validated:
         for entry in supplier_invoice_entries(period, shop_ids, config, codes,
                                               where=_validated("INV:", Invoice.id)):
-            add(_correct(entry, stored[entry.source], entry.date))
+            add(_correct(entry, history.booked(entry.source), entry.date))
     for entry in supplier_payment_entries(period, shop_ids, config, codes,
                                           where=_validated("PAY:", SupplierPayment.id)):
-        add(_correct(entry, stored[entry.source], entry.date))
+        add(_correct(entry, history.booked(entry.source), entry.date))
     for entry in card_entries(period, shop_ids, config, timezone):
         add(_correct(entry, stored[entry.source], entry.date) if entry.source in stored else [entry])
 
