@@ -47,7 +47,7 @@ def among(column, values):
     from portal.database import is_postgres
 
     if is_postgres():
-        return column == fn.ANY(Value(list(values), unpack=False))
+        return column == fn.ANY(Value(list(values), converter=False, unpack=False))
     return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(list(values))]))
 
 
