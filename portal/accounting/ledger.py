@@ -13,7 +13,7 @@ import itertools
 import json
 from dataclasses import replace
 
-from peewee import fn
+from peewee import Case, Value, fn
 
 from models import ClosedPeriod, Invoice, LedgerChange, LedgerEntry, LedgerLine, Shop, SupplierPayment, db
 from portal.accounting.card import card_entries
@@ -132,9 +132,24 @@ def changes_since_closing(config, codes, log_ids=False):
         payments.update(payment_id for payment_id, in SupplierPayment.select(SupplierPayment.id)
                         .where(among(SupplierPayment.invoice, sorted(invoices))).tuples())
     changes = Changes()
-    changes.invoice_ids, changes.payment_ids, changes.log_ids = sorted(invoices), sorted(payments), ids
+    changes.invoice_ids = _bearing_on_the_history(Invoice, Invoice.issue_date, "INV:", invoices, last.end)
+    changes.payment_ids = _bearing_on_the_history(SupplierPayment, SupplierPayment.paid_on, "PAY:", payments, last.end)
+    changes.log_ids = ids
     changes.sources = [f"INV:{i}" for i in changes.invoice_ids] + [f"PAY:{p}" for p in changes.payment_ids]
     return changes
+
+
+def _bearing_on_the_history(model, dated, prefix, ids, until):
+    """The documents of `ids` the closed history may hold: dated up to `until`, validated once, or
+    deleted. The others (most of the log: the open part's documents, written since the closing)
+    are neither in the history nor in the validated entries: left out of every query that follows."""
+    if not ids:
+        return []
+    ids = sorted(ids)
+    validated = fn.EXISTS(LedgerEntry.select(LedgerEntry.id).where(LedgerEntry.source == Value(prefix).concat(model.id)))
+    found = dict(model.select(model.id, Case(None, [((dated <= until) | validated, 1)], 0))
+                 .where(among(model.id, ids)).tuples())
+    return [document_id for document_id in ids if found.get(document_id, 1)]
 
 
 def _signature(lines):
