@@ -19,7 +19,7 @@ from models import ClosedPeriod, Invoice, LedgerChange, LedgerEntry, LedgerLine,
 from portal.accounting.card import card_entries
 from portal.accounting.fec import (KIND_LABELS, Entry, EntryLine, Period, _line, supplier_invoice_entries,
                                    supplier_payment_entries)
-from portal.accounting.streaming import among, stream
+from portal.accounting.streaming import among, stream, stream_raw
 from portal.audit import record_action
 
 
@@ -191,6 +191,8 @@ def _stored_by_source(shop_ids, changes=None):
 
 
 def _add_stored(booked, where):
+    """The lines of the validated entries `where` selects, added to `booked` source by source (the
+    driver's rows, only the piece date converted: the card journal alone is thousands of lines)."""
     query = (LedgerLine.select(LedgerEntry.source, LedgerEntry.journal, LedgerEntry.journal_label,
                                LedgerEntry.piece_ref, LedgerEntry.piece_date, LedgerEntry.label, LedgerEntry.shop,
                                LedgerLine.account, LedgerLine.account_label, LedgerLine.aux, LedgerLine.aux_label,
@@ -199,7 +201,7 @@ def _add_stored(booked, where):
              .where(where)
              .order_by(LedgerEntry.fiscal_year_start, LedgerEntry.number, LedgerLine.position))
     for (source, journal, journal_label, piece_ref, piece_date, label, shop_id, account, account_label, aux,
-         aux_label, debit, credit, letter) in stream(query):
+         aux_label, debit, credit, letter) in stream_raw(query, dates=(4,)):
         entry = booked.setdefault(source, _Booked())
         if entry.head is None or not label.startswith(KIND_LABELS["REVERSAL"]):
             entry.head = (journal, journal_label, piece_ref, piece_date, label, shop_id)
