@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -315,6 +316,12 @@ def measure(counter, name, run, floor, reps):
         times.append(elapsed)
         cpus.append(cpu)
         queries.append(counter.count - before)
+    # One more run under tracemalloc, apart (it slows Python down): the export's peak of memory.
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    run()
+    peak = (tracemalloc.get_traced_memory()[1] - base) / 1e6
+    tracemalloc.stop()
     floor()
     for _ in range(max(3, reps)):
         began, cpu = time.perf_counter(), time.process_time()
@@ -327,10 +334,11 @@ def measure(counter, name, run, floor, reps):
            "floor_ms": round(floor_median, 1), "floor_p95_ms": round(p95(floor_times), 1),
            "ratio": round(median / floor_median, 2), "cpu_ms": round(cpu, 1), "floor_cpu_ms": round(floor_cpu, 1),
            "cpu_ratio": round(cpu / floor_cpu, 2) if floor_cpu else None,
-           "queries": int(statistics.median(queries)), "bytes": size}
+           "queries": int(statistics.median(queries)), "bytes": size, "peak_mb": round(peak, 1)}
     print(f"  {name}: {row['median_ms']} ms (p95 {row['p95_ms']}), floor {row['floor_ms']} ms "
           f"(p95 {row['floor_p95_ms']}), ratio {row['ratio']}; CPU {row['cpu_ms']} ms vs {row['floor_cpu_ms']} ms, "
-          f"ratio {row['cpu_ratio']}; {row['queries']} queries, {size / 1e6:.3f} MB", flush=True)
+          f"ratio {row['cpu_ratio']}; {row['queries']} queries, file {size / 1e6:.3f} MB, "
+          f"peak memory {row['peak_mb']} MB", flush=True)
     return row
 
 
