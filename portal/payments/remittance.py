@@ -386,13 +386,44 @@ def _bulk_insert(model, names, rows):
     fields = [model._meta.fields[name] for name in names]
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     table = model._meta.table_name
-    cursor = db.cursor()
     if is_postgres():
-        from psycopg2.extras import execute_values
-
-        execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', rows, page_size=len(rows))
+        _insert_postgres(table, columns, fields, rows)
     else:
-        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(fields))})', rows)
+        db.cursor().executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(fields))})', rows)
+
+
+# PostgreSQL array types of the columns _bulk_insert writes, by peewee field type.
+_PG_TYPES = {"AUTO": "bigint", "BIGAUTO": "bigint", "BIGINT": "bigint", "INT": "bigint", "SMALLINT": "bigint",
+             "BOOL": "boolean", "DATETIME": "timestamp", "DATE": "date", "VARCHAR": "text", "TEXT": "text"}
+
+
+def _insert_postgres(table, columns, fields, rows):
+    """One INSERT … SELECT FROM unnest(arrays): a column whose value is the same on every row (the
+    kind, the timestamps, an empty text: most of a chunk's columns) is sent once, the others as one
+    array each; integer arrays go as their text. psycopg2's execute_values quoted each of the
+    13 values of each row in Python, 1.2 s of a 100,000-capture run."""
+    selected, params = [], []  # the SELECT list and its parameters (the constant columns)
+    arrays, array_params = [], []  # then the arrays of unnest and theirs
+    for index, field in enumerate(fields):
+        kind = _PG_TYPES[field.field_type]
+        first = rows[0][index]
+        if all(row[index] == first and row[index].__class__ is first.__class__ for row in rows):
+            selected.append(f"{db.param}::{kind}")
+            params.append(first)
+            continue
+        selected.append(f"column{len(arrays) + 1}")
+        arrays.append(f"{db.param}::{kind}[]")
+        values = [row[index] for row in rows]
+        if kind == "bigint" and all(value.__class__ is int for value in values):
+            array_params.append("{" + ",".join(map(str, values)) + "}")
+        else:
+            array_params.append(values)
+    if arrays:
+        names = ", ".join(f"column{n}" for n in range(1, len(arrays) + 1))
+        source = f" FROM unnest({', '.join(arrays)}) AS chunk({names})"
+    else:
+        source = f" FROM generate_series(1, {len(rows)})"
+    db.execute_sql(f'INSERT INTO "{table}" ({columns}) SELECT {", ".join(selected)}{source}', params + array_params)
 
 
 def _set_state(ids, state, was):

@@ -8,6 +8,7 @@ import pytest
 
 import portal.payments.remittance as remittance
 from models import Operation, RemittanceRun, Transaction, db
+from portal.database import is_postgres
 from portal.payments.lifecycle import OperationKind as Kind
 from portal.payments.remittance import remit
 from portal.payments.service import new_idempotency_key, perform_operation
@@ -219,3 +220,63 @@ def test_pay_batch_1_the_runs_facts_are_service_facts_for(app, shop, payment_ctx
     days = {facts(row, ()).created_on for row in rows if row.id in {t.id for t in transactions[4:]}}
     assert days == {datetime.date(2026, 3, 28), datetime.date(2026, 3, 29), datetime.date(2026, 10, 24),
                     datetime.date(2026, 10, 25)}
+
+
+def test_pay_batch_1_the_bulk_insert_writes_each_rows_values(app, shop, payment_ctx, clock):
+    """_bulk_insert sends a column whose value is the same on every row once and the others as arrays
+    (PostgreSQL): each row still gets its own values, NULLs, booleans and timestamps included, and a
+    chunk of one row (every column constant) too."""
+    first, second, third = (make_transaction(payment_ctx, shop, 700 + n) for n in range(3))
+    at = datetime.datetime(2026, 3, 10, 21, 0, 0)
+    later = datetime.datetime(2026, 3, 10, 21, 0, 0, 250000)
+    rows = [(first.id, "CAPTURE", 700, True, "00", "", at, "R1", "ACCEPTED", at, None, None, ""),
+            (second.id, "CAPTURE", 701, False, "12", "Remise refusée : « carte »", at, "R2", "REFUSED", at, None,
+             later, ""),
+            (third.id, "CAPTURE", 702, True, "00", "", at, "R3", "ACCEPTED", at, later, None, "")]
+    alone = [(first.id, "EXPIRE", 5, True, "", "Non validée au plus tard le 10/03/2026", at, "", "", None, None,
+              None, "")]
+    with db.atomic():
+        remittance._bulk_insert(Operation, remittance._OPERATION_COLUMNS, rows + alone)
+        remittance._bulk_insert(Operation, remittance._OPERATION_COLUMNS, alone)
+    written = (Operation.select().where(Operation.kind.in_(["CAPTURE", "EXPIRE"])).order_by(Operation.id))
+    as_read = [tuple(getattr(op, "transaction_id" if name == "transaction" else name)
+                     for name in remittance._OPERATION_COLUMNS) for op in written]
+    assert as_read == rows + alone + alone
+
+
+def _plans(sql, params):
+    """EXPLAIN of a statement as text; on PostgreSQL with sequential scans priced out, so that a tiny
+    test table shows which index the query can read through."""
+    if is_postgres():
+        with db.atomic():
+            db.execute_sql("SET LOCAL enable_seqscan = off")
+            return "\n".join(row[0] for row in db.execute_sql("EXPLAIN " + sql, params).fetchall())
+    return "\n".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+
+
+def test_ops_6_queries_on_shop_or_state_read_through_the_longer_indexes_of_0021(app, shop, payment_ctx, clock):
+    """Migration 0021 dropped card_transaction's (shop_id) index (and (state) on PostgreSQL): the
+    queries that filter on them read through an index that starts with them, and the run's chunk
+    query on SQLite still walks (state, rowid) in id order, without sorting the due rows."""
+    from portal.payments.sync import NON_FINAL_STATES
+
+    make_transaction(payment_ctx, shop, 1000)
+    indexes = {index.name for index in db.get_indexes("card_transaction")}
+    assert "card_transaction_shop_id" not in indexes
+    assert ("card_transaction_state" in indexes) is not is_postgres()
+    day = clock.now.date()
+    queries = {
+        "the run's chunk": remittance._due_sql(["TO_CAPTURE"], day, 0, None, False),
+        "a shop's rows": Transaction.select(Transaction.id).where(Transaction.shop == shop.id).limit(1).sql(),
+        "a shop's states": Transaction.select(Transaction.id).where(
+            (Transaction.shop == shop.id) & Transaction.state.in_(list(NON_FINAL_STATES))).sql(),
+        "states due": Transaction.select(Transaction.id).where(
+            Transaction.state.in_(["TO_CAPTURE", "TO_AUTHORIZE"]) & (Transaction.capture_date <= day)).sql(),
+    }
+    for what, (sql, params) in queries.items():
+        plan = _plans(sql, params)
+        assert "Seq Scan on card_transaction" not in plan, (what, plan)
+        assert "SCAN card_transaction" not in plan and "SCAN t1" not in plan, (what, plan)
+    if not is_postgres():
+        plan = _plans(*queries["the run's chunk"])
+        assert "card_transaction_state (state=? AND rowid>?)" in plan and "TEMP B-TREE" not in plan, plan
