@@ -241,7 +241,8 @@ class FraudProfile(BaseModel):
 
 
 class Transaction(BaseModel):
-    shop = ForeignKeyField(Shop, backref="transactions", on_delete="RESTRICT")
+    # No index of its own: longer indexes start with shop_id (migration 0021).
+    shop = ForeignKeyField(Shop, backref="transactions", on_delete="RESTRICT", index=False)
     reference = CharField(max_length=35)
     order_reference = CharField(max_length=64, default="")
     customer_code = CharField(max_length=64, default="")
@@ -250,7 +251,7 @@ class Transaction(BaseModel):
     currency = CharField(max_length=3)
     capture_mode = CharField(max_length=12)
     capture_delay = IntegerField(default=0)
-    state = CharField(max_length=24, index=True)
+    state = CharField(max_length=24, index=True)  # on SQLite only since migration 0021 (see there)
     created_at = DateTimeField(default=utcnow, index=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     card_token = CharField(max_length=64, index=True)

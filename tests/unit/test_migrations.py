@@ -7,6 +7,7 @@ import pytest
 import models
 from models import db
 from portal.database import MIGRATIONS_DIR, open_database
+from peewee import PostgresqlDatabase
 from playhouse.migrations import Runner
 from tests.ops_databases import scratch_database_url
 
@@ -284,3 +285,30 @@ def test_ops_6_invoice_to_pay_index_gains_the_supplier_and_loses_it_on_the_way_d
             assert _index_columns(database, "invoice", "invoice_to_pay") == with_supplier[:-1]
             migration.up(runner.migrator, database)
             assert _index_columns(database, "invoice", "invoice_to_pay") == with_supplier
+
+
+def test_ops_6_transaction_prefix_indexes_go_and_come_back_on_the_way_down(tmp_path):
+    """Migration 0021 drops card_transaction's (shop_id) index, and (state) on PostgreSQL only (SQLite's
+    remittance chunks walk it in id order); its down() gives them back."""
+    import importlib.util
+
+    path = MIGRATIONS_DIR / "0021_transaction_prefix_indexes.py"
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with scratch_database_url(tmp_path, "prefix") as url:
+        database = open_database(url)
+        with database.connection_context():
+            runner = Runner(database, directory=str(MIGRATIONS_DIR))
+            runner.up()
+            names = {index.name for index in database.get_indexes("card_transaction")}
+            assert "card_transaction_shop_id" not in names
+            assert "card_transaction_state_capture_date" in names and "card_transaction_totals" in names
+            kept_state = "card_transaction_state" in names
+            assert kept_state is not isinstance(database, PostgresqlDatabase)
+            migration.down(runner.migrator, database)
+            assert _index_columns(database, "card_transaction", "card_transaction_shop_id") == ["shop_id"]
+            assert _index_columns(database, "card_transaction", "card_transaction_state") == ["state"]
+            migration.up(runner.migrator, database)
+            after = {index.name for index in database.get_indexes("card_transaction")}
+            assert "card_transaction_shop_id" not in after and ("card_transaction_state" in after) == kept_state
