@@ -7,10 +7,11 @@ less written by each of the run's 100,000 updates (and by every insert).
 - (state), on PostgreSQL only: the first column of (state, capture_date), through which its
   queries on states read (the run's chunks go through the primary key there). SQLite keeps it: the
   run's chunk query walks it in id order ((state, rowid) without a sort), where (state,
-  capture_date) would sort every due row for every chunk; and SQLite only rewrites the indexes
-  holding the state on an update, three of the four without it.
-EXPLAIN of every query filtering on these columns, before and after, on both databases:
-tests/unit/test_remittance_batches.py (test_ops_6_…_prefix_indexes)."""
+  capture_date) would sort every due row for every chunk (SQLite only rewrites the indexes that
+  hold the changed column, so it gains less from dropping one).
+The queries filtering on these columns were compared with EXPLAIN before and after on both
+databases; tests/unit/test_remittance_batches.py checks that they still read through an index
+(test_ops_6_queries_on_shop_or_state_read_through_the_longer_indexes_of_0021)."""
 from peewee import PostgresqlDatabase
 
 SHOP = ("card_transaction_shop_id", "(shop_id)")
