@@ -260,6 +260,17 @@ def test_ops_6_migrate_check_for_deployment_scripts(app, tmp_path):
     db.initialize(open_database(url))
 
 
+def _migration_module(name):
+    """One migration's module, to run its up() and down() on their own."""
+    import importlib.util
+
+    path = MIGRATIONS_DIR / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
 def _index_columns(database, table, name):
     return next(index.columns for index in database.get_indexes(table) if index.name == name)
 
@@ -267,12 +278,7 @@ def _index_columns(database, table, name):
 def test_ops_6_invoice_to_pay_index_gains_the_supplier_and_loses_it_on_the_way_down(tmp_path):
     """Migration 0019 rebuilds the invoice_to_pay index of 0017 with supplier_id (issue 14), and its
     down() gives back 0017's index; run on its own, whatever migration follows it."""
-    import importlib.util
-
-    path = MIGRATIONS_DIR / "0019_invoice_to_pay_supplier.py"
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = _migration_module("0019_invoice_to_pay_supplier")
     with scratch_database_url(tmp_path, "to_pay") as url:
         database = open_database(url)
         with database.connection_context():
@@ -290,12 +296,7 @@ def test_ops_6_invoice_to_pay_index_gains_the_supplier_and_loses_it_on_the_way_d
 def test_ops_6_transaction_prefix_indexes_go_and_come_back_on_the_way_down(tmp_path):
     """Migration 0021 drops card_transaction's (shop_id) index, and (state) on PostgreSQL only (SQLite's
     remittance chunks walk it in id order); its down() gives them back."""
-    import importlib.util
-
-    path = MIGRATIONS_DIR / "0021_transaction_prefix_indexes.py"
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = _migration_module("0021_transaction_prefix_indexes")
     with scratch_database_url(tmp_path, "prefix") as url:
         database = open_database(url)
         with database.connection_context():
