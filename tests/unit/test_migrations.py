@@ -313,3 +313,31 @@ def test_ops_6_transaction_prefix_indexes_go_and_come_back_on_the_way_down(tmp_p
             migration.up(runner.migrator, database)
             after = {index.name for index in database.get_indexes("card_transaction")}
             assert "card_transaction_shop_id" not in after and ("card_transaction_state" in after) == kept_state
+
+
+def _supplier_writes_logged(database, **change):
+    database.execute_sql("DELETE FROM ledger_change")
+    assignments = ", ".join(f"{column} = '{value}'" for column, value in change.items())
+    database.execute_sql(f"UPDATE supplier SET {assignments} WHERE id = 1")
+    return database.execute_sql("SELECT COUNT(*) FROM ledger_change").fetchone()[0]
+
+
+def test_ops_6_supplier_log_trigger_narrows_and_widens_back_on_the_way_down(tmp_path):
+    """Migration 0022 logs a supplier's update only when its name, country or VAT number changes; its
+    down() gives back 0020's trigger, which logged every update."""
+    migration = _migration_module("0022_supplier_ledger_change_columns")
+    with scratch_database_url(tmp_path, "supplier_log") as url:
+        database = open_database(url)
+        with database.connection_context():
+            runner = Runner(database, directory=str(MIGRATIONS_DIR))
+            runner.up()
+            database.execute_sql("INSERT INTO supplier (id, name, siren, siret, vat_number, country, address, "
+                                 "postal_code, city, payment_terms_days, iban, bic, archived, created_at) VALUES "
+                                 "(1, 'Dupont', '', '', '', 'FR', '', '', '', 30, '', '', false, '2026-01-01')")
+            assert _supplier_writes_logged(database, iban="FR7630004000031234567890143") == 0
+            assert _supplier_writes_logged(database, country="BE") == 1
+            migration.down(runner.migrator, database)
+            assert _supplier_writes_logged(database, iban="FR7630001007941234567890185") == 1
+            migration.up(runner.migrator, database)
+            assert _supplier_writes_logged(database, city="Lyon") == 0
+            assert _supplier_writes_logged(database, vat_number="BE0403170701") == 1

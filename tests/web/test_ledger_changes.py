@@ -197,6 +197,21 @@ def test_acc_4_a_validated_document_booking_nothing_at_a_closing_stays_known_to_
     assert len(may) == 1 and may[0]["label"].startswith("Correction")
 
 
+def test_acc_4_a_supplier_write_that_books_nothing_else_is_not_logged(world):
+    """Migration 0022: an IBAN approval, an address, an archive flag leave the entries as they are, so
+    they do not send the supplier's closed history to be compared again; a name, a country or a VAT
+    number do."""
+    LedgerChange.delete().execute()
+    german = world["german"]
+    Supplier.update(iban="DE89370400440532013000", bic="COBADEFFXXX", city="Köln", address="Domplatz 1",
+                    payment_terms_days=45, archived=True).where(Supplier.id == german.id).execute()
+    assert LedgerChange.select().count() == 0
+    for change in ({"name": "Kaffee Rösterei AG"}, {"vat_number": "DE129273398"}, {"country": "AT"}):
+        Supplier.update(**change).where(Supplier.id == german.id).execute()
+        assert [source for source, in LedgerChange.select(LedgerChange.source).tuples()] == [f"SUP:{german.id}"]
+        LedgerChange.delete().execute()
+
+
 def test_acc_4_the_log_holds_every_write_of_what_an_entry_is_built_from(world):
     LedgerChange.delete().execute()
     f0, coffee = world["f0"], world["coffee"]
