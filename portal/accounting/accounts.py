@@ -117,6 +117,9 @@ class AccountsConfig:
     # listed, until the gateway's remittance report gives the real figure.
     card_commission_rates: tuple = ()
     card_credit_delay_days: int = 1  # the bank credits a remittance this many days after it is sent
+    # ((ISO 4217 code, euros for one unit x fec.RATE_SCALE), ...): the card sales of a shop in another
+    # currency are booked at this rate; a currency not listed is left out of the books (and said so).
+    card_exchange_rates: tuple = ()
     fiscal_year_start_month: int = 1  # entry numbers restart at 1 on the first day of this month
 
     def commission_rate(self, network):
@@ -124,6 +127,17 @@ class AccountsConfig:
             if name == (network or "").upper():
                 return rate
         return 0
+
+    def card_exchange_rate(self, currency):
+        """Euros for one unit of `currency` x RATE_SCALE, None when not entered (1 for the euro)."""
+        for code, rate in self.card_exchange_rates:
+            if code == currency:
+                return rate
+        return None
+
+    def card_currencies(self):
+        """The card currencies the books take: the euro and those with a rate."""
+        return ("EUR",) + tuple(code for code, _ in self.card_exchange_rates)
 
     def journals(self):
         """Journal codes in the order the FEC lists them."""
@@ -157,6 +171,7 @@ class AccountsConfig:
         data = asdict(self)
         data["expense_accounts"] = [list(pair) for pair in self.expense_accounts]
         data["card_commission_rates"] = [list(pair) for pair in self.card_commission_rates]
+        data["card_exchange_rates"] = [list(pair) for pair in self.card_exchange_rates]
         return data
 
     @classmethod
@@ -166,6 +181,8 @@ class AccountsConfig:
             known["expense_accounts"] = tuple((str(n), str(l)) for n, l in known["expense_accounts"])
         if "card_commission_rates" in known:
             known["card_commission_rates"] = tuple((str(n), int(r)) for n, r in known["card_commission_rates"])
+        if "card_exchange_rates" in known:
+            known["card_exchange_rates"] = tuple((str(c), int(r)) for c, r in known["card_exchange_rates"])
         return replace(cls(), **known)
 
 
@@ -242,6 +259,55 @@ def parse_commission_rates(text):
     return tuple(rates)
 
 
+CURRENCY_SHAPE = re.compile(r"^[A-Z]{3}$")
+EXCHANGE_RATE_SHAPE = re.compile(r"^[0-9]{1,6}(?:[.,]([0-9]+))?$")
+
+
+def parse_card_exchange_rates(text):
+    """One currency a line, « USD 0,9234 » (euros for one unit, six decimals at most):
+    ((ISO 4217 code, euros for one unit x RATE_SCALE), ...) or AccountError naming the line."""
+    from babel.numbers import is_currency
+
+    from portal.accounting.fec import FEC_CURRENCY, RATE_SCALE
+
+    rates, seen = [], set()
+    for number_line, raw in enumerate((text or "").splitlines(), start=1):
+        raw = raw.strip()
+        if not raw:
+            continue
+        code, _, rate = raw.partition(" ")
+        code, rate = code.strip().upper(), rate.strip().replace(" ", "").replace("\u00a0", "")
+        if not CURRENCY_SHAPE.match(code) or not is_currency(code):
+            raise AccountError(N_("Ligne %(line)s : « %(code)s » n'est pas un code de devise ISO 4217 ; écrivez "
+                                  "la devise puis son cours, par exemple « USD 0,9234 »."),
+                               line=number_line, code=code[:12])
+        if code == FEC_CURRENCY:
+            raise AccountError(N_("Ligne %(line)s : l'euro est la monnaie des comptes, il n'a pas de cours."),
+                               line=number_line)
+        if code in seen:
+            raise AccountError(N_("Ligne %(line)s : la devise %(code)s figure déjà dans la liste."),
+                               line=number_line, code=code)
+        shape = EXCHANGE_RATE_SHAPE.match(rate)
+        if not shape:
+            raise AccountError(N_("Ligne %(line)s : cours illisible ; écrivez les euros pour une unité de la "
+                                  "devise, par exemple « %(code)s 0,9234 »."), line=number_line, code=code)
+        if shape.group(1) and len(shape.group(1)) > 6:
+            raise AccountError(N_("Ligne %(line)s : un cours compte six décimales au plus."), line=number_line)
+        whole, _, fraction = rate.replace(",", ".").partition(".")
+        value = int(whole) * RATE_SCALE + int((fraction or "0").ljust(6, "0"))
+        if value <= 0:
+            raise AccountError(N_("Ligne %(line)s : le cours doit être supérieur à zéro."), line=number_line)
+        seen.add(code)
+        rates.append((code, value))
+    return tuple(rates)
+
+
+def format_card_exchange_rates(rates):
+    from portal.accounting.fec import format_exchange_rate
+
+    return "\n".join(f"{code} {format_exchange_rate(rate)}" for code, rate in rates)
+
+
 def format_commission_rates(rates):
     return "\n".join(f"{network} {format_rate(rate).replace(chr(160) + '%', '')}" for network, rate in rates)
 
@@ -276,6 +342,10 @@ def build_config(values):
         data["card_commission_rates"] = parse_commission_rates(values.get("card_commission_rates"))
     except AccountError as error:
         errors["card_commission_rates"] = error
+    try:
+        data["card_exchange_rates"] = parse_card_exchange_rates(values.get("card_exchange_rates"))
+    except AccountError as error:
+        errors["card_exchange_rates"] = error
     for name, low, high, message in (
             ("card_credit_delay_days", 0, 10, N_("Un délai de 0 à 10 jours (1 : la banque crédite le lendemain).")),
             ("fiscal_year_start_month", 1, 12, N_("Un mois de 1 (janvier) à 12 (décembre)."))):
@@ -306,6 +376,7 @@ def form_values(config):
                   bank_journal=config.bank_journal, bank_journal_label=config.bank_journal_label,
                   card_journal=config.card_journal, card_journal_label=config.card_journal_label,
                   card_commission_rates=format_commission_rates(config.card_commission_rates),
+                  card_exchange_rates=format_card_exchange_rates(config.card_exchange_rates),
                   card_credit_delay_days=str(config.card_credit_delay_days),
                   fiscal_year_start_month=str(config.fiscal_year_start_month),
                   expense_accounts=format_expense_accounts(config.expense_accounts),

@@ -890,6 +890,7 @@ class ExportSummary:
     pending: int = 0  # invoices of the period not approved yet, hence not booked
     other_currencies: list = field(default_factory=list)  # foreign-currency invoices without a rate: left out
     provisional: int = 0  # entries of the open part of the period
+    card_unrated: list = field(default_factory=list)  # [(currency, operations, amount)]: card sales without a rate
 
     @property
     def balanced(self):
@@ -930,6 +931,9 @@ def summarise_by_entries(period, shop_ids, config, codes=None, timezone="Europe/
     for entry in export_entries(period, shop_ids, config, codes, timezone):
         _add_entry(summary, entry)
     _pending_and_foreign(summary, period, shop_ids)
+    from portal.accounting.card import unrated_card_sales
+
+    summary.card_unrated = unrated_card_sales(period, shop_ids, config, timezone)
     return summary
 
 

@@ -355,45 +355,58 @@ def _add_card(summary, period, shop_ids, config, timezone):
     import zoneinfo
 
     from models import Operation, Transaction, Unpaid
-    from portal.accounting.card import CREDIT, remittances
-    from portal.purchasing.amounts import vat_amount
+    from portal.accounting.card import CREDIT, _booked_currency, _Rate, credit_amounts, remittances
 
     if not shop_ids:
         return
     zone = zoneinfo.ZoneInfo(timezone)
     delay = datetime.timedelta(days=config.card_credit_delay_days)
-    for (day, _), networks in remittances(period, shop_ids, config, zone).items():
-        gross = sum(networks.values())
+    rates = {}
+
+    def rate_of(currency):
+        rate = rates.get(currency)
+        if rate is None:
+            rate = rates[currency] = _Rate(currency, config)
+        return rate
+
+    for (day, _, currency), networks in remittances(period, shop_ids, config, zone).items():
+        gross, commission, _, _ = credit_amounts(networks, rate_of(currency), config)
         if period.start <= day <= period.end:
             lines, debit = _lines_and_debit(((gross, True), (gross, False)))
             _add_totals(summary, 1, lines, debit, debit, True)
             _add_kind(summary, "REMITTANCE", 1, gross)
         if period.start <= day + delay <= period.end:
-            commission = sum(vat_amount(amount, config.commission_rate(network))
-                             for network, amount in networks.items())
             lines, debit = _lines_and_debit(((gross - commission, True), (commission, True), (gross, False)))
             _add_totals(summary, 1, lines, debit, debit, True)
             _add_kind(summary, "CARD_CREDIT", 1, gross - commission)
     low = datetime.datetime.combine(period.start - ONE_DAY, datetime.time())  # card._utc_bounds()
     high = datetime.datetime.combine(period.end + 2 * ONE_DAY, datetime.time())
-    refunds = (Operation.select(Operation.sent_at, Operation.amount).join(Transaction)
+    refunds = (Operation.select(Operation.sent_at, Operation.amount, Transaction.currency).join(Transaction)
                .where((Operation.kind == CREDIT) & Operation.succeeded & (Operation.remittance_status == "ACCEPTED")
                       & Operation.sent_at.between(low, high) & Transaction.shop.in_(list(shop_ids))
-                      & (Transaction.currency == FEC_CURRENCY)))
+                      & _booked_currency(config)))
     count = amount = debit = 0
-    for sent_at, refunded in refunds.tuples():
+    for sent_at, refunded, currency in refunds.tuples():
         day = sent_at.replace(tzinfo=datetime.UTC).astimezone(zone).date()
         if period.start <= day <= period.end and refunded:
-            count, amount, debit = count + 1, amount + int(refunded), debit + abs(int(refunded))
+            refunded = rate_of(currency).euros(refunded)
+            count, amount, debit = count + 1, amount + refunded, debit + abs(refunded)
     _add_totals(summary, count, 2 * count, debit, debit, True)
     _add_kind(summary, "CARD_REFUND", count, amount)
-    count, amount, debit = (Unpaid.select(fn.COUNT(Unpaid.id), fn.SUM(Unpaid.amount), fn.SUM(fn.ABS(Unpaid.amount)))
-                            .join(Transaction, JOIN.LEFT_OUTER)
-                            .where(Unpaid.unpaid_date.between(period.start, period.end) & (Unpaid.amount != 0)
-                                   & fn.COALESCE(Transaction.shop, 0).in_(list(shop_ids))
-                                   & (fn.COALESCE(Transaction.currency, "") == FEC_CURRENCY))
-                            .tuples().get())
-    count, amount, debit = int(count or 0), int(amount or 0), int(debit or 0)
+    # Summed by the database per currency and amount (a foreign amount is converted, then rounded, one
+    # unpaid at a time, as the entries do): a few rows.
+    currencies = config.card_currencies()
+    currency = fn.COALESCE(Transaction.currency, "")
+    unpaids = (Unpaid.select(Transaction.currency, Unpaid.amount, fn.COUNT(Unpaid.id))
+               .join(Transaction, JOIN.LEFT_OUTER)
+               .where(Unpaid.unpaid_date.between(period.start, period.end) & (Unpaid.amount != 0)
+                      & fn.COALESCE(Transaction.shop, 0).in_(list(shop_ids))
+                      & ((currency == FEC_CURRENCY) if len(currencies) == 1 else currency.in_(list(currencies))))
+               .group_by(Transaction.currency, Unpaid.amount))
+    count = amount = debit = 0
+    for unpaid_currency, unpaid, number in unpaids.tuples():
+        euros, number = rate_of(unpaid_currency).euros(unpaid), int(number)
+        count, amount, debit = count + number, amount + number * euros, debit + number * abs(euros)
     _add_totals(summary, count, 2 * count, debit, debit, True)
     _add_kind(summary, "CARD_UNPAID", count, amount)
 
@@ -444,6 +457,7 @@ def summarise(period, shop_ids, config, codes=None, timezone="Europe/Paris", unt
     """Counts and totals of what the file of `period` holds (fec.summarise_by_entries, from aggregates).
     `codes`: the suppliers' auxiliary accounts (those stored are added: a validated line names them);
     `until`: the end of the last closed period (None: nothing closed), when the caller read it."""
+    from portal.accounting.card import unrated_card_sales
     from portal.accounting.ledger import _history_start, closed_until
 
     summary = ExportSummary()
@@ -463,6 +477,7 @@ def summarise(period, shop_ids, config, codes=None, timezone="Europe/Paris", unt
                       first_open, _history_start(), invoices)
     if invoices.unrated:
         summary.other_currencies = _without_rate(period, shop_ids)
+    summary.card_unrated = unrated_card_sales(period, shop_ids, config, timezone)
     return summary
 
 

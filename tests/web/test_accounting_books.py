@@ -50,8 +50,8 @@ def _invoice(shop, supplier, number, issue_date, lines, *, status="APPROVED", cu
     return Invoice.get_by_id(invoice.id)
 
 
-def _capture(shop, amount, network, sent_at, reference):
-    txn = Transaction.create(shop=shop, reference=reference, amount=amount, currency="EUR", capture_mode="AUTO",
+def _capture(shop, amount, network, sent_at, reference, currency="EUR"):
+    txn = Transaction.create(shop=shop, reference=reference, amount=amount, currency=currency, capture_mode="AUTO",
                              state="CAPTURED", card_token="tok", masked_pan="4300XXXXXXXX0900", networks="CB,VISA",
                              network=network, card_expiry_year=2030, card_expiry_month=12)
     Operation.create(transaction=txn, kind="CAPTURE", amount=amount, succeeded=True, at=sent_at, sent_at=sent_at,
@@ -307,9 +307,10 @@ def test_acc_3_remittances_are_summed_by_local_day_across_daylight_saving(app, s
         _capture(where, amount, network, datetime.datetime(*sent), f"D{n}")
     found = remittances(Period(DAY(2025, 3, 1), DAY(2025, 10, 31)), [shop.id, other.id],
                         AccountsConfig(card_credit_delay_days=0), zoneinfo.ZoneInfo("Europe/Paris"))
-    assert found == {(DAY(2025, 3, 29), shop.id): {"CB": 100}, (DAY(2025, 3, 30), shop.id): {"CB": 200, "VISA": 400},
-                     (DAY(2025, 3, 31), shop.id): {"CB": 800}, (DAY(2025, 3, 31), other.id): {"CB": 1600},
-                     (DAY(2025, 10, 26), shop.id): {"CB": 9600}}
+    assert found == {(DAY(2025, 3, 29), shop.id, "EUR"): {"CB": 100},
+                     (DAY(2025, 3, 30), shop.id, "EUR"): {"CB": 200, "VISA": 400},
+                     (DAY(2025, 3, 31), shop.id, "EUR"): {"CB": 800}, (DAY(2025, 3, 31), other.id, "EUR"): {"CB": 1600},
+                     (DAY(2025, 10, 26), shop.id, "EUR"): {"CB": 9600}}
 
 
 def test_acc_2_card_accounts_and_commission_rates_are_checked(client, accountant):

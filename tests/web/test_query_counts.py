@@ -214,13 +214,14 @@ def test_issue_14_summary_reads_the_period_invoices_once(world):
     assert count == 3 and [invoice.number for invoice in summary.other_currencies] == ["US-9"]
 
 
-def _card_sales(shop, day, amounts):
+def _card_sales(shop, day, amounts, currency="EUR"):
     """Captures sent on `day` (UTC evening: the next local day in Paris for the last one), a refund, an unpaid."""
     from models import Operation, Transaction, Unpaid
 
     for n, (amount, network) in enumerate(amounts):
         sent = datetime.datetime.combine(day, datetime.time(18 + 2 * n, 17 * n % 60))
-        txn = Transaction.create(shop=shop, reference=f"T{day:%m%d}{n}", amount=amount, currency="EUR",
+        txn = Transaction.create(shop=shop, reference=f"T{day:%m%d}{n}{currency if currency != 'EUR' else ''}",
+                                 amount=amount, currency=currency,
                                  capture_mode="AUTO", state="CAPTURED", card_token="tok", masked_pan="4300XXXXXXXX0900",
                                  networks="CB,VISA", network=network, card_expiry_year=2030, card_expiry_month=12)
         Operation.create(transaction=txn, kind="CAPTURE", amount=amount, succeeded=True, at=sent, sent_at=sent,
@@ -246,6 +247,10 @@ def _books_of_every_kind(world):
     day = TODAY - datetime.timedelta(days=48)
     _card_sales(world.shop, day, [(10000, "CB"), (5000, "visa"), (2999, "AMEX")])
     _card_sales(world.shop, day - datetime.timedelta(days=9), [(4321, "CB")])
+    # ACC-3: dollars at their rate on the same days as euros (a remittance each), pounds without a rate.
+    save_accounts(replace(current_accounts(), card_exchange_rates=(("USD", 923457),)), None)
+    _card_sales(world.shop, day, [(10001, "CB"), (5003, "visa"), (2999, "AMEX")], "USD")
+    _card_sales(world.shop, day - datetime.timedelta(days=9), [(777, "CB")], "GBP")
     coffee = Invoice.create(shop=world.shop, supplier=world.german, number="DE-55", issue_date=day, total_net=30000,
                             total_vat=0, total_gross=30000, status="APPROVED")
     lines = [InvoiceLine.create(invoice=coffee, position=p, description="Café", quantity_milli=1000, unit_price=net,
@@ -295,6 +300,7 @@ def test_acc_3_acc_4_acc_5_summary_from_aggregates_equals_the_entries_with_card_
     before, = _assert_same_summaries([year], shops, config)
     assert {"REMITTANCE", "CARD_CREDIT", "CARD_REFUND", "CARD_UNPAID", "INVOICE", "PAYMENT"} <= set(before.by_kind)
     assert before.reverse_charge_count >= 2 and [i.number for i in before.other_currencies] == ["US-2"]
+    assert before.card_unrated == [("GBP", 3, 777)]  # capture, refund, unpaid: out of the books, said so
 
     # Close the books up to a few days after the card sales, in the fiscal year of the oldest invoice.
     oldest = TODAY - datetime.timedelta(days=75)
