@@ -419,6 +419,8 @@ def test_acc_4_fec_of_a_closed_quarter_with_card_sales_5_5_reverse_charge_and_do
     line = InvoiceLine.get(InvoiceLine.invoice == quarter["coffee"])
     _book_choices(client, quarter["coffee"], **{f"taux-{line.id}": "550", "nature": "", "reverse_charge": ""})
     _book_choices(client, quarter["dollars"], exchange_rate="0,92", nature="", reverse_charge="")
+    _capture(shop, 25000, "CB", datetime.datetime(2025, 3, 10, 16, 0), "USD1", currency="USD")  # a dollar sale
+    _save_accounts(card_exchange_rates=(("USD", 923400),))
     assert _close(client, "2025-03-31").status_code == 204
     response = _fec(client, **Q1)
     assert response.headers["Content-Disposition"] == f'attachment; filename="{SIREN}FEC20250331.txt"'
@@ -432,6 +434,10 @@ def test_acc_4_fec_of_a_closed_quarter_with_card_sales_5_5_reverse_charge_and_do
     assert _by_account(_find(entries, "DE-5")[0])[("4452", "C")]["Credit"] == "16,50"
     assert any(line["Idevise"] == "USD" for line in _find(entries, "US-7")[0])
     assert any(line["EcritureLet"] for lines in entries.values() for line in lines if line["CompteNum"] == "5115")
+    dollar_sales = [line for lines in _find(entries, f"RC20250310-{shop.id}-USD", "CB") for line in lines]
+    assert len(dollar_sales) == 5 and {(line["Idevise"], line["EcritureLet"]) for line in dollar_sales
+                                       if line["CompteNum"] == "5115"} == {("USD", f"C{shop.id}-USD-20250310")}
+    assert _by_account(dollar_sales[:2])[("5115", "D")]["Debit"] == "230,85"  # 250 $ at 0,9234
     utf8 = reread(_fec(client, encodage="utf-8", **Q1).get_data(), "utf-8")
     amounts = lambda found: {n: [(l["CompteNum"], l["Debit"], l["Credit"], l["EcritureLet"]) for l in lines]  # noqa
                              for n, lines in found.items()}
