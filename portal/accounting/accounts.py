@@ -117,8 +117,9 @@ class AccountsConfig:
     # listed, until the gateway's remittance report gives the real figure.
     card_commission_rates: tuple = ()
     card_credit_delay_days: int = 1  # the bank credits a remittance this many days after it is sent
-    # ((ISO 4217 code, euros for one unit x fec.RATE_SCALE), ...): the card sales of a shop in another
-    # currency are booked at this rate; a currency not listed is left out of the books (and said so).
+    # ((ISO 4217 code, euros for one unit x fec.RATE_SCALE, first day "AAAA-MM-JJ" or "" from the start),
+    # ...): the card sales of a shop in another currency are booked at the rate of their day
+    # (card_exchange_rate); a currency not listed is left out of the books (and said so).
     card_exchange_rates: tuple = ()
     fiscal_year_start_month: int = 1  # entry numbers restart at 1 on the first day of this month
 
@@ -128,16 +129,22 @@ class AccountsConfig:
                 return rate
         return 0
 
-    def card_exchange_rate(self, currency):
-        """Euros for one unit of `currency` x RATE_SCALE, None when not entered (1 for the euro)."""
-        for code, rate in self.card_exchange_rates:
-            if code == currency:
-                return rate
-        return None
+    def card_exchange_rate(self, currency, day=None):
+        """Euros for one unit of `currency` x RATE_SCALE on `day`, None when the currency has no rate:
+        the rate of the latest line in force on that day (a line without a date holds from the start),
+        the earliest line's before any is. A new month's rate is a new dated line, so the days already
+        booked (and closed) keep theirs."""
+        found = None
+        for code, rate, since in sorted(self.card_exchange_rates, key=lambda line: (line[0], line[2])):
+            if code != currency:
+                continue
+            if found is None or day is None or since <= day.isoformat():
+                found = rate
+        return found
 
     def card_currencies(self):
         """The card currencies the books take: the euro and those with a rate."""
-        return ("EUR",) + tuple(code for code, _ in self.card_exchange_rates)
+        return ("EUR",) + tuple(dict.fromkeys(code for code, _, _ in self.card_exchange_rates))
 
     def journals(self):
         """Journal codes in the order the FEC lists them."""
@@ -171,7 +178,7 @@ class AccountsConfig:
         data = asdict(self)
         data["expense_accounts"] = [list(pair) for pair in self.expense_accounts]
         data["card_commission_rates"] = [list(pair) for pair in self.card_commission_rates]
-        data["card_exchange_rates"] = [list(pair) for pair in self.card_exchange_rates]
+        data["card_exchange_rates"] = [list(line) for line in self.card_exchange_rates]
         return data
 
     @classmethod
@@ -182,7 +189,8 @@ class AccountsConfig:
         if "card_commission_rates" in known:
             known["card_commission_rates"] = tuple((str(n), int(r)) for n, r in known["card_commission_rates"])
         if "card_exchange_rates" in known:
-            known["card_exchange_rates"] = tuple((str(c), int(r)) for c, r in known["card_exchange_rates"])
+            known["card_exchange_rates"] = tuple((str(line[0]), int(line[1]), str(line[2]) if len(line) > 2 else "")
+                                                 for line in known["card_exchange_rates"])
         return replace(cls(), **known)
 
 
@@ -264,19 +272,19 @@ EXCHANGE_RATE_SHAPE = re.compile(r"^[0-9]{1,6}(?:[.,]([0-9]+))?$")
 
 
 def parse_card_exchange_rates(text):
-    """One currency a line, « USD 0,9234 » (euros for one unit, six decimals at most):
-    ((ISO 4217 code, euros for one unit x RATE_SCALE), ...) or AccountError naming the line."""
+    """One rate a line, « USD 0,9234 » (euros for one unit, six decimals at most), followed by the day it
+    holds from for a later rate, « USD 0,9310 01/04/2025 »: ((ISO 4217 code, euros for one unit x
+    RATE_SCALE, "AAAA-MM-JJ" or ""), ...) or AccountError naming the line."""
     from babel.numbers import is_currency
 
     from portal.accounting.fec import FEC_CURRENCY, RATE_SCALE
 
     rates, seen = [], set()
-    for number_line, raw in enumerate((text or "").splitlines(), start=1):
-        raw = raw.strip()
-        if not raw:
+    for number_line, raw in enumerate((text or "").replace("\u00a0", " ").splitlines(), start=1):
+        words = raw.split()
+        if not words:
             continue
-        code, _, rate = raw.partition(" ")
-        code, rate = code.strip().upper(), rate.strip().replace(" ", "").replace("\u00a0", "")
+        code, rate, since = words[0].upper(), (words[1] if len(words) > 1 else ""), words[2:]
         if not CURRENCY_SHAPE.match(code) or not is_currency(code):
             raise AccountError(N_("Ligne %(line)s : « %(code)s » n'est pas un code de devise ISO 4217 ; écrivez "
                                   "la devise puis son cours, par exemple « USD 0,9234 »."),
@@ -284,9 +292,6 @@ def parse_card_exchange_rates(text):
         if code == FEC_CURRENCY:
             raise AccountError(N_("Ligne %(line)s : l'euro est la monnaie des comptes, il n'a pas de cours."),
                                line=number_line)
-        if code in seen:
-            raise AccountError(N_("Ligne %(line)s : la devise %(code)s figure déjà dans la liste."),
-                               line=number_line, code=code)
         shape = EXCHANGE_RATE_SHAPE.match(rate)
         if not shape:
             raise AccountError(N_("Ligne %(line)s : cours illisible ; écrivez les euros pour une unité de la "
@@ -297,15 +302,41 @@ def parse_card_exchange_rates(text):
         value = int(whole) * RATE_SCALE + int((fraction or "0").ljust(6, "0"))
         if value <= 0:
             raise AccountError(N_("Ligne %(line)s : le cours doit être supérieur à zéro."), line=number_line)
-        seen.add(code)
-        rates.append((code, value))
-    return tuple(rates)
+        day = _rate_day(since)
+        if day is None:
+            raise AccountError(N_("Ligne %(line)s : après le cours, écrivez seulement le jour à partir duquel il "
+                                  "s'applique, par exemple « %(code)s 0,9310 01/04/2025 »."),
+                               line=number_line, code=code)
+        if (code, day) in seen:
+            raise AccountError(N_("Ligne %(line)s : la devise %(code)s a déjà un cours à cette date."),
+                               line=number_line, code=code)
+        seen.add((code, day))
+        rates.append((code, value, day))
+    return tuple(sorted(rates, key=lambda line: (line[0], line[2])))
+
+
+def _rate_day(words):
+    """The day a rate holds from, "AAAA-MM-JJ" ("" without one), from « 01/04/2025 » or « 2025-04-01 »;
+    None when unreadable or followed by anything else."""
+    import datetime
+
+    if not words:
+        return ""
+    if len(words) > 1:
+        return None
+    for shape in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(words[0], shape).date().isoformat()
+        except ValueError:
+            pass
+    return None
 
 
 def format_card_exchange_rates(rates):
     from portal.accounting.fec import format_exchange_rate
 
-    return "\n".join(f"{code} {format_exchange_rate(rate)}" for code, rate in rates)
+    return "\n".join(f"{code} {format_exchange_rate(rate)}" + (f" {since[8:10]}/{since[5:7]}/{since[:4]}" if since else "")
+                     for code, rate, since in rates)
 
 
 def format_commission_rates(rates):

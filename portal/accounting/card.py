@@ -64,10 +64,10 @@ class _Rate:
 
     __slots__ = ("currency", "rate", "foreign")
 
-    def __init__(self, currency, config):
+    def __init__(self, currency, config, day):
         self.currency = currency or FEC_CURRENCY
         self.foreign = self.currency != FEC_CURRENCY
-        self.rate = config.card_exchange_rate(self.currency) if self.foreign else None
+        self.rate = config.card_exchange_rate(self.currency, day) if self.foreign else None
 
     def euros(self, minor):
         return to_euros(minor, self.currency, self.rate) if self.foreign else int(minor)
@@ -82,6 +82,19 @@ class _Rate:
     @property
     def idevise(self):
         return self.currency if self.foreign else ""
+
+
+class CardRates:
+    """The _Rate of a currency on a day (the settings' rate in force that day), made once per pair."""
+
+    def __init__(self, config):
+        self.config, self._made = config, {}
+
+    def __call__(self, currency, day):
+        rate = self._made.get((currency, day))
+        if rate is None:
+            rate = self._made[(currency, day)] = _Rate(currency, self.config, day)
+        return rate
 
 
 def credit_amounts(networks, rate, config):
@@ -179,17 +192,10 @@ def card_entries(period, shop_ids, config, timezone="Europe/Paris"):
     delay = datetime.timedelta(days=config.card_credit_delay_days)
     journal = dict(journal=config.card_journal, journal_label=config.card_journal_label)
     label = config.label_of
-    rates = {}
-
-    def rate_of(currency):
-        rate = rates.get(currency)
-        if rate is None:
-            rate = rates[currency] = _Rate(currency, config)
-        return rate
-
+    rate_of = CardRates(config)
     entries = []
     for (day, shop_id, currency), networks in remittances(period, shop_ids, config, zone).items():
-        rate = rate_of(currency)
+        rate = rate_of(currency, day)
         ref = letter_ref(shop_id, day, rate.currency)
         piece = f"RC{day:%Y%m%d}-{shop_id}{_suffix(rate.currency, '-')}"
         source_tail = f"{shop_id}:{day:%Y%m%d}{_suffix(rate.currency, ':')}"
@@ -226,7 +232,7 @@ def card_entries(period, shop_ids, config, timezone="Europe/Paris"):
     for op_id, sent_at, amount, number, shop_id, reference, currency in stream(refunds):
         day = _local_date(sent_at, zone)
         if period.start <= day <= period.end and amount:
-            rate = rate_of(currency)
+            rate = rate_of(currency, day)
             euros, devise = rate.euros(amount), rate.devise(amount)
             entries.append(_entry(
                 [_line(config.card_customers, label(config.card_customers), euros, True, foreign=devise),
@@ -248,7 +254,7 @@ def card_entries(period, shop_ids, config, timezone="Europe/Paris"):
                          else unpaid_currency.in_(list(currencies)))))
     for unpaid_id, day, amount, code, file_number, shop_id, reference, currency in stream(unpaids):
         if amount:
-            rate = rate_of(currency)
+            rate = rate_of(currency, day)
             euros, devise = rate.euros(amount), rate.devise(amount)
             entries.append(_entry(
                 [_line(config.card_unpaid, label(config.card_unpaid), euros, True, foreign=devise),

@@ -88,9 +88,11 @@ class AccountsForm(FlaskForm):
                                           description=_l("Un réseau par ligne, par exemple « CB 0,80 » ; un réseau "
                                                          "absent compte 0 %."))
     card_exchange_rates = TextAreaField(_l("Taux de change des ventes carte"), render_kw={"rows": 3},
-                                        description=_l("Une devise par ligne : son code ISO puis les euros pour une "
-                                                       "unité, par exemple « USD 0,9234 ». Les ventes d'une devise "
-                                                       "absente ne sont pas comptabilisées."))
+                                        description=_l("Un cours par ligne : le code ISO de la devise puis les euros "
+                                                       "pour une unité, par exemple « USD 0,9234 ». Suivi d'une date, "
+                                                       "il s'applique à partir de ce jour (« USD 0,9310 01/04/2025 ») "
+                                                       "et les jours déjà comptabilisés gardent le leur. Les ventes "
+                                                       "d'une devise absente ne sont pas comptabilisées."))
     card_credit_delay_days = StringField(_l("Délai de crédit des remises (jours)"), filters=[_strip],
                                          description=_l("1 : la banque crédite la remise le lendemain."))
     fiscal_year_start_month = StringField(_l("Premier mois de l'exercice (1 à 12)"), filters=[_strip],

@@ -30,7 +30,7 @@ from models import (Invoice, InvoiceBooking, InvoiceLine, InvoiceVat, LedgerEntr
 from portal.accounting.fec import (BOOKED_STATUSES, FEC_CURRENCY, ExportSummary, Period, _add_entry,
                                    _in_euros_or_rated, supplier_invoice_entries,
                                    supplier_payment_entries, to_euros, treatment_of)
-from portal.accounting.streaming import among
+from portal.accounting.streaming import among, as_date
 from portal.accounting.vat import HOME_COUNTRIES, REVERSE_CHARGE_CATEGORY, VatRegime
 
 
@@ -355,22 +355,15 @@ def _add_card(summary, period, shop_ids, config, timezone):
     import zoneinfo
 
     from models import Operation, Transaction, Unpaid
-    from portal.accounting.card import CREDIT, _booked_currency, _Rate, credit_amounts, remittances
+    from portal.accounting.card import CREDIT, CardRates, _booked_currency, credit_amounts, remittances
 
     if not shop_ids:
         return
     zone = zoneinfo.ZoneInfo(timezone)
     delay = datetime.timedelta(days=config.card_credit_delay_days)
-    rates = {}
-
-    def rate_of(currency):
-        rate = rates.get(currency)
-        if rate is None:
-            rate = rates[currency] = _Rate(currency, config)
-        return rate
-
+    rate_of = CardRates(config)
     for (day, _, currency), networks in remittances(period, shop_ids, config, zone).items():
-        gross, commission, _, _ = credit_amounts(networks, rate_of(currency), config)
+        gross, commission, _, _ = credit_amounts(networks, rate_of(currency, day), config)
         if period.start <= day <= period.end:
             lines, debit = _lines_and_debit(((gross, True), (gross, False)))
             _add_totals(summary, 1, lines, debit, debit, True)
@@ -389,23 +382,23 @@ def _add_card(summary, period, shop_ids, config, timezone):
     for sent_at, refunded, currency in refunds.tuples():
         day = sent_at.replace(tzinfo=datetime.UTC).astimezone(zone).date()
         if period.start <= day <= period.end and refunded:
-            refunded = rate_of(currency).euros(refunded)
+            refunded = rate_of(currency, day).euros(refunded)
             count, amount, debit = count + 1, amount + refunded, debit + abs(refunded)
     _add_totals(summary, count, 2 * count, debit, debit, True)
     _add_kind(summary, "CARD_REFUND", count, amount)
-    # Summed by the database per currency and amount (a foreign amount is converted, then rounded, one
-    # unpaid at a time, as the entries do): a few rows.
+    # Summed by the database per currency, day and amount (a foreign amount is converted at its day's
+    # rate, then rounded, one unpaid at a time, as the entries do): a few rows.
     currencies = config.card_currencies()
     currency = fn.COALESCE(Transaction.currency, "")
-    unpaids = (Unpaid.select(Transaction.currency, Unpaid.amount, fn.COUNT(Unpaid.id))
+    unpaids = (Unpaid.select(Transaction.currency, Unpaid.unpaid_date, Unpaid.amount, fn.COUNT(Unpaid.id))
                .join(Transaction, JOIN.LEFT_OUTER)
                .where(Unpaid.unpaid_date.between(period.start, period.end) & (Unpaid.amount != 0)
                       & fn.COALESCE(Transaction.shop, 0).in_(list(shop_ids))
                       & ((currency == FEC_CURRENCY) if len(currencies) == 1 else currency.in_(list(currencies))))
-               .group_by(Transaction.currency, Unpaid.amount))
+               .group_by(Transaction.currency, Unpaid.unpaid_date, Unpaid.amount))
     count = amount = debit = 0
-    for unpaid_currency, unpaid, number in unpaids.tuples():
-        euros, number = rate_of(unpaid_currency).euros(unpaid), int(number)
+    for unpaid_currency, unpaid_day, unpaid, number in unpaids.tuples():
+        euros, number = rate_of(unpaid_currency, as_date(unpaid_day)).euros(unpaid), int(number)
         count, amount, debit = count + number, amount + number * euros, debit + number * abs(euros)
     _add_totals(summary, count, 2 * count, debit, debit, True)
     _add_kind(summary, "CARD_UNPAID", count, amount)

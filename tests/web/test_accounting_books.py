@@ -420,7 +420,7 @@ def test_acc_4_fec_of_a_closed_quarter_with_card_sales_5_5_reverse_charge_and_do
     _book_choices(client, quarter["coffee"], **{f"taux-{line.id}": "550", "nature": "", "reverse_charge": ""})
     _book_choices(client, quarter["dollars"], exchange_rate="0,92", nature="", reverse_charge="")
     _capture(shop, 25000, "CB", datetime.datetime(2025, 3, 10, 16, 0), "USD1", currency="USD")  # a dollar sale
-    _save_accounts(card_exchange_rates=(("USD", 923400),))
+    _save_accounts(card_exchange_rates=(("USD", 923400, ""),))
     assert _close(client, "2025-03-31").status_code == 204
     response = _fec(client, **Q1)
     assert response.headers["Content-Disposition"] == f'attachment; filename="{SIREN}FEC20250331.txt"'

@@ -32,7 +32,7 @@ def _dollar_sales(shop):
 
 def test_ACC_3_card_sales_in_foreign_currency_booked_at_rate(client, accountant, shop):
     _dollar_sales(shop)
-    _save_accounts(card_exchange_rates=(("USD", USD_RATE),))
+    _save_accounts(card_exchange_rates=(("USD", USD_RATE, ""),))
     entries = reread(_fec(client, **Q1).get_data())
     remittance, credit = _find(entries, f"RC20250310-{shop.id}-USD")
     lines = _by_account(remittance)
@@ -83,25 +83,29 @@ def test_ACC_3_card_exchange_rates_setting_checked_and_shown_back(client, accoun
     data = form_values(AccountsConfig())
     for value, message in (("XYZ 1,2", "ISO 4217"), ("EUR 1", "l'euro est la monnaie des comptes"),
                            ("USD 0", "supérieur à zéro"), ("USD 0,12345678", "six décimales"),
-                           ("USD douze", "cours illisible"), ("USD 0,9\nusd 0,8", "figure déjà"),
+                           ("USD douze", "cours illisible"), ("USD 0,9\nusd 0,8", "a déjà un cours à cette date"),
+                           ("USD 0,9 01/04/2025\nUSD 0,8 2025-04-01", "a déjà un cours à cette date"),
+                           ("USD 0,93 31/02/2025", "le jour à partir duquel"), ("USD 0,93 01/04/2025 x", "le jour à partir duquel"),
                            ("0,92", "ISO 4217"), ("USD -1", "cours illisible")):
         response = client.post("/comptabilite/comptes", data={**data, "card_exchange_rates": value})
         assert response.status_code == 422, value
         page = _text(response)
         assert message in page, value
         assert page.index(message) > page.index('id="card_exchange_rates"'), value  # under its field
-    saved = client.post("/comptabilite/comptes", data={**data, "card_exchange_rates": "usd 0,9234\n\nGBP 1.17 \nJPY 0,006123"})
+    saved = client.post("/comptabilite/comptes", data={
+        **data, "card_exchange_rates": "usd 0,9310 01/04/2025\n\nGBP 1.17 \nJPY 0,006123\nUSD\u00a00,9234"})
     assert saved.status_code == 303, _text(saved)
-    assert current_accounts().card_exchange_rates == (("USD", 923400), ("GBP", 1170000), ("JPY", 6123))
+    assert current_accounts().card_exchange_rates == (("GBP", 1170000, ""), ("JPY", 6123, ""), ("USD", 923400, ""),
+                                                      ("USD", 931000, "2025-04-01"))
     page = _text(client.get("/comptabilite/comptes"))
-    assert "USD 0,9234\nGBP 1,1700\nJPY 0,006123" in page
+    assert "GBP 1,1700\nJPY 0,006123\nUSD 0,9234\nUSD 0,9310 01/04/2025" in page
 
 
 def test_ACC_3_closed_foreign_remittances_keep_euro_sources_and_letters_apart(client, accountant, shop):
     """Closing validates the dollar remittance beside the euro one of the same shop and day: distinct
     sources and letters, the euro's unchanged; the closed FEC re-reads and its letters balance."""
     _dollar_sales(shop)
-    _save_accounts(card_exchange_rates=(("USD", USD_RATE),))
+    _save_accounts(card_exchange_rates=(("USD", USD_RATE, ""),))
     User.update(is_admin=True).where(User.id == accountant.id).execute()
     assert _close(client, "2025-03-31").status_code == 204
     sources = [entry.source for entry in LedgerEntry.select().where(LedgerEntry.kind.in_(("REMITTANCE", "CARD_CREDIT")))]
@@ -113,10 +117,19 @@ def test_ACC_3_closed_foreign_remittances_keep_euro_sources_and_letters_apart(cl
     entries = reread(_fec(client, **Q1).get_data())
     assert {line["EcritureLet"] for lines in entries.values() for line in lines if line["CompteNum"] == "5115"} \
         == {f"C{shop.id}-20250310", f"C{shop.id}-USD-20250310", f"C{shop.id}-USD-20250311"}
-    # A rate changed after the closing: the closed entries stay as validated (ACC-4); the next period
-    # reverses the dollar ones at the old rate and books them again at the new one, the euro's untouched.
     closed = reread(_fec(client, **Q1).get_data())
-    _save_accounts(card_exchange_rates=(("USD", 950000),))
+    # April's rate added as a dated line: the closed March days keep theirs, nothing is corrected, and
+    # an April sale is booked at the new rate.
+    _capture(shop, 10000, "CB", datetime.datetime(2025, 4, 7, 12, 0), "U5", currency="USD")
+    _save_accounts(card_exchange_rates=(("USD", USD_RATE, ""), ("USD", 950000, "2025-04-01")))
+    april = reread(_fec(client, du="2025-04-01", au="2025-04-30").get_data())
+    labels = [lines[0]["EcritureLib"] for lines in april.values()]
+    assert not any("Extourne" in label or "Correction" in label for label in labels), labels
+    remittance, _credit = _find(april, f"RC20250407-{shop.id}-USD")
+    assert _by_account(remittance)[("5115", "D")]["Debit"] == "95,00" and "0,9500" in remittance[0]["EcritureLib"]
+    # The rate of the closed days themselves changed: the closed entries stay as validated (ACC-4); the
+    # next period reverses the dollar ones at the old rate and books them again at the new one.
+    _save_accounts(card_exchange_rates=(("USD", 950000, ""),))
     assert reread(_fec(client, **Q1).get_data()) == closed
     april = reread(_fec(client, du="2025-04-01", au="2025-04-30").get_data())
     labels = [lines[0]["EcritureLib"] for lines in april.values()]

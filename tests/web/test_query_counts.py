@@ -248,7 +248,7 @@ def _books_of_every_kind(world):
     _card_sales(world.shop, day, [(10000, "CB"), (5000, "visa"), (2999, "AMEX")])
     _card_sales(world.shop, day - datetime.timedelta(days=9), [(4321, "CB")])
     # ACC-3: dollars at their rate on the same days as euros (a remittance each), pounds without a rate.
-    save_accounts(replace(current_accounts(), card_exchange_rates=(("USD", 923457),)), None)
+    save_accounts(replace(current_accounts(), card_exchange_rates=(("USD", 923457, ""),)), None)
     _card_sales(world.shop, day, [(10001, "CB"), (5003, "visa"), (2999, "AMEX")], "USD")
     _card_sales(world.shop, day - datetime.timedelta(days=9), [(777, "CB")], "GBP")
     coffee = Invoice.create(shop=world.shop, supplier=world.german, number="DE-55", issue_date=day, total_net=30000,
