@@ -235,7 +235,136 @@ def drain(response):
 
 
 def floors(shop_ids):
-    """The raw query + write of each export: what it reads, by hand-written SQL, written as CSV."""
+    """The raw query + write of each export: the rows it reads from the database, by hand-written SQL
+    through the driver, written as they come by csv.writer into a discarding sink. Same rows and same
+    columns as the export reads, no more, no less:
+
+    FEC and entries CSV (the same reads):
+    - the booked invoices of the period in euros or with a rate (supplier name, country, VAT number,
+      the booking choices, deducted deposits), each with its approval date (MAX of its approval
+      events) and whether its VAT breakdown is marked AE (a COUNT over invoice_vat);
+    - the lines (net, rate, the order line's rate) and the VAT breakdown (base, rate) of the invoices
+      whose VAT may be self-assessed (foreign supplier, AE, domestic reverse charge chosen);
+    - the payments of the period (with their invoice's number, supplier, currency, shop, rate);
+    - the lettering: the last payment of each invoice fully paid by the end of the period;
+    - the card sales: captures summed per local day, shop and network, the refunds, the unpaids, the
+      shop names;
+    - the settings read (chart of accounts, suppliers' accounts).
+    Analytic CSV: the allocation lines of the booked invoices with their invoice, supplier, axis,
+    value and invoice line (position, description), plus the visible values' parents.
+    The export's own work (entries, numbering, formatting, encoding) is what the ratio measures; the
+    queries the view runs before streaming (suppliers_in, rights) are the product's own too.
+
+    `old_floors()` is the first definition (invoices + supplier, payments, every card operation),
+    printed next to it for comparison."""
+    import zoneinfo
+
+    from portal.accounting.card import _utc_bounds, utc_offsets
+
+    postgres = is_postgres()
+    ph = "%s" if postgres else "?"
+    shops = ", ".join(str(int(shop_id)) for shop_id in shop_ids)
+    booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
+    dates = (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    rated = "(i.currency = 'EUR' OR b.exchange_rate IS NOT NULL)"
+    scope = (f"i.shop_id IN ({shops}) AND i.issue_date BETWEEN {ph} AND {ph} AND i.status IN {booked} "
+             f"AND {rated}")
+    assessable = ("(UPPER(COALESCE(s.country, '')) NOT IN ('', 'FR', 'MC') "
+                  "OR i.id IN (SELECT invoice_id FROM invoice_vat WHERE UPPER(category) = 'AE') "
+                  "OR i.id IN (SELECT invoice_id FROM invoice_booking WHERE reverse_charge = 'DOMESTIC'))")
+    # The card captures' local day (Europe/Paris): the UTC instant shifted by the offset of its span.
+    zone = zoneinfo.ZoneInfo("Europe/Paris")
+    low, high = _utc_bounds(dates[0] - datetime.timedelta(days=1), dates[1], zone)
+    spans = utc_offsets(low, high, zone)
+    if postgres:
+        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN INTERVAL '{seconds} seconds'" for until, seconds in spans[:-1])
+        day = f"CAST(o.sent_at + CASE {cases} ELSE INTERVAL '{spans[-1][1]} seconds' END AS DATE)"
+    else:
+        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN '{seconds:+d} seconds'" for until, seconds in spans[:-1])
+        day = f"date(o.sent_at, CASE {cases} ELSE '{spans[-1][1]:+d} seconds' END)"
+    utc = (low, high)
+    statements = {
+        "entries": [
+            ("SELECT key, value FROM setting WHERE key IN ('accounts', 'supplier_accounts')", ()),
+            (f"SELECT i.id, i.issue_date, i.kind, i.number, i.total_gross, i.total_net, i.total_vat, "
+             f"i.expense_account, i.created_at, i.currency, i.supplier_id, i.shop_id, s.name, s.country, "
+             f"s.vat_number, i.deducted_total, "
+             f"(SELECT MAX(e.at) FROM invoice_event e WHERE e.invoice_id = i.id "
+             f"AND e.to_status IN ('APPROVED', 'PARTIALLY_APPROVED')), "
+             f"(SELECT COUNT(v.id) FROM invoice_vat v WHERE v.invoice_id = i.id AND UPPER(v.category) = 'AE'), "
+             f"b.exchange_rate, b.nature, b.reverse_charge, b.line_rates "
+             f"FROM invoice i JOIN supplier s ON s.id = i.supplier_id "
+             f"LEFT JOIN invoice_booking b ON b.invoice_id = i.id WHERE {scope} ORDER BY i.issue_date, i.id", dates),
+            (f"SELECT i.issue_date, i.id, l.id, l.net_amount, l.vat_rate, pl.vat_rate FROM invoice_line l "
+             f"JOIN invoice i ON i.id = l.invoice_id JOIN supplier s ON s.id = i.supplier_id "
+             f"LEFT JOIN invoice_booking b ON b.invoice_id = i.id LEFT JOIN purchase_line pl ON pl.id = l.order_line_id "
+             f"WHERE {scope} AND {assessable} ORDER BY i.issue_date, i.id, l.id", dates),
+            (f"SELECT i.issue_date, i.id, v.base, v.rate FROM invoice_vat v "
+             f"JOIN invoice i ON i.id = v.invoice_id JOIN supplier s ON s.id = i.supplier_id "
+             f"LEFT JOIN invoice_booking b ON b.invoice_id = i.id "
+             f"WHERE {scope} AND {assessable} ORDER BY i.issue_date, i.id, v.id", dates),
+            (f"SELECT p.id, p.paid_on, p.amount, p.reference, p.created_at, i.id, i.number, i.supplier_id, i.currency, "
+             f"i.shop_id, s.name, b.exchange_rate FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+             f"JOIN supplier s ON s.id = i.supplier_id LEFT JOIN invoice_booking b ON b.invoice_id = i.id "
+             f"WHERE i.shop_id IN ({shops}) AND {rated} AND p.paid_on BETWEEN {ph} AND {ph} "
+             f"ORDER BY p.paid_on, p.id", dates),
+            (f"SELECT i.id, paid.last FROM invoice i JOIN (SELECT invoice_id, MAX(paid_on) AS last, SUM(amount) AS paid "
+             f"FROM supplier_payment WHERE paid_on <= {ph} GROUP BY invoice_id) paid ON paid.invoice_id = i.id "
+             f"WHERE i.shop_id IN ({shops}) AND i.kind <> 'CREDIT_NOTE' AND i.total_gross > 0 "
+             f"AND paid.paid + i.deducted_total >= i.total_gross", dates[1:]),
+            (f"SELECT id, name FROM shop WHERE id IN ({shops})", ()),
+            (f"SELECT {day}, t.shop_id, t.network, SUM(o.amount) FROM card_operation o "
+             f"JOIN card_transaction t ON t.id = o.transaction_id WHERE o.kind = 'CAPTURE' AND o.succeeded "
+             f"AND o.sent_at BETWEEN {ph} AND {ph} AND t.shop_id IN ({shops}) AND t.currency = 'EUR' "
+             f"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", utc),
+            (f"SELECT o.id, o.sent_at, o.amount, o.operation_number, t.shop_id, t.reference FROM card_operation o "
+             f"JOIN card_transaction t ON t.id = o.transaction_id WHERE o.kind = 'CREDIT' AND o.succeeded "
+             f"AND o.remittance_status = 'ACCEPTED' AND o.sent_at BETWEEN {ph} AND {ph} "
+             f"AND t.shop_id IN ({shops}) AND t.currency = 'EUR'", utc),
+            (f"SELECT u.id, u.unpaid_date, u.amount, u.unpaid_code, u.file_number, t.shop_id, t.reference "
+             f"FROM card_unpaid u LEFT JOIN card_transaction t ON t.id = u.transaction_id "
+             f"WHERE u.unpaid_date BETWEEN {ph} AND {ph} AND COALESCE(t.shop_id, 0) IN ({shops}) "
+             f"AND COALESCE(t.currency, '') = 'EUR'", dates),
+        ],
+        "analytic": [
+            ("SELECT id, name, parent_id FROM analytic_value", ()),
+            (f"SELECT i.id, i.issue_date, i.number, i.kind, i.supplier_id, s.name, i.expense_account, i.currency, "
+             f"a.id, a.value_id, a.amount, a.percent, x.position, x.name, v.code, v.name, l.position, l.description "
+             f"FROM allocation a JOIN invoice i ON i.id = a.invoice_id JOIN supplier s ON s.id = i.supplier_id "
+             f"JOIN analytic_value v ON v.id = a.value_id JOIN analytic_axis x ON x.id = v.axis_id "
+             f"LEFT JOIN invoice_line l ON l.id = a.invoice_line_id WHERE i.shop_id IN ({shops}) "
+             f"AND i.issue_date BETWEEN {ph} AND {ph} AND i.status IN {booked} "
+             f"ORDER BY i.issue_date, i.id, x.position, x.name, a.id", dates),
+        ],
+    }
+    floor = _floor_functions(statements)
+    floor["summary"] = old_floors(shop_ids)["summary"]
+    return floor
+
+
+def _floor_functions(statements):
+    def run(name):
+        def floor():
+            for sql, params in statements[name]:
+                cursor = db.execute_sql(sql, params)
+                sink = io.StringIO()
+                writer = csv.writer(sink, delimiter=";", lineterminator="\r\n")
+                while True:
+                    batch = cursor.fetchmany(2000)
+                    if not batch:
+                        break
+                    writer.writerows(batch)
+                    sink.seek(0)
+                    sink.truncate()
+        return floor
+
+    return {"fec": run("entries"), "entries_csv": run("entries"), "analytic_csv": run("analytic")}
+
+
+def old_floors(shop_ids):
+    """The first definition of the floors (kept for comparison): the invoices with their supplier, the
+    payments and every card operation, read by hand-written SQL and written as CSV; it left out the
+    VAT breakdown, the lines, the approval dates, the lettering and the card aggregation."""
     ph = "%s" if is_postgres() else "?"
     shops = ", ".join(str(int(shop_id)) for shop_id in shop_ids)
     booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
@@ -301,7 +430,7 @@ def floors(shop_ids):
             "summary": summary_floor}
 
 
-def measure(counter, name, run, floor, reps):
+def measure(counter, name, run, floor, reps, old_floor=None):
     """Median and p95 of `reps` runs (after a warm-up) next to the floor's, in wall time and in this
     process's CPU time: on a shared machine the CPU ratio moves less with the neighbours' load (with
     SQLite it holds the database's work too; with PostgreSQL only the client's)."""
@@ -328,6 +457,12 @@ def measure(counter, name, run, floor, reps):
         floor()
         floor_times.append((time.perf_counter() - began) * 1000)
         floor_cpus.append((time.process_time() - cpu) * 1000)
+    old_times, old_cpus = [], []
+    for _ in range(max(3, reps) if old_floor else 0):
+        began, cpu = time.perf_counter(), time.process_time()
+        old_floor()
+        old_times.append((time.perf_counter() - began) * 1000)
+        old_cpus.append((time.process_time() - cpu) * 1000)
     median, floor_median = statistics.median(times), statistics.median(floor_times)
     cpu, floor_cpu = statistics.median(cpus), statistics.median(floor_cpus)
     row = {"export": name, "median_ms": round(median, 1), "p95_ms": round(p95(times), 1),
@@ -335,10 +470,17 @@ def measure(counter, name, run, floor, reps):
            "ratio": round(median / floor_median, 2), "cpu_ms": round(cpu, 1), "floor_cpu_ms": round(floor_cpu, 1),
            "cpu_ratio": round(cpu / floor_cpu, 2) if floor_cpu else None,
            "queries": int(statistics.median(queries)), "bytes": size, "peak_mb": round(peak, 1)}
+    if old_times:
+        old_median, old_cpu = statistics.median(old_times), statistics.median(old_cpus)
+        row.update({"old_floor_ms": round(old_median, 1), "old_ratio": round(median / old_median, 2),
+                    "old_floor_cpu_ms": round(old_cpu, 1), "old_cpu_ratio": round(cpu / old_cpu, 2) if old_cpu else None})
     print(f"  {name}: {row['median_ms']} ms (p95 {row['p95_ms']}), floor {row['floor_ms']} ms "
           f"(p95 {row['floor_p95_ms']}), ratio {row['ratio']}; CPU {row['cpu_ms']} ms vs {row['floor_cpu_ms']} ms, "
           f"ratio {row['cpu_ratio']}; {row['queries']} queries, file {size / 1e6:.3f} MB, "
           f"peak memory {row['peak_mb']} MB", flush=True)
+    if old_times:
+        print(f"    floor (rows as read, old) {row['old_floor_ms']} ms, ratio {row['old_ratio']}; CPU "
+              f"{row['old_floor_cpu_ms']} ms, ratio {row['old_cpu_ratio']}", flush=True)
     return row
 
 
@@ -429,7 +571,7 @@ def main():
         response = client.post("/login", data={"username": USER, "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         period = f"du={YEAR}-01-01&au={YEAR}-12-31"
-        floor = floors(info["shops"])
+        floor, old = floors(info["shops"]), old_floors(info["shops"])
 
         def download(path):
             def run():
@@ -446,11 +588,12 @@ def main():
         if args.only != "exports":
             rows += page_rows(client, counter, period, info, floor, args.reps)
         if args.only != "page":
-            rows += [measure(counter, "FEC (ISO 8859-15)", download("/comptabilite/fec"), floor["fec"], args.reps),
+            rows += [measure(counter, "FEC (ISO 8859-15)", download("/comptabilite/fec"), floor["fec"], args.reps,
+                             old["fec"]),
                      measure(counter, "entries CSV", download("/comptabilite/ecritures.csv"), floor["entries_csv"],
-                             args.reps),
+                             args.reps, old["entries_csv"]),
                      measure(counter, "analytic CSV", download("/comptabilite/analytique.csv"),
-                             floor["analytic_csv"], args.reps)]
+                             floor["analytic_csv"], args.reps, old["analytic_csv"])]
         OUTPUT.parent.mkdir(exist_ok=True)
         OUTPUT.write_text(json.dumps({"database": "postgresql" if is_postgres() else "sqlite", "seed": info,
                                       "exports": rows}, indent=2, default=str))
