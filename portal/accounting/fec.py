@@ -798,18 +798,39 @@ def fec_chunks(entries, encoding=DEFAULT_ENCODING, letters=None):
 
 # The eight code points where ISO 8859-15 departs from ISO 8859-1 (¤ ¦ ¨ ´ ¸ ¼ ½ ¾ in Latin-1, € Š š Ž ž
 # Œ œ Ÿ in Latin-9), as Latin-1 bytes.
-_LATIN1_ONLY = tuple(bytes([code]) for code in (0xA4, 0xA6, 0xA8, 0xB4, 0xB8, 0xBC, 0xBD, 0xBE))
+_LATIN1_CODES = (0xA4, 0xA6, 0xA8, 0xB4, 0xB8, 0xBC, 0xBD, 0xBE)
+_LATIN1_ONLY = tuple(bytes([code]) for code in _LATIN1_CODES)
+
+
+_LATIN1_ONLY_CHARS = tuple(chr(code) for code in _LATIN1_CODES)
+# The eight characters of ISO 8859-15 outside Latin-1, as the Latin-1 character of the same byte.
+_LATIN9_AS_LATIN1 = {latin9: chr(code) for latin9, code in zip("€ŠšŽžŒœŸ", _LATIN1_CODES)}
+
+
+def _latin9_via_latin1(error):
+    """An encoding error handler for Latin-1 giving what the Latin-9 codec and _nearest_latin9 give:
+    a Latin-9 character as the Latin-1 character of its byte, any other the nearest way."""
+    text = error.object[error.start:error.end]
+    return "".join(_LATIN9_AS_LATIN1.get(char) or _LATIN9.get(char, "?") for char in text), error.end
+
+
+codecs.register_error("fec-latin9-via-latin1", _latin9_via_latin1)
 
 
 def _latin9(text):
     """`text` in ISO 8859-15 (unknown characters the nearest way, _nearest_latin9). Python's Latin-9
     codec goes through a character map, ten times slower than its Latin-1 one; both give the same bytes
     to a text whose characters are all Latin-1 except the eight where they differ: that text (nearly
-    every block of a file) is encoded as Latin-1, any other by the Latin-9 codec."""
+    every block of a file) is encoded as Latin-1. A text holding other characters (a block naming an
+    account labelled with « – », say) but none of those eight is encoded as Latin-1 too, the others
+    handed to _latin9_via_latin1; only a text holding one of the eight goes through the Latin-9 codec."""
     try:
         data = text.encode("latin-1")
     except UnicodeEncodeError:
-        return text.encode("iso-8859-15", errors="fec-latin9")
+        for char in _LATIN1_ONLY_CHARS:
+            if char in text:
+                return text.encode("iso-8859-15", errors="fec-latin9")
+        return text.encode("latin-1", errors="fec-latin9-via-latin1")
     for byte in _LATIN1_ONLY:
         if byte in data:
             return text.encode("iso-8859-15", errors="fec-latin9")
