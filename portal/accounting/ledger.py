@@ -224,9 +224,13 @@ class ClosedHistory:
         """The _Booked of a source validated once: read now if the changes did not name it."""
         found = self.stored.get(source)
         if found is None:
-            changes = Changes()
-            changes.sources = [source]
-            found = _stored_by_source(self.shop_ids, changes).get(source)
+            # Its own entries only: _stored_by_source() would read the whole card journal again.
+            booked = {}
+            _add_stored(booked, fn.COALESCE(LedgerEntry.shop, 0).in_(list(self.shop_ids) + [0])
+                        & (LedgerEntry.source == source))
+            found = booked.get(source)
+            if found is not None:
+                found.net = {key: net for key, net in found.net.items() if net}
         return found
 
     def carried(self, booked_now):

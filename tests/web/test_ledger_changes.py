@@ -226,3 +226,22 @@ def test_acc_4_the_log_holds_every_write_of_what_an_entry_is_built_from(world):
                       f"SUP:{world['german'].id}"}
     changes = ledger.changes_since_closing(current_accounts(), {})
     assert f"INV:{world['dollars'].id}" in changes.sources and f"PAY:{world['p_usd'].id}" in changes.sources
+
+
+def test_acc_4_a_validated_document_read_on_its_own_reads_its_entries_alone(world, monkeypatch):
+    """ClosedHistory.booked() of a source the changes did not name reads that source's validated
+    entries: the same net as reading every entry, without reading the card journal again (review)."""
+    ledger.close_period(DAY(2025, 4, 30), world["user"], current_accounts(), _codes(world, HALF_YEAR), TODAY)
+    shops, source = [world["shop"].id], f"INV:{world['f0'].id}"
+    everything = ledger._stored_by_source(shops)[source]
+    reads = []
+    original = ledger._add_stored
+    monkeypatch.setattr(ledger, "_add_stored", lambda booked, where: reads.append(where) or original(booked, where))
+    nothing_changed = ledger.Changes()
+    nothing_changed.sources = []
+    history = ledger.ClosedHistory(shops, nothing_changed)
+    reads.clear()
+    found = history.booked(source)
+    assert found.net == everything.net and found.head == everything.head and everything.net
+    assert len(reads) == 1
+    assert history.booked("INV:0") is None
