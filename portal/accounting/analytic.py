@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from models import AnalyticAxis, AnalyticValue, Allocation, Invoice, InvoiceLine, Supplier
-from portal.accounting.fec import (_TWO_DIGITS, BOOKED_STATUSES, FEC_CURRENCY, KIND_LABELS, csv_batches, csv_blocks,
+from portal.accounting.fec import (_TWO_DIGITS, BOOKED_STATUSES, FEC_CURRENCY, KIND_LABELS, csv_blocks,
                                   fec_amount)
 from portal.allocation.visibility import visible_value_ids
-from portal.accounting.streaming import as_date, stream_raw_chunks
+from portal.accounting.streaming import as_date, stream_raw
 from portal.exports import spreadsheet_safe
 
 COLUMNS = (_l("Date facture"), _l("N° facture"), _l("Type"), _l("Fournisseur"), _l("Compte auxiliaire"),
@@ -80,15 +80,9 @@ def _chunked_allocations(period, shop_ids, value_ids):
 
 def analytic_rows(period, shop_ids, user, config, codes=None):
     """The CSV rows for `user`; a credit note's allocation counts negative. Every text cell is
-    already neutralised for spreadsheets (SEC-3); dates, amounts and percentages are ours."""
-    for batch in analytic_batches(period, shop_ids, user, config, codes):
-        yield from batch
-
-
-def analytic_batches(period, shop_ids, user, config, codes=None):
-    """analytic_rows() as lists, one per chunk the database hands (a loop per chunk: no generator step
-    per row). A year holds hundreds of thousands of rows naming the same few days, suppliers, accounts
-    and values: each of those is formatted and neutralised once (issue 12)."""
+    already neutralised for spreadsheets (SEC-3); dates, amounts and percentages are ours. A year holds
+    hundreds of thousands of rows naming the same few days, suppliers, accounts and values: each of
+    those is formatted and neutralised once (issue 12)."""
     codes = codes or {}
     value_ids = visible_value_ids(user)
     if not value_ids or not shop_ids:
@@ -98,48 +92,41 @@ def analytic_batches(period, shop_ids, user, config, codes=None):
     kinds = {kind: spreadsheet_safe(label) for kind, label in KIND_LABELS.items()}
     days, suppliers, texts, values = {}, {}, {}, {}
     last_invoice = None
-    cents = _TWO_DIGITS
     # Rows come invoice by invoice (ordered by issue date, then invoice): the cells of an invoice are
     # worked out at its first row, and its other rows reuse them.
-    for chunk in stream_raw_chunks(_allocation_query(period, shop_ids)):  # dates as the driver gives them
-        batch = []
-        append = batch.append
-        for (invoice_id, issued, number, kind, supplier_id, supplier_name, expense_account, currency,
-             _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text) in chunk:
-            if value_id not in visible:
-                continue
-            if invoice_id != last_invoice:
-                last_invoice = invoice_id
-                day = days.get(issued)
-                if day is None:
-                    day = days[issued] = as_date(issued).strftime("%d/%m/%Y")
-                supplier = suppliers.get((supplier_id, supplier_name, expense_account))
-                if supplier is None:
-                    code = codes.get(supplier_id)
-                    supplier = suppliers[(supplier_id, supplier_name, expense_account)] = (
-                        spreadsheet_safe(supplier_name), spreadsheet_safe(config.suppliers + code if code else ""),
-                        spreadsheet_safe(config.expense_account_of(expense_account)))
-                safe_currency = texts.get(currency)
-                if safe_currency is None:
-                    safe_currency = texts[currency] = spreadsheet_safe(currency)
-                head = [day, spreadsheet_safe(number), kinds[kind], *supplier]
-                negative, euros = kind == "CREDIT_NOTE", currency == FEC_CURRENCY
-            value = values.get(value_id)  # one value (and its axis) per id in the query's rows
-            if value is None:
-                value = values[value_id] = (spreadsheet_safe(axis_name), spreadsheet_safe(value_code),
-                                            spreadsheet_safe(paths.get(value_id, value_name)))
-            amount = -int(amount) if negative else int(amount)
-            append(head + [*value, spreadsheet_safe(f"{line_position} {line_text}") if line_position is not None else "",
-                           f"{amount // 100},{cents[amount % 100]}" if euros and amount >= 0
-                           else fec_amount(amount, currency),
-                           safe_currency, "" if percent is None else fec_amount(percent, FEC_CURRENCY)])
-        if batch:
-            yield batch
+    for (invoice_id, issued, number, kind, supplier_id, supplier_name, expense_account, currency,
+         _, value_id, amount, percent, _, axis_name, value_code, value_name, line_position, line_text) in (
+            stream_raw(_allocation_query(period, shop_ids))):  # dates as the driver gives them
+        if value_id not in visible:
+            continue
+        if invoice_id != last_invoice:
+            last_invoice = invoice_id
+            day = days.get(issued)
+            if day is None:
+                day = days[issued] = as_date(issued).strftime("%d/%m/%Y")
+            supplier = suppliers.get((supplier_id, supplier_name, expense_account))
+            if supplier is None:
+                code = codes.get(supplier_id)
+                supplier = suppliers[(supplier_id, supplier_name, expense_account)] = (
+                    spreadsheet_safe(supplier_name), spreadsheet_safe(config.suppliers + code if code else ""),
+                    spreadsheet_safe(config.expense_account_of(expense_account)))
+            safe_currency = texts.get(currency)
+            if safe_currency is None:
+                safe_currency = texts[currency] = spreadsheet_safe(currency)
+            safe_number, kind_text, (supplier_text, aux_text, account_text) = (
+                spreadsheet_safe(number), kinds[kind], supplier)
+            negative, euros = kind == "CREDIT_NOTE", currency == FEC_CURRENCY
+        value = values.get(value_id)  # one value (and its axis) per id in the query's rows
+        if value is None:
+            value = values[value_id] = (spreadsheet_safe(axis_name), spreadsheet_safe(value_code),
+                                        spreadsheet_safe(paths.get(value_id, value_name)))
+        amount = -int(amount) if negative else int(amount)
+        yield [day, safe_number, kind_text, supplier_text, aux_text, account_text, value[0], value[1], value[2],
+               spreadsheet_safe(f"{line_position} {line_text}") if line_position is not None else "",
+               f"{amount // 100},{_TWO_DIGITS[amount % 100]}" if euros and amount >= 0 else fec_amount(amount, currency),
+               safe_currency, "" if percent is None else fec_amount(percent, FEC_CURRENCY)]
 
 
-def analytic_chunks(rows=None, batches=None):
-    """The CSV of analytic_rows() (already neutralised), encoded a few thousand rows at a time; or of
-    analytic_batches(), a batch at a time."""
-    if batches is not None:
-        return csv_batches(COLUMNS, batches)
+def analytic_chunks(rows):
+    """The CSV of analytic_rows() (already neutralised), encoded a few thousand rows at a time."""
     return csv_blocks(COLUMNS, rows)

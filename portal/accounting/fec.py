@@ -881,19 +881,6 @@ def csv_blocks(header, rows, size=2000):
         yield buffer.getvalue().encode("utf-8")
 
 
-def csv_batches(header, batches):
-    """csv_blocks() of rows given as lists (batches), each written by one writerows and encoded."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(spreadsheet_safe_row([str(name) for name in header]))
-    yield "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
-    for batch in batches:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(batch)
-        yield buffer.getvalue().encode("utf-8")
-
-
 def csv_chunks(entries, letters=None):
     """The FEC's lines as a plain CSV (same columns and values, for a spreadsheet, UTF-8 with its
     byte-order mark): fec_lines() with « ; » between fields, each text field neutralised (SEC-3) and

@@ -10,7 +10,7 @@ from models import Invoice, Shop, db
 from portal.accounting import bp, pages
 from portal.accounting.access import access_required
 from portal.accounting.accounts import current_accounts, form_values, save_accounts, supplier_codes
-from portal.accounting.analytic import analytic_batches, analytic_chunks, analytic_filename
+from portal.accounting.analytic import analytic_chunks, analytic_filename, analytic_rows
 from portal.accounting.booking import BookingError, parse_line_rates, save_booking
 from portal.accounting.fec import Period, csv_chunks, fec_chunks, fec_filename, lettering, suppliers_in
 from portal.accounting.forms import AccountsForm, BookingForm, ClosingForm
@@ -101,8 +101,8 @@ def analytic_csv(access):
     if refused:
         return refused
     _, period, shop_ids, codes = scope
-    batches = analytic_batches(period, shop_ids, _user(), current_accounts(), codes)
-    return _download(analytic_chunks(batches=batches), analytic_filename(period), "text/csv; charset=utf-8")
+    rows = analytic_rows(period, shop_ids, _user(), current_accounts(), codes)
+    return _download(analytic_chunks(rows), analytic_filename(period), "text/csv; charset=utf-8")
 
 
 CLOSING_MESSAGES = {
