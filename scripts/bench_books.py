@@ -393,21 +393,6 @@ def old_floors(shop_ids):
         ],
     }
 
-    def run(name):
-        def floor():
-            for sql, params in statements[name]:
-                cursor = db.execute_sql(sql, params)
-                sink = io.StringIO()
-                writer = csv.writer(sink, delimiter=";", lineterminator="\r\n")
-                while True:
-                    batch = cursor.fetchmany(2000)
-                    if not batch:
-                        break
-                    writer.writerows(batch)
-                    sink.seek(0)
-                    sink.truncate()
-        return floor
-
     def summary_floor():
         """What the accounting page's summary needs, by hand-written GROUP BY: the booked invoices by
         kind, the payments, the card captures by day, shop and network, the invoices not booked."""
@@ -426,8 +411,7 @@ def old_floors(shop_ids):
         for sql, params in statements:
             db.execute_sql(sql, params).fetchall()
 
-    return {"fec": run("entries"), "entries_csv": run("entries"), "analytic_csv": run("analytic"),
-            "summary": summary_floor}
+    return {**_floor_functions(statements), "summary": summary_floor}
 
 
 def measure(counter, name, run, floor, reps, old_floor=None):
