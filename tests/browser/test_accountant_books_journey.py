@@ -9,19 +9,12 @@ from playwright.sync_api import expect
 
 from models import InvoiceLine
 from portal.company import update_company
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, screenshot
 from tests.factories import make_shop, make_user
 from tests.web.test_accounting_books import _capture, _invoice, reread
 
 pytestmark = pytest.mark.browser
 RIGHTS = ["manage_suppliers", "approve_invoices", "pay_invoices", "export"]
-SHOTS = Path("/tmp/shots/h5")
-
-
-def _shot(page, output_dir, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=output_dir / f"{name}.png", full_page=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
 def test_accountant_books_reverse_charge_rate_and_closes_the_quarter(app, page, output_dir):
@@ -52,7 +45,7 @@ def test_accountant_books_reverse_charge_rate_and_closes_the_quarter(app, page, 
     expect(page.locator("#accounting-vat")).to_contain_text("Comptabilisation de la facture enregistrée.")
     expect(page.locator("#accounting-vat")).to_contain_text("16,50")
     page.locator("#accounting-vat").scroll_into_view_if_needed()
-    _shot(page, output_dir, "80-books-coffee-5-5")
+    screenshot(page, output_dir, "80-books-coffee-5-5")
 
     page.goto(f"/factures/{dollars.id}")
     panel = page.locator("#accounting-vat")
@@ -61,22 +54,22 @@ def test_accountant_books_reverse_charge_rate_and_closes_the_quarter(app, page, 
     panel.get_by_role("button", name="Enregistrer la comptabilisation").click()
     expect(page.locator("#accounting-vat")).to_contain_text("au cours de 0,9200")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, output_dir, "81-books-dollar-rate-390")
+    screenshot(page, output_dir, "81-books-dollar-rate-390")
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto("/comptabilite/?du=2025-01-01&au=2025-03-31")
     expect(page.get_by_text("Période ouverte à partir du 01/01/2025")).to_be_visible()
     expect(page.locator(".accounting-kinds")).to_contain_text("Remises cartes")
-    _shot(page, output_dir, "82-books-open-quarter")
+    screenshot(page, output_dir, "82-books-open-quarter")
     closing = page.locator("#accounting-closing")
     closing.get_by_label("Clôturer jusqu'au").fill("2025-03-31")
     closing.get_by_role("button", name="Clôturer la période").click()
     expect(page.get_by_text("Écritures validées jusqu'au 31/03/2025")).to_be_visible()
     page.goto("/comptabilite/?du=2025-01-01&au=2025-03-31")
     expect(page.locator(".accounting-summary").get_by_text("Période clôturée")).to_be_visible()
-    _shot(page, output_dir, "83-books-closed-quarter")
+    screenshot(page, output_dir, "83-books-closed-quarter")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, output_dir, "84-books-closed-quarter-390")
+    screenshot(page, output_dir, "84-books-closed-quarter-390")
     page.set_viewport_size({"width": 1280, "height": 900})
 
     with page.expect_download() as fec_download:
@@ -89,6 +82,6 @@ def test_accountant_books_reverse_charge_rate_and_closes_the_quarter(app, page, 
     assert any(line["Idevise"] == "USD" for lines in entries.values() for line in lines)
 
     page.goto("/comptabilite/comptes")
-    _shot(page, output_dir, "85-books-chart-of-accounts")
+    screenshot(page, output_dir, "85-books-chart-of-accounts")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, output_dir, "86-books-chart-of-accounts-390")
+    screenshot(page, output_dir, "86-books-chart-of-accounts-390")

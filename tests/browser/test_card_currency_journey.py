@@ -2,25 +2,17 @@
 accounting page, its link leads to the setting, a bad rate is refused under the field, a good one
 books them. Screenshots under test-output/."""
 import datetime
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from portal.company import update_company
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, screenshot
 from tests.factories import make_shop, make_user
 from tests.web.test_accounting_books import _capture
 
 pytestmark = pytest.mark.browser
 RIGHTS = ["manage_suppliers", "approve_invoices", "pay_invoices", "export"]
-SHOTS = Path("/tmp/shots/hB")
-
-
-def _shot(page, output_dir, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=output_dir / f"{name}.png", full_page=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
 def test_ACC_3_dollar_card_sales_named_then_booked_once_their_rate_is_entered(app, page, output_dir):
@@ -36,20 +28,20 @@ def test_ACC_3_dollar_card_sales_named_then_booked_once_their_rate_is_entered(ap
     warning = page.locator(".card-unrated")
     expect(warning).to_contain_text("Ventes carte en USD non comptabilisées : 2 opérations, montant 175,50")
     warning.scroll_into_view_if_needed()
-    _shot(page, output_dir, "90-card-usd-without-rate")
+    screenshot(page, output_dir, "90-card-usd-without-rate")
     warning.get_by_role("link", name="Taux de change des ventes carte").click()
     field = page.get_by_label("Taux de change des ventes carte")
     field.fill("USD 0,92345678")
     page.get_by_role("button", name="Enregistrer").first.click()
     expect(page.locator("body")).to_contain_text("six décimales au plus")
     page.get_by_label("Taux de change des ventes carte").scroll_into_view_if_needed()
-    _shot(page, output_dir, "91-card-rate-refused")
+    screenshot(page, output_dir, "91-card-rate-refused")
     page.get_by_label("Taux de change des ventes carte").fill("usd 0,9234")
     page.get_by_role("button", name="Enregistrer").first.click()
     expect(page.get_by_label("Taux de change des ventes carte")).to_have_value("USD 0,9234")
     page.get_by_label("Taux de change des ventes carte").scroll_into_view_if_needed()
-    _shot(page, output_dir, "92-card-rate-saved")
+    screenshot(page, output_dir, "92-card-rate-saved")
     page.goto("/comptabilite/?du=2025-01-01&au=2025-03-31")
     expect(page.locator(".accounting-summary")).to_be_visible()
     expect(page.locator(".card-unrated")).to_have_count(0)
-    _shot(page, output_dir, "93-card-usd-booked")
+    screenshot(page, output_dir, "93-card-usd-booked")
