@@ -729,6 +729,9 @@ class SupplierPayment(BaseModel):
     iban = CharField(max_length=34, default="")  # the approved IBAN used, at the time
     bic = CharField(max_length=11, default="")
     reference = CharField(max_length=140, default="")
+    # Of a foreign-currency invoice: the euro cents the bank debited, when known (migration 0023); the
+    # books put the difference with the invoice's rate to an exchange loss or gain.
+    debited_eur = BigIntegerField(null=True)
     idempotency_key = CharField(max_length=64, null=True, unique=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)

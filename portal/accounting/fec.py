@@ -317,12 +317,20 @@ def payment_entry(payment, config, aux="", rate=None):
     foreign = currency != FEC_CURRENCY
     amount = to_euros(payment.amount, currency, rate) if foreign else payment.amount
     devise = payment.amount if foreign else None
+    # What the bank actually debited, when it is known: the supplier is settled at the invoice's rate,
+    # the bank at what it took, the difference is an exchange loss (666) or gain (766).
+    debited = getattr(payment, "debited_eur", None)
+    debited = amount if debited is None or not foreign else int(debited)
     label_of = _labels_of(config).__getitem__
     invoice_id = getattr(invoice, "id", None)
     name = invoice.supplier.name
     lines = [_line(config.suppliers, label_of(config.suppliers), amount, True, aux, name,
                    foreign=devise, letter_ref=f"F{invoice_id}" if invoice_id else ""),
-             _line(config.bank, label_of(config.bank), amount, False, foreign=devise)]
+             _line(config.bank, label_of(config.bank), debited, False, foreign=devise)]
+    if debited > amount:
+        lines.append(_line(config.exchange_loss, label_of(config.exchange_loss), debited - amount, True))
+    elif debited < amount:
+        lines.append(_line(config.exchange_gain, label_of(config.exchange_gain), amount - debited, False))
     paid_on = payment.paid_on
     created = payment.created_at.date() if payment.created_at else paid_on
     label = f"Règlement facture {invoice.number} {name}"
@@ -582,7 +590,7 @@ _DOMESTIC_KINDS = frozenset(("INVOICE", "CREDIT_NOTE", "DEPOSIT"))
 
 
 class _Payment:
-    __slots__ = ("id", "paid_on", "amount", "reference", "created_at", "invoice")
+    __slots__ = ("id", "paid_on", "amount", "reference", "created_at", "invoice", "debited_eur")
 
 
 class _PaidInvoice:
@@ -597,7 +605,7 @@ def supplier_payment_entries(period, shop_ids, config, codes=None, where=None):
     query = (payments.select(
         SupplierPayment.id, SupplierPayment.paid_on, SupplierPayment.amount, SupplierPayment.reference,
         SupplierPayment.created_at, Invoice.id, Invoice.number, Invoice.supplier, Invoice.currency, Invoice.shop,
-        Supplier.name, InvoiceBooking.exchange_rate))
+        Supplier.name, InvoiceBooking.exchange_rate, SupplierPayment.debited_eur))
     suppliers = {}
     label_of = _labels_of(config).__getitem__
     journal, journal_label = config.bank_journal, config.bank_journal_label
@@ -605,7 +613,7 @@ def supplier_payment_entries(period, shop_ids, config, codes=None, where=None):
     bank, bank_label = config.bank, label_of(config.bank)
     for values in stream_raw(query):
         (payment_id, paid_on, amount, reference, created_at, invoice_id, number, supplier_id, currency, shop_id,
-         name, rate) = values
+         name, rate, _) = values
         amount = int(amount)
         if amount > 0 and (currency == FEC_CURRENCY or not currency) and invoice_id:
             # payment_entry() of a payment in euros, written out: 401 (the supplier) / 512.
@@ -621,7 +629,8 @@ def supplier_payment_entries(period, shop_ids, config, codes=None, where=None):
             continue
         payment, invoice = _Payment(), _PaidInvoice()
         (payment.id, paid_on, payment.amount, payment.reference, created_at, invoice.id,
-         invoice.number, invoice.supplier_id, invoice.currency, invoice.shop_id, name, rate) = values
+         invoice.number, invoice.supplier_id, invoice.currency, invoice.shop_id, name, rate,
+         payment.debited_eur) = values
         payment.paid_on, payment.created_at = as_date(paid_on), as_datetime(created_at)
         supplier = suppliers.get(name)
         if supplier is None:

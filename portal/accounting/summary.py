@@ -224,13 +224,18 @@ def _add_payments(summary, period, shop_ids, extra):
                             .where(_payments(period, shop_ids, extra) & (Invoice.currency == FEC_CURRENCY))
                             .tuples().get())
     count, amount, debit = int(count or 0), int(amount or 0), int(debit or 0)
-    foreign = (base.select(SupplierPayment.amount, Invoice.currency, InvoiceBooking.exchange_rate)
+    lines = 2 * count
+    foreign = (base.select(SupplierPayment.amount, Invoice.currency, InvoiceBooking.exchange_rate,
+                           SupplierPayment.debited_eur)
                .where(_payments(period, shop_ids, extra) & (Invoice.currency != FEC_CURRENCY)).tuples())
-    for paid, currency, rate in foreign:
+    for paid, currency, rate, debited in foreign:
         euros = to_euros(int(paid), currency, rate)
-        if euros:
-            count, amount, debit = count + 1, amount + euros, debit + abs(euros)
-    _add_totals(summary, count, 2 * count, debit, debit, True)
+        # fec.payment_entry(): 401 at the invoice's rate, 512 what the bank debited, 666 / 766 between.
+        debited = euros if debited is None else int(debited)
+        entry_lines, entry_debit = _lines_and_debit(((euros, True), (debited, False), (debited - euros, True)))
+        if entry_lines:
+            count, amount, lines, debit = count + 1, amount + euros, lines + entry_lines, debit + entry_debit
+    _add_totals(summary, count, lines, debit, debit, True)
     _add_kind(summary, "PAYMENT", count, amount)
 
 

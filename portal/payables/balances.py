@@ -107,6 +107,29 @@ def check_payment(invoice: InvoiceFacts, amount, method):
     check_amount(amount, invoice.balance, invoice.currency)
 
 
+# Past this gap with the invoice's rate, the euros debited are more likely a typing slip (a comma
+# forgotten, the foreign amount typed again) than a move of the rate or the bank's margin.
+DEBITED_EUROS_TOLERANCE_PERCENT = 25
+
+
+def check_debited_euros(amount, currency, debited_eur, rate):
+    """The euro cents a bank debited for `amount` of `currency`: more than zero, and within the tolerance
+    of the invoice's rate (euros for one unit x fec.RATE_SCALE) when the accountant has entered one."""
+    from portal.accounting.fec import to_euros
+
+    if debited_eur is None:
+        return
+    if debited_eur <= 0:
+        raise PaymentRefused(N_("Le montant débité doit être supérieur à zéro."), "debited_eur")
+    if rate:
+        expected = to_euros(amount, currency, rate)
+        if abs(debited_eur - expected) * 100 > DEBITED_EUROS_TOLERANCE_PERCENT * expected:
+            raise PaymentRefused(N_("Le montant débité (%(debited)s) s'écarte de plus de %(percent)s %% de la "
+                                    "contre-valeur au cours de la facture (%(expected)s) : vérifiez-le."),
+                                 "debited_eur", debited=Amount(debited_eur, "EUR"), expected=Amount(expected, "EUR"),
+                                 percent=DEBITED_EUROS_TOLERANCE_PERCENT)
+
+
 def deposit_available(deposit: InvoiceFacts):
     """What is left of a deposit invoice to deduct from balance invoices."""
     return deposit.balance.due - deposit.deducted_elsewhere

@@ -33,6 +33,19 @@ class AmountField(StringField):
             raise ValidationError(in_user_language(error))
 
 
+class DebitedEurosField(AmountField):
+    """Euros the bank debited for a payment in another currency: optional; parse_amount refuses zero."""
+
+    def pre_validate(self, form):
+        self.minor = None
+        if not (self.data or "").strip():
+            return
+        try:
+            self.minor = parse_amount(self.data, "EUR")
+        except MoneyError as error:
+            raise ValidationError(in_user_language(error))
+
+
 class _InvoiceAmountForm(FlaskForm):
     """A form on an invoice page: amounts in the invoice's currency; field ids prefixed, as two such
     forms sit side by side in the payments panel."""
@@ -55,6 +68,10 @@ class PaymentForm(_InvoiceAmountForm):
     reference = StringField(_l("Référence (facultatif)"), filters=[_strip],
                             validators=[Optional(), Length(max=140, message=_l("140 caractères au plus."))],
                             description=_l("N° de chèque, référence du virement…"))
+    # Shown for an invoice in another currency only (the view ignores it otherwise).
+    debited_eur = DebitedEurosField(_l("Montant débité en euros (facultatif)"), filters=[_strip],
+                                    description=_l("Ce que la banque a débité : l'écart avec le cours de la "
+                                                   "facture est comptabilisé en perte ou gain de change."))
     idempotency_key = HiddenField()
 
     def validate_method(self, field):

@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
-from models import (AuditRecord, BankDetailsChange, DepositDeduction, Invoice, InvoiceEvent, PaymentBatch,
-                    Supplier, SupplierPayment, User, db)
+from models import (AuditRecord, BankDetailsChange, DepositDeduction, Invoice, InvoiceBooking, InvoiceEvent,
+                    PaymentBatch, Supplier, SupplierPayment, User, db)
 from portal.audit import _dump, record_action
 from portal.database import insert_rows, is_postgres
 from portal.invoices.lifecycle import InvoiceStatus
@@ -18,8 +18,8 @@ from portal.invoices.paging import Order, Page, page_of
 from portal.fastmoney import money_formatter
 from portal.payables import sepa
 from portal.payables.balances import (METHODS, PAYABLE_STATUSES, TRANSFER, Balance, InvoiceFacts, PaymentRefused,
-                                      check_batch_line, check_deduction, check_execution_date, check_payment,
-                                      status_after)
+                                      check_batch_line, check_debited_euros, check_deduction, check_execution_date,
+                                      check_payment, status_after)
 from portal.payments.service import money_transaction, new_idempotency_key
 from portal.texts import N_, Text
 
@@ -169,7 +169,7 @@ def _write_payment(invoice, before, user, note, remote_addr, **fields):
                   before={"outstanding": before.outstanding},
                   after={"payment_id": payment.id, "amount": payment.amount, "currency": invoice.currency,
                          "paid_on": payment.paid_on, "method": payment.method, "iban": payment.iban,
-                         "bic": payment.bic, "reference": payment.reference,
+                         "bic": payment.bic, "reference": payment.reference, "debited_eur": payment.debited_eur,
                          "batch": payment.batch.message_id if payment.batch else None,
                          "outstanding": balance.outstanding})
     _move_status(invoice, balance, user, f"{note} ; reste à payer {_fmt(balance.outstanding, invoice.currency)}.",
@@ -194,8 +194,10 @@ def _replay(payment):
     return Recorded(payment, invoice, invoice_balance(invoice), replayed=True)
 
 
-def record_payment(invoice, amount, paid_on, method, user, idempotency_key, reference="", remote_addr=""):
-    """Record a payment of (part of) an invoice; the same idempotency key twice records it once."""
+def record_payment(invoice, amount, paid_on, method, user, idempotency_key, reference="", remote_addr="",
+                   debited_eur=None):
+    """Record a payment of (part of) an invoice; the same idempotency key twice records it once.
+    `debited_eur`: of an invoice in another currency, the euro cents the bank debited (else None)."""
     try:
         with money_transaction():
             invoice = _locked_invoice(invoice.id)
@@ -204,11 +206,17 @@ def record_payment(invoice, amount, paid_on, method, user, idempotency_key, refe
                 return _replay(replay)
             facts = facts_for(invoice)
             check_payment(facts, amount, method)
+            if invoice.currency == "EUR":
+                debited_eur = None
+            else:
+                booking = InvoiceBooking.get_or_none(InvoiceBooking.invoice == invoice.id)
+                check_debited_euros(amount, invoice.currency, debited_eur, booking.exchange_rate if booking else None)
             iban, bic = approved_bank_details(invoice.supplier_id) if method == TRANSFER else ("", "")
             note = f"Paiement de {_fmt(amount, invoice.currency)} ({METHODS[method].lower()})"
             payment, balance = _write_payment(invoice, facts.balance, user, note, remote_addr, amount=amount,
                                               paid_on=paid_on, method=method, iban=iban, bic=bic,
                                               reference=(reference or "").strip()[:140],
+                                              debited_eur=debited_eur,
                                               idempotency_key=idempotency_key or None)
             return Recorded(payment, invoice, balance)
     except IntegrityError:

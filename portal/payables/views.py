@@ -96,7 +96,8 @@ def pay(invoice_id):
     try:
         recorded = service.record_payment(invoice, form.amount.minor, form.paid_on.data, form.method.data, _user(),
                                           _idempotency_key(form.idempotency_key.data),
-                                          form.reference.data or "", remote_addr=request.remote_addr)
+                                          form.reference.data or "", remote_addr=request.remote_addr,
+                                          debited_eur=form.debited_eur.minor)
     except PaymentRefused as refused:
         if refused.field in form:
             form[refused.field].errors = list(form[refused.field].errors) + [in_user_language(refused)]

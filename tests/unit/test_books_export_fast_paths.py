@@ -90,10 +90,10 @@ def test_acc_4_purchase_journal_equals_the_general_entries(app, monkeypatch):
 def test_acc_4_payment_entries_in_euros_written_out_equal_payment_entry(app, monkeypatch):
     config = AccountsConfig()
     rows = [(payment_id, "2025-04-0%d" % (payment_id % 9 + 1), amount, reference, created_at, 12, "F0012", 7,
-             currency, 1, "=Dupont", rate)
-            for payment_id, (amount, reference, created_at, currency, rate) in enumerate(itertools.product(
+             currency, 1, "=Dupont", rate, debited)
+            for payment_id, (amount, reference, created_at, currency, rate, debited) in enumerate(itertools.product(
                 [1, 12345, 0, -500], ["VIR-1", "", None], ["2025-04-03 10:00:00", "2025-04-09 23:00:00", None],
-                ["EUR", "", "USD"], [920000]), start=1)]
+                ["EUR", "", "USD"], [920000], [None, 11500, 100]), start=1)]
     monkeypatch.setattr(fec, "stream_raw", lambda query, dates=(), datetimes=(): iter(rows))
     general, booked_generally = fec.payment_entry, []
     monkeypatch.setattr(fec, "payment_entry", lambda payment, *args: booked_generally.append(payment.id)
@@ -106,10 +106,12 @@ def test_acc_4_payment_entries_in_euros_written_out_equal_payment_entry(app, mon
     for values in rows:
         payment, invoice = fec._Payment(), fec._PaidInvoice()
         (payment.id, paid_on, amount, payment.reference, created_at, invoice.id, invoice.number, invoice.supplier_id,
-         invoice.currency, invoice.shop_id, name, rate) = values
+         invoice.currency, invoice.shop_id, name, rate, payment.debited_eur) = values
         payment.paid_on, payment.created_at = fec.as_date(paid_on), fec.as_datetime(created_at)
         payment.amount, invoice.supplier, payment.invoice = amount, fec._Supplier(name, "", ""), invoice
         entry = general(payment, config, "401DUPONT", rate)
         if entry.lines:
             expected.append(entry)
-    assert entries == expected and len(entries) == len([row for row in rows if row[2]])
+    # A payment of zero with the euros debited known books the loss: 512 / 666 (of the USD ones).
+    assert entries == expected and len(entries) == len([row for row in rows if row[2] or (row[8] == "USD" and row[12])])
+    assert {line.account for entry in entries for line in entry.lines} == {"401", "512", "666", "766"}

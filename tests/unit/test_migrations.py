@@ -341,3 +341,32 @@ def test_ops_6_supplier_log_trigger_narrows_and_widens_back_on_the_way_down(tmp_
             migration.up(runner.migrator, database)
             assert _supplier_writes_logged(database, city="Lyon") == 0
             assert _supplier_writes_logged(database, vat_number="BE0403170701") == 1
+
+
+def _trigger_names(database, table):
+    if isinstance(database, PostgresqlDatabase):
+        sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
+    return {row[0] for row in database.execute_sql(sql, (table,)).fetchall()}
+
+
+def test_ops_6_debited_euros_column_comes_and_goes_keeping_the_payment_triggers(tmp_path):
+    """Migration 0023 adds supplier_payment.debited_eur and its down() drops it; neither rebuilds the
+    table, so the triggers that keep invoice.paid_total and the ledger's change log (0017, 0020) stay."""
+    migration = _migration_module("0023_supplier_payment_debited_eur")
+    with scratch_database_url(tmp_path, "debited") as url:
+        database = open_database(url)
+        with database.connection_context():
+            runner = Runner(database, directory=str(MIGRATIONS_DIR))
+            runner.up()
+            triggers = _trigger_names(database, "supplier_payment")
+            assert len(triggers) >= 2
+            columns = lambda: {column.name for column in database.get_columns("supplier_payment")}  # noqa: E731
+            assert "debited_eur" in columns()
+            migration.down(runner.migrator, database)
+            assert "debited_eur" not in columns()
+            assert _trigger_names(database, "supplier_payment") == triggers
+            migration.up(runner.migrator, database)
+            assert "debited_eur" in columns()
+            assert _trigger_names(database, "supplier_payment") == triggers

@@ -1,0 +1,120 @@
+"""Exchange differences on the payments of foreign-currency supplier invoices (ACC-4, issue 12): the
+payment form takes the euros the bank debited; the FEC settles the supplier at the invoice's rate, the
+bank at what it debited, and books the difference to 666 (loss) or 766 (gain). Without that amount, the
+payment is booked at the invoice's rate as before."""
+import datetime
+
+from models import AuditRecord, SupplierPayment
+from portal.accounting.accounts import current_accounts
+from portal.company import update_company
+from portal.payments.service import new_idempotency_key
+from tests.factories import make_supplier
+from tests.web.test_accounting_books import (DAY, Q1, SIREN, _book_choices, _by_account,  # noqa: F401
+                                             _fec, _find, _invoice, _text, accountant, reread)
+
+HX_PANEL = {"HX-Request": "true", "HX-Target": "inv-payments"}
+
+
+def _dollar_invoice(client, shop, rate="0,92"):
+    """US-7: 1 000 $ of a coffee grinder, approved, booked at `rate`."""
+    update_company({"name": "Épicerie du Port SAS", "siren": SIREN}, None)
+    acme = make_supplier("Acme Machines Inc", country="US", vat_number="", siren="")
+    invoice = _invoice(shop, acme, "US-7", DAY(2025, 3, 5), [("Moulin à café", 1000, 100000, 0, 0)], currency="USD")
+    assert _book_choices(client, invoice, exchange_rate=rate, nature="", reverse_charge="").status_code == 200
+    return invoice
+
+
+def _pay(client, invoice, amount, debited, paid_on=DAY(2025, 3, 20), reference=""):
+    return client.post(f"/reglements/factures/{invoice.id}/paiements", headers=HX_PANEL, data={
+        "payment-amount": amount, "payment-paid_on": paid_on.isoformat(), "payment-method": "OTHER",
+        "payment-reference": reference, "payment-debited_eur": debited,
+        "payment-idempotency_key": new_idempotency_key()})
+
+
+def _summaries_agree(shop):
+    from portal.accounting.fec import Period, summarise, summarise_by_entries
+
+    period, config = Period(DAY(2025, 1, 1), DAY(2025, 3, 31)), current_accounts()
+    fast = summarise(period, [shop.id], config)
+    assert vars(fast) == vars(summarise_by_entries(period, [shop.id], config))
+    return fast
+
+
+def test_acc_4_exchange_loss_and_gain_on_foreign_supplier_payments(client, accountant, shop):
+    invoice = _dollar_invoice(client, shop)
+    panel = _text(client.get(f"/reglements/factures/{invoice.id}"))
+    assert "Montant débité en euros (facultatif)" in panel
+    # 400 $ at 0,92 = 368,00 €, the bank took 372,00 €: a loss of 4,00 €.
+    loss = _pay(client, invoice, "400,00", "372,00", reference="VIR-A")
+    assert loss.status_code == 200, _text(loss)[:1500]
+    assert "372,00\u00a0€" in _text(loss) and "Débité en euros" in _text(loss)
+    # 600 $ at 0,92 = 552,00 €, the bank took 546,00 €: a gain of 6,00 €.
+    assert _pay(client, invoice, "600", "546", DAY(2025, 3, 25), reference="VIR-B").status_code == 200
+    assert [p.debited_eur for p in SupplierPayment.select().order_by(SupplierPayment.id)] == [37200, 54600]
+    audit = AuditRecord.select().where(AuditRecord.action == "invoice.payment").order_by(AuditRecord.id).first()
+    assert '"debited_eur": 37200' in audit.after
+
+    entries = reread(_fec(client, **Q1).get_data())
+    first = _by_account(_find(entries, "VIR-A", "BQ")[0])
+    assert first[("401", "D")]["Debit"] == "368,00" and first[("401", "D")]["Montantdevise"] == "400,00"
+    assert first[("512", "C")]["Credit"] == "372,00" and first[("512", "C")]["Idevise"] == "USD"
+    assert first[("666", "D")]["Debit"] == "4,00" and first[("666", "D")]["Idevise"] == ""
+    assert first[("666", "D")]["CompteLib"] == "Pertes de change financières"
+    second = _by_account(_find(entries, "VIR-B", "BQ")[0])
+    assert second[("401", "D")]["Debit"] == "552,00" and second[("512", "C")]["Credit"] == "546,00"
+    assert second[("766", "C")]["Credit"] == "6,00" and len(second) == 3
+    # The supplier is settled at the invoice's rate: 368 + 552 = 920 € letter the invoice's 401 line.
+    supplier_lines = [line for lines in entries.values() for line in lines if line["CompteNum"] == "401"]
+    assert len({line["EcritureLet"] for line in supplier_lines}) == 1 and supplier_lines[0]["EcritureLet"]
+    summary = _summaries_agree(shop)
+    assert summary.by_kind["PAYMENT"] == [2, 92000]
+
+    csv_text = client.get("/comptabilite/ecritures.csv", query_string=Q1).get_data().decode("utf-8-sig")
+    assert ";666;" in csv_text and ";766;" in csv_text
+
+
+def test_acc_4_without_the_debited_euros_a_foreign_payment_books_at_the_invoice_rate(client, accountant, shop):
+    invoice = _dollar_invoice(client, shop)
+    assert _pay(client, invoice, "400,00", "", reference="VIR-A").status_code == 200
+    assert SupplierPayment.get().debited_eur is None
+    payment = _by_account(_find(reread(_fec(client, **Q1).get_data()), "VIR-A", "BQ")[0])
+    assert set(payment) == {("401", "D"), ("512", "C")} and payment[("512", "C")]["Credit"] == "368,00"
+    _summaries_agree(shop)
+
+
+def test_acc_4_debited_euros_bad_input_gets_a_message_and_records_nothing(client, accountant, shop):
+    invoice = _dollar_invoice(client, shop)
+    for typed, status, message in (
+            ("douze", 422, ""),
+            ("0", 422, "Le montant doit être supérieur à zéro."),
+            ("-5", 422, "Le montant doit être positif."),
+            ("12,345", 422, "Trop de décimales : 2 au plus pour EUR."),
+            ("3 680,00", 409, "s'écarte de plus de 25 % de la contre-valeur au cours de la facture (368,00")):
+        response = _pay(client, invoice, "400,00", typed)
+        assert response.status_code == status, (typed, _text(response)[:1500])
+        text = _text(response)
+        assert message in text
+        assert 'id="payment-debited_eur"' in text and 'aria-invalid="true"' in text, typed
+    assert SupplierPayment.select().count() == 0
+
+
+def test_acc_4_euro_invoice_has_no_debited_field_and_ignores_one_sent(client, accountant, shop):
+    dupont = make_supplier("Fournitures Dupont")
+    invoice = _invoice(shop, dupont, "F-1", datetime.date.today() - datetime.timedelta(days=5),
+                       [("Sacs kraft", 1000, 10000, 0, 0)])
+    assert "payment-debited_eur" not in _text(client.get(f"/reglements/factures/{invoice.id}"))
+    response = _pay(client, invoice, "50,00", "40,00", paid_on=datetime.date.today())
+    assert response.status_code == 200
+    assert SupplierPayment.get().debited_eur is None
+
+
+def test_loc_3_debited_euros_field_and_its_messages_in_english(client, login_as, shop):
+    login_as("compta_en", rights=["export", "manage_suppliers", "pay_invoices", "approve_invoices"], shop=shop,
+             language="en")
+    invoice = _dollar_invoice(client, shop)
+    panel = _text(client.get(f"/reglements/factures/{invoice.id}"))
+    assert "Amount debited in euros (optional)" in panel and "Montant débité" not in panel
+    refused = _text(_pay(client, invoice, "400,00", "3680"))
+    assert "differs by more than 25 %" in refused and "écarte" not in refused
+    accounts = _text(client.get("/comptabilite/comptes"))
+    assert "Exchange losses" in accounts and "Exchange gains" in accounts and "Pertes de change" not in accounts
