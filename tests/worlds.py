@@ -57,4 +57,5 @@ def make_shop_objects(shop, owner, supplier, payment_ctx, store, mark):
     return {"wallet_id": wallet.wallet_id, "mean_id": wallet.mean_id, "note_id": note.id,
             "transaction_id": txn.id, "operation_id": txn.operations.get().id, "request_id": purchase_request.id,
             "order_id": order.id, "invoice_id": invoice.id, "batch_id": batch.id, "mail_id": mail.id,
-            "upload_id": upload.id, "shop_id": shop.id, "user_id": owner.id, "bank_account_id": account.id}
+            "upload_id": upload.id, "shop_id": shop.id, "user_id": owner.id, "bank_account_id": account.id,
+            "payment_id": batch.payments.get().id}

@@ -86,6 +86,12 @@ class PaymentForm(_InvoiceAmountForm):
             raise ValidationError(_l("Cette date est à plus de dix ans : vérifiez-la."))
 
 
+class DebitedForm(FlaskForm):
+    """The euros a bank debited, entered or corrected on a payment already recorded."""
+
+    debited_eur = DebitedEurosField(_l("Montant débité en euros"), filters=[_strip])
+
+
 class DeductionForm(_InvoiceAmountForm):
     form_prefix = "deduction"
     deposit = SelectField(_l("Facture d'acompte payée"), coerce=int, validate_choice=False)

@@ -226,6 +226,30 @@ def record_payment(invoice, amount, paid_on, method, user, idempotency_key, refe
         raise
 
 
+def set_debited_euros(payment_id, debited_eur, user, remote_addr=""):
+    """Enter or correct the euro cents the bank debited for a payment of a foreign-currency invoice,
+    known from the bank statement after the payment was recorded (None clears it). A payment already
+    in closed books is corrected in the next open period, as any later change (ACC-4)."""
+    with money_transaction():
+        payment = SupplierPayment.get_by_id(payment_id)
+        invoice = _locked_invoice(payment.invoice_id)
+        if invoice.currency == "EUR":
+            raise PaymentRefused(N_("Le montant débité ne se saisit que pour une facture dans une autre devise."),
+                                 "debited_eur")
+        payment = SupplierPayment.get_by_id(payment_id)  # read again under the invoice's lock
+        booking = InvoiceBooking.get_or_none(InvoiceBooking.invoice == invoice.id)
+        check_debited_euros(payment.amount, invoice.currency, debited_eur, booking.exchange_rate if booking else None)
+        if payment.debited_eur == debited_eur:
+            return payment
+        before = payment.debited_eur
+        SupplierPayment.update(debited_eur=debited_eur).where(SupplierPayment.id == payment.id).execute()
+        payment.debited_eur = debited_eur
+        record_action("invoice.payment_debited", "invoice", invoice.id, user=user, remote_addr=remote_addr,
+                      before={"payment_id": payment.id, "debited_eur": before},
+                      after={"payment_id": payment.id, "debited_eur": debited_eur})
+        return payment
+
+
 # --- Deposit deductions ---------------------------------------------------------------------------
 
 

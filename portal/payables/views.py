@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 
-from models import Invoice, PaymentBatch, Shop
+from models import Invoice, PaymentBatch, Shop, SupplierPayment
 from portal.auth.decorators import admin_required, require_right
 from portal.auth.rights import PAYABLES_RIGHTS, has_right
 from portal.documents import document_store
@@ -15,7 +15,7 @@ from portal.payables import bp, pages, service
 from portal.payables.balances import PaymentRefused
 from portal.texts import N_, in_user_language
 from portal.numbers import parse_id
-from portal.payables.forms import BatchForm, DeductionForm, PaymentForm
+from portal.payables.forms import BatchForm, DebitedForm, DeductionForm, PaymentForm
 
 PANEL_TARGET = "inv-payments"
 TO_PAY_TARGET = "payables-to-pay"
@@ -108,6 +108,28 @@ def pay(invoice_id):
     if recorded.replayed:
         message = _("Ce paiement était déjà enregistré (formulaire envoyé deux fois) : rien n'a été payé en plus.")
     return _settled(invoice, message)
+
+
+@bp.route("/paiements/<int:payment_id>/debite", methods=["POST"])
+@login_required
+def debited(payment_id):
+    payment = SupplierPayment.get_or_none(SupplierPayment.id == payment_id) or abort(404)
+    invoice = _invoice(payment.invoice_id)
+    require_right("pay_invoices", invoice.shop)
+    form = DebitedForm()
+    if not form.validate_on_submit():
+        errors = [error for errors in form.errors.values() for error in errors]
+        return _panel_response(invoice, 422, error=_("Montant débité non enregistré : %(reason)s",
+                                                     reason=" ".join(str(error) for error in errors)))
+    try:
+        service.set_debited_euros(payment.id, form.debited_eur.minor, _user(), remote_addr=request.remote_addr)
+    except PaymentRefused as refused:
+        return _panel_response(invoice, 409, error=_("Montant débité non enregistré : %(reason)s",
+                                                     reason=in_user_language(refused)))
+    if form.debited_eur.minor is None:
+        return _settled(invoice, _("Montant débité effacé : le paiement est comptabilisé au cours de la facture."))
+    return _settled(invoice, _("Montant débité enregistré : %(amount)s.",
+                               amount=_money(form.debited_eur.minor, "EUR")))
 
 
 @bp.route("/factures/<int:invoice_id>/acomptes", methods=["POST"])

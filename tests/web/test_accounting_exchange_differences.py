@@ -116,5 +116,60 @@ def test_loc_3_debited_euros_field_and_its_messages_in_english(client, login_as,
     assert "Amount debited in euros (optional)" in panel and "Montant débité" not in panel
     refused = _text(_pay(client, invoice, "400,00", "3680"))
     assert "differs by more than 25 %" in refused and "écarte" not in refused
+    assert _pay(client, invoice, "400,00", "").status_code == 200
+    assert ">Enter<" in _text(client.get(f"/reglements/factures/{invoice.id}"))
+    later = _text(_correct(client, SupplierPayment.get(), "3680"))
+    assert "Amount debited not saved: The amount debited" in later and "Montant" not in later
+    assert "Amount debited saved: €370.00." in _text(_correct(client, SupplierPayment.get(), "370"))
     accounts = _text(client.get("/comptabilite/comptes"))
     assert "Exchange losses" in accounts and "Exchange gains" in accounts and "Pertes de change" not in accounts
+
+
+def _correct(client, payment, typed):
+    return client.post(f"/reglements/paiements/{payment.id}/debite", headers=HX_PANEL, data={"debited_eur": typed})
+
+
+def test_acc_4_debited_euros_entered_later_from_the_bank_statement(client, accountant, shop):
+    invoice = _dollar_invoice(client, shop)
+    assert _pay(client, invoice, "1000,00", "", reference="VIR-A").status_code == 200  # the invoice is paid now
+    payment = SupplierPayment.get()
+    panel = _text(client.get(f"/reglements/factures/{invoice.id}"))
+    assert f'action="/reglements/paiements/{payment.id}/debite"' in panel and ">Saisir<" in panel
+    bad = _correct(client, payment, "9,99")
+    assert bad.status_code == 409 and "s'écarte de plus de 25 %" in _text(bad)
+    unreadable = _correct(client, payment, "neuf cents")
+    assert unreadable.status_code == 422 and "Montant débité non enregistré" in _text(unreadable)
+    assert SupplierPayment.get().debited_eur is None
+    saved = _correct(client, payment, "931,50")
+    assert saved.status_code == 200 and "Montant débité enregistré : 931,50\u00a0€." in _text(saved)
+    assert SupplierPayment.get().debited_eur == 93150 and ">Corriger<" in _text(saved)
+    audit = AuditRecord.get(AuditRecord.action == "invoice.payment_debited")
+    assert '"debited_eur": null' in audit.before and '"debited_eur": 93150' in audit.after
+    payment_entry = _by_account(_find(reread(_fec(client, **Q1).get_data()), "VIR-A", "BQ")[0])
+    assert payment_entry[("512", "C")]["Credit"] == "931,50" and payment_entry[("666", "D")]["Debit"] == "11,50"
+    _summaries_agree(shop)
+    cleared = _correct(client, payment, "")
+    assert cleared.status_code == 200 and "Montant débité effacé" in _text(cleared)
+    assert SupplierPayment.get().debited_eur is None
+
+
+def test_acc_4_debited_euros_need_the_pay_right_and_a_foreign_invoice(client, login_as, shop):
+    from tests.web.test_accounting_books import _invoice as make_invoice
+
+    login_as("compta", rights=["export", "approve_invoices", "pay_invoices"], shop=shop)
+    invoice = _dollar_invoice(client, shop)
+    assert _pay(client, invoice, "100,00", "").status_code == 200
+    dupont = make_supplier("Fournitures Dupont")
+    euros = make_invoice(shop, dupont, "F-1", datetime.date.today(), [("Sacs", 1000, 10000, 0, 0)])
+    assert _pay(client, euros, "50,00", "", paid_on=datetime.date.today()).status_code == 200
+    euro_payment = SupplierPayment.get(SupplierPayment.invoice == euros.id)
+    refused = _correct(client, euro_payment, "50,00")
+    assert refused.status_code == 409 and "autre devise" in _text(refused)
+    assert _correct(client, SupplierPayment.get(SupplierPayment.invoice == invoice.id), "").status_code == 200
+    client.post("/logout")
+    login_as("lecteur", rights=["export"], shop=shop)
+    dollar_payment = SupplierPayment.get(SupplierPayment.invoice == invoice.id)
+    assert "/debite" not in _text(client.get(f"/reglements/factures/{invoice.id}"))
+    assert _correct(client, dollar_payment, "92,00").status_code == 403
+    assert _correct(client, SupplierPayment(id=999999), "92,00").status_code == 404
+    assert SupplierPayment.get(SupplierPayment.invoice == invoice.id).debited_eur is None

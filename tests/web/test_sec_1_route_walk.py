@@ -35,7 +35,7 @@ PLAUSIBLE = {
     "paid_on": TODAY.isoformat(), "method": "TRANSFER", "reference": "WALK1", "execution_date": TODAY.isoformat(),
     "quantity": "1", "date": TODAY.isoformat(), "delivery_date": TODAY.isoformat(), "number": "WALK-1",
     "note": "Essai", "name": "Essai", "title": "Essai", "context": "detail", "contexte": "detail",
-    "layout": "a4", "kind": "INVOICE", "confirm": "y", "score": "3", "label": "Essai",
+    "layout": "a4", "kind": "INVOICE", "confirm": "y", "score": "3", "label": "Essai", "debited_eur": "1,00",
 }
 PREFIXES = ("", "payment-", "deduction-", "message-", "reply-", "op-", "action-")
 
