@@ -31,10 +31,10 @@ def _pay(client, invoice, amount, debited, paid_on=DAY(2025, 3, 20), reference="
         "payment-idempotency_key": new_idempotency_key()})
 
 
-def _summaries_agree(shop):
+def _summaries_agree(shop, end=DAY(2025, 3, 31)):
     from portal.accounting.fec import Period, summarise, summarise_by_entries
 
-    period, config = Period(DAY(2025, 1, 1), DAY(2025, 3, 31)), current_accounts()
+    period, config = Period(DAY(2025, 1, 1), end), current_accounts()
     fast = summarise(period, [shop.id], config)
     assert vars(fast) == vars(summarise_by_entries(period, [shop.id], config))
     return fast
@@ -173,3 +173,23 @@ def test_acc_4_debited_euros_need_the_pay_right_and_a_foreign_invoice(client, lo
     assert _correct(client, dollar_payment, "92,00").status_code == 403
     assert _correct(client, SupplierPayment(id=999999), "92,00").status_code == 404
     assert SupplierPayment.get(SupplierPayment.invoice == invoice.id).debited_eur is None
+
+
+def test_acc_4_debited_euros_of_a_closed_payment_are_corrected_in_the_next_open_period(client, accountant, shop):
+    from models import User
+    from tests.web.test_accounting_books import JAN_APR, _close
+
+    User.update(is_admin=True).where(User.id == accountant.id).execute()
+    invoice = _dollar_invoice(client, shop)
+    assert _pay(client, invoice, "400,00", "", reference="VIR-A").status_code == 200
+    assert _close(client, "2025-03-31").status_code == 204
+    closed = reread(_fec(client, **Q1).get_data())
+    assert _correct(client, SupplierPayment.get(), "372,00").status_code == 200
+    assert reread(_fec(client, **Q1).get_data()) == closed  # the closed quarter does not move
+    april = reread(_fec(client, **JAN_APR).get_data())
+    validated, reversal, corrected = (_by_account(lines) for lines in _find(april, "VIR-A", "BQ"))
+    assert set(validated) == {("401", "D"), ("512", "C")} and validated[("512", "C")]["Credit"] == "368,00"
+    assert reversal[("512", "D")]["Debit"] == "368,00" and reversal[("512", "D")]["EcritureDate"] == "20250401"
+    assert corrected[("512", "C")]["Credit"] == "372,00" and corrected[("666", "D")]["Debit"] == "4,00"
+    assert corrected[("666", "D")]["EcritureDate"] == "20250401"
+    _summaries_agree(shop, DAY(2025, 4, 30))
