@@ -20,19 +20,6 @@ def analytic_filename(period):
     return f"analytique-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
 
 
-def allocations(period, shop_ids, value_ids):
-    """The allocation lines of the period's booked invoices on the values `value_ids` (those visible)."""
-    if not value_ids or not shop_ids:
-        return Allocation.select().where(Allocation.id.is_null())
-    return (Allocation.select(Allocation, Invoice, Supplier, AnalyticValue, AnalyticAxis, InvoiceLine)
-            .join(Invoice, on=Allocation.invoice).join(Supplier)
-            .switch(Allocation).join(AnalyticValue).join(AnalyticAxis)
-            .switch(Allocation).join(InvoiceLine, JOIN.LEFT_OUTER, on=Allocation.invoice_line)
-            .where(Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
-                   & Invoice.status.in_(list(BOOKED_STATUSES)) & Allocation.value.in_(list(value_ids)))
-            .order_by(Invoice.issue_date, Invoice.id, AnalyticAxis.position, AnalyticAxis.name, Allocation.id))
-
-
 def _value_paths(ids):
     """{value id: « Parent › Sub-value »} of the visible values (a visible value's parents are visible)."""
     values = {v.id: v for v in AnalyticValue.select(AnalyticValue.id, AnalyticValue.name, AnalyticValue.parent)
@@ -46,7 +33,10 @@ def _value_paths(ids):
 
 
 def _allocation_query(period, shop_ids):
-    """The period's booked allocation lines, flat, in the order of allocations()."""
+    """The period's booked allocation lines, flat, in the order of the file: one streamed query whatever
+    the size of the period (issue 12). The visible values (ALLOC-3) are kept by analytic_rows(): in the
+    query they would make the database scan every allocation of those values instead of the period's
+    invoices."""
     return (Allocation.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.kind, Invoice.supplier,
                               Supplier.name, Invoice.expense_account, Invoice.currency,
                               Allocation.id, Allocation.value, Allocation.amount, Allocation.percent,
@@ -58,24 +48,6 @@ def _allocation_query(period, shop_ids):
             .where(Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
                    & Invoice.status.in_(list(BOOKED_STATUSES)))
             .order_by(Invoice.issue_date, Invoice.id, AnalyticAxis.position, AnalyticAxis.name, Allocation.id))
-
-
-def _chunked_allocations(period, shop_ids, value_ids):
-    """(invoice, allocation) tuples of the period's booked invoices on the visible values, in the
-    order of allocations(): one streamed query whatever the size of the period (issue 12), read as
-    plain tuples (flat memory, no model instance per row).
-    invoice: (id, issue_date, number, kind, supplier_id, supplier name, expense account, currency);
-    allocation: (id, value id, amount, percent, axis position, axis name, value code, value name,
-    line position, line description)."""
-    if not value_ids or not shop_ids:
-        return
-    value_ids = set(value_ids)
-    rows = _allocation_query(period, shop_ids)
-    # Visible values (ALLOC-3) kept here: in the query they would make the database scan every
-    # allocation of those values instead of the period's invoices.
-    for row in stream_raw(rows, dates=(1,)):
-        if row[9] in value_ids:
-            yield tuple(row[:8]), tuple(row[8:])
 
 
 def analytic_rows(period, shop_ids, user, config, codes=None):
