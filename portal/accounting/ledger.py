@@ -236,9 +236,17 @@ class ClosedHistory:
     def carried(self, booked_now):
         """The validated documents, other than the card journal's, that book nothing up to the end of
         a closing (neither found in the history nor in `booked_now`, the sources it booked): logged
-        again by the closing (see above)."""
-        return sorted(source for source in self.stored if not source.startswith(CARD_PREFIX)
-                      and source not in self.seen and source not in booked_now)
+        again by the closing (see above). A deleted document is not: the closing reversed it, and
+        nothing can bring it back (a new row is logged by its insert)."""
+        carried = [source for source in self.stored if not source.startswith(CARD_PREFIX)
+                   and source not in self.seen and source not in booked_now]
+        existing = set()
+        for prefix, model in (("INV:", Invoice), ("PAY:", SupplierPayment)):
+            ids = [int(source[len(prefix):]) for source in carried if source.startswith(prefix)]
+            for start in range(0, len(ids), 10000):
+                existing.update(f"{prefix}{row_id}" for row_id, in model.select(model.id)
+                                .where(among(model.id, ids[start:start + 10000])).tuples())
+        return sorted(source for source in carried if source in existing or not source.startswith(("INV:", "PAY:")))
 
 
 def _reversal(source, booked, day):

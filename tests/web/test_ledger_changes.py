@@ -245,3 +245,15 @@ def test_acc_4_a_validated_document_read_on_its_own_reads_its_entries_alone(worl
     assert found.net == everything.net and found.head == everything.head and everything.net
     assert len(reads) == 1
     assert history.booked("INV:0") is None
+
+
+@pytest.mark.parametrize("edit", ["deleted", "payment deleted"])
+def test_acc_4_a_deleted_validated_document_is_reversed_once_and_not_logged_again(world, monkeypatch, edit):
+    """Review finding L2: April's closing reverses a deleted validated document and does not log it
+    again (nothing can bring it back); the books after it equal those comparing every document."""
+    EDITS[edit](world)
+    ledger.close_period(DAY(2025, 4, 30), world["user"], current_accounts(), _codes(world, HALF_YEAR), TODAY)
+    assert LedgerChange.select().count() == 0
+    entries, summary = _books(world)
+    assert (entries, summary) == _books_comparing_everything(world, monkeypatch)
+    assert not [entry for entry in entries if entry["date"] > DAY(2025, 4, 30) and entry["kind"] == "REVERSAL"]
