@@ -257,3 +257,39 @@ def test_acc_4_a_deleted_validated_document_is_reversed_once_and_not_logged_agai
     entries, summary = _books(world)
     assert (entries, summary) == _books_comparing_everything(world, monkeypatch)
     assert not [entry for entry in entries if entry["date"] > DAY(2025, 4, 30) and entry["kind"] == "REVERSAL"]
+
+
+def test_acc_4_a_period_closed_while_an_export_downloads_changes_nothing_in_that_file(app, world, client,
+                                                                                       monkeypatch):
+    """Review finding L5: the file is read from one snapshot. April is closed by another request after
+    the export has read where the closed part ends and before it builds the open part; the file is
+    the one of the books before that closing (no entry lost, no number moved)."""
+    import threading
+
+    _invoice(world, world["french"], "F-AVRIL", DAY(2025, 4, 10), 10000, 2000)
+    make_user("exporteur", rights={world["shop"]: ["export", "pay_invoices"]})
+    assert client.login("exporteur").status_code == 302
+    url = "/comptabilite/ecritures.csv?du=2025-01-01&au=2025-06-30"
+    before = client.get(url).get_data()
+    assert b"F-AVRIL" in before
+    original, closed, started = ledger._history_start, [], []
+
+    def close_april_meanwhile():
+        def run():
+            with app.app_context():
+                closed.append(_close(world, DAY(2025, 4, 30)))
+                ledger.db.close()
+        if not started:  # the export's call (the closing asks too, from its own thread)
+            started.append(True)
+            worker = threading.Thread(target=run)
+            worker.start()
+            worker.join()
+        return original()
+
+    monkeypatch.setattr(ledger, "_history_start", close_april_meanwhile)
+    during = client.get(url).get_data()
+    assert closed and closed[0].entry_count > 0  # the closing did commit, in the middle of the export
+    assert during == before
+    monkeypatch.setattr(ledger, "_history_start", original)
+    after = client.get(url).get_data()
+    assert after != before and b"F-AVRIL" in after  # the next download has April validated
