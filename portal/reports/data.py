@@ -67,15 +67,35 @@ def payables_by_day(shop_ids, currency, today):
     return [Flow(shop_id, day, total) for shop_id, day, total, _count in payables_per_day(shop_ids, currency, today)]
 
 
+EURO = "EUR"
+
+
+def _supplier_payment_flows(shop_ids, currency, days, sign=1):
+    """[Flow] of supplier payments per shop and day whose money leaves the bank in `currency`: those
+    of invoices in it, except those whose euros debited are known (a foreign-currency invoice paid
+    from the euro account), which count in euros for the amount debited. `days`: the condition on
+    paid_on."""
+    in_currency = (Invoice.currency == currency) & days
+    if currency != EURO:
+        in_currency &= SupplierPayment.debited_eur.is_null()
+    flows = _flows(SupplierPayment.select(Invoice.shop, SupplierPayment.paid_on, fn.SUM(SupplierPayment.amount))
+                   .join(Invoice).where(Invoice.shop.in_(shop_ids) & in_currency)
+                   .group_by(Invoice.shop, SupplierPayment.paid_on), sign)
+    if currency == EURO:
+        flows += _flows(SupplierPayment.select(Invoice.shop, SupplierPayment.paid_on,
+                                               fn.SUM(SupplierPayment.debited_eur))
+                        .join(Invoice).where(Invoice.shop.in_(shop_ids) & (Invoice.currency != EURO)
+                                             & SupplierPayment.debited_eur.is_null(False) & days)
+                        .group_by(Invoice.shop, SupplierPayment.paid_on), sign)
+    return flows
+
+
 def scheduled_payments_by_day(shop_ids, currency, today):
     """[Flow] of supplier payments recorded with a date after today (a transfer not executed yet):
     they leave the bank on that day; the invoice's outstanding amount no longer counts them."""
     if not shop_ids:
         return []
-    return _flows(SupplierPayment.select(Invoice.shop, SupplierPayment.paid_on, fn.SUM(SupplierPayment.amount))
-                  .join(Invoice).where(Invoice.shop.in_(shop_ids) & (Invoice.currency == currency)
-                                       & (SupplierPayment.paid_on > today))
-                  .group_by(Invoice.shop, SupplierPayment.paid_on))
+    return _supplier_payment_flows(shop_ids, currency, SupplierPayment.paid_on > today)
 
 
 def remittances_by_day(shop_ids, currency, include_to_validate):
@@ -110,7 +130,8 @@ def refunds_by_day(shop_ids, currency):
 def realised_by_day(shop_ids, card_shop_ids, currency, since, today):
     """[Flow] of the movements that already reached the bank from `since` to today (both
     included), signed, per shop and day: card remittances and refunds sent and unpaids (of the
-    shops whose cards the user sees), supplier payments. Four grouped queries whatever the size."""
+    shops whose cards the user sees), supplier payments. Four grouped queries whatever the size (five
+    in euros: the foreign-currency invoices paid from the euro account)."""
     flows = []
     start, end = datetime.datetime.combine(since, datetime.time()), datetime.datetime.combine(
         today + datetime.timedelta(days=1), datetime.time())
@@ -128,10 +149,7 @@ def realised_by_day(shop_ids, card_shop_ids, currency, since, today):
                                & Unpaid.unpaid_date.between(since, today))
                         .group_by(Transaction.shop, Unpaid.unpaid_date), -1)
     if shop_ids:
-        flows += _flows(SupplierPayment.select(Invoice.shop, SupplierPayment.paid_on, fn.SUM(SupplierPayment.amount))
-                        .join(Invoice).where(Invoice.shop.in_(shop_ids) & (Invoice.currency == currency)
-                                             & SupplierPayment.paid_on.between(since, today))
-                        .group_by(Invoice.shop, SupplierPayment.paid_on), -1)
+        flows += _supplier_payment_flows(shop_ids, currency, SupplierPayment.paid_on.between(since, today), -1)
     return flows
 
 

@@ -371,3 +371,23 @@ def test_loc_3_report_pages_in_english(client, login_as, shop, today):
     assert "An opening balance is a known balance" in page and "An IBAN starts with 2 letters" in page
     spend = _english(_text(client.get("/rapports/depenses")), data)
     assert "Supplier spend" in spend and "By supplier" in spend and "Export (CSV)" in spend
+
+
+def test_ap_cash_1_a_dollar_invoice_paid_from_the_euro_account_counts_the_euros_debited(client, login_as, shop, today):
+    """A payment of a USD invoice whose euros debited are known left the euro account: 372,00 € out of
+    the balance (and a scheduled one in the forecast); one without them is not counted in euros."""
+    login_as("tresorier", rights=ALL, shop=shop)
+    opened = TODAY - datetime.timedelta(days=3)
+    BankAccount.create(shop=shop, label="Compte courant", iban=IBAN, opening_balance=100000, opening_date=opened)
+    dollars = create_invoice(InvoiceData(
+        shop=shop, supplier=make_supplier("Acme Machines Inc", country="US", vat_number="", siren=""), number="US-7",
+        issue_date=opened, due_date=TODAY + datetime.timedelta(days=30), currency="USD", total_net=100000,
+        total_vat=0, total_gross=100000), None)
+    Invoice.update(status="PARTIALLY_PAID").where(Invoice.id == dollars.id).execute()
+    SupplierPayment.create(invoice=dollars, amount=40000, paid_on=opened, debited_eur=37200)
+    SupplierPayment.create(invoice=dollars, amount=10000, paid_on=opened)  # euros debited not known yet
+    SupplierPayment.create(invoice=dollars, amount=20000, paid_on=TODAY + datetime.timedelta(days=2),
+                           debited_eur=18500)
+    page = _text(client.get("/rapports/tresorerie"))
+    assert "628,00\u00a0€" in page and "-372,00\u00a0€" in page  # 1 000 − 372
+    assert _cumul_column(page)[-1] == "443,00\u00a0€"  # − 185 scheduled; the dollars left to pay are not euros
