@@ -23,6 +23,7 @@ VERBS = {
     "reject": N_("rejet"), "request": N_("demande"), "take": N_("prise en charge"), "dispute": N_("mise en litige"),
     "suspend": N_("suspension"), "resume": N_("reprise"), "refuse": N_("refus"), "pay": N_("paiement"),
     "pay_partially": N_("paiement partiel"), "payment": N_("paiement"), "accept_schema": N_("acceptée non conforme"),
+    "payment_debited": N_("montant débité en euros d'un paiement"),
     "deposit_deduction": N_("déduction d'acompte"), "request_shares": N_("répartition par demande"),
     "in": N_("message reçu"), "out": N_("message envoyé"), "done": N_("terminée"), "reopen": N_("rouverte"),
     "threshold": N_("seuil"), "archive_supplier": N_("fournisseur archivé"), "tolerances": N_("tolérances"),
