@@ -62,9 +62,13 @@ ACCOUNT_ROLES = {
                          N_("un compte de TVA de la classe 4 (4452…)")),
     "vat_domestic_deductible": (N_("TVA déductible autoliquidée – sous-traitance"), ("4456",),
                                 N_("un compte de TVA déductible (44566…)")),
-    # Foreign-currency supplier payments: what the bank debited against the invoice's rate.
-    "exchange_loss": (N_("Pertes de change financières"), ("666",), N_("un compte de pertes de change (666…)")),
-    "exchange_gain": (N_("Gains de change financiers"), ("766",), N_("un compte de gains de change (766…)")),
+    # Foreign-currency supplier payments: what the bank debited against the invoice's rate. A supplier
+    # debt is commercial: 656 / 756 since the PCG of 2016 (ANC 2015-05); 666 / 766 kept for a firm
+    # that books them as financial.
+    "exchange_loss": (N_("Pertes de change sur créances et dettes commerciales"), ("656", "666"),
+                      N_("un compte de pertes de change (656, ou 666…)")),
+    "exchange_gain": (N_("Gains de change sur créances et dettes commerciales"), ("756", "766"),
+                      N_("un compte de gains de change (756, ou 766…)")),
     # ACC-3: the card sales journal.
     "card_clearing": (N_("Cartes bancaires à encaisser"), ("511",),
                       N_("un compte de valeurs à l'encaissement (5115…)")),
@@ -98,8 +102,8 @@ class AccountsConfig:
     vat_intracom_due: str = "4452"
     deposits: str = "4091"
     bank: str = "512"
-    exchange_loss: str = "666"
-    exchange_gain: str = "766"
+    exchange_loss: str = "656"
+    exchange_gain: str = "756"
     purchases_journal: str = "AC"
     purchases_journal_label: str = "Achats"
     bank_journal: str = "BQ"

@@ -3,19 +3,21 @@ is not in euros, goods or services, the reverse-charge choice and the French VAT
 under self-assessment. Stored in InvoiceBooking, audited. No Flask here."""
 import json
 
-from models import InvoiceBooking, InvoiceLine, db, utcnow
+from models import InvoiceBooking, InvoiceLine, SupplierPayment, db, utcnow
 from portal.audit import record_action
+from portal.texts import N_, Text
 
 # French VAT rates a self-assessed line may take (basis points): 20, 10, 8,5 and 2,1 (overseas), 5,5, 2,1.
 FRENCH_RATES = (2000, 1000, 850, 550, 210)
 
 
 class BookingError(ValueError):
-    """A refused choice; `field` names the form field it belongs to."""
+    """A refused choice; `field` names the form field it belongs to, `message` (a Text) says why when
+    the field's own message would not."""
 
-    def __init__(self, field):
+    def __init__(self, field, message=None):
         super().__init__(field)
-        self.field = field
+        self.field, self.message = field, message
 
 
 def booking_of(invoice):
@@ -52,6 +54,22 @@ def parse_line_rates(invoice, values):
     return rates
 
 
+def _check_debited_euros(invoice, exchange_rate):
+    """The euros debited for the invoice's payments, entered before its rate, checked against it as the
+    payment form checks them (a slip there would otherwise reach the books unseen)."""
+    from portal.payables.balances import PaymentRefused, check_debited_euros
+
+    for payment in (SupplierPayment.select().where((SupplierPayment.invoice == invoice.id)
+                                                   & SupplierPayment.debited_eur.is_null(False))
+                    .order_by(SupplierPayment.paid_on, SupplierPayment.id)):
+        try:
+            check_debited_euros(payment.amount, invoice.currency, payment.debited_eur, exchange_rate)
+        except PaymentRefused as refused:
+            raise BookingError("exchange_rate", Text(
+                N_("Paiement du %(day)s : %(reason)s Corrigez ce cours, ou ce montant débité dans le panneau "
+                   "Règlements."), day=payment.paid_on.strftime("%d/%m/%Y"), reason=refused)) from None
+
+
 def save_booking(invoice, user, *, exchange_rate, nature, reverse_charge, line_rates, remote_addr=""):
     if nature not in ("", "GOODS", "SERVICES"):
         raise BookingError("nature")
@@ -62,6 +80,8 @@ def save_booking(invoice, user, *, exchange_rate, nature, reverse_charge, line_r
     after = {"exchange_rate": exchange_rate, "nature": nature, "reverse_charge": reverse_charge,
              "line_rates": {str(k): v for k, v in sorted(line_rates.items())}}
     with db.atomic():
+        if exchange_rate:
+            _check_debited_euros(invoice, exchange_rate)
         booking = booking_of(invoice)
         before = None
         if booking is None:

@@ -66,8 +66,8 @@ class AccountsForm(FlaskForm):
     vat_domestic_due = _account(_l("TVA due autoliquidée – sous-traitance (France)"))
     deposits = _account(_l("Avances et acomptes versés"))
     bank = _account(_l("Banque"))
-    exchange_loss = _account(_l("Pertes de change"), _l("L'euro débité au-delà du cours de la facture (666)."))
-    exchange_gain = _account(_l("Gains de change"), _l("L'euro débité en deçà du cours de la facture (766)."))
+    exchange_loss = _account(_l("Pertes de change"), _l("L'euro débité au-delà du cours de la facture (656)."))
+    exchange_gain = _account(_l("Gains de change"), _l("L'euro débité en deçà du cours de la facture (756)."))
     purchases_journal = _account(_l("Code du journal des achats"))
     purchases_journal_label = StringField(_l("Libellé du journal des achats"), filters=[_strip],
                                           validators=[Length(max=60, message=_l("60 caractères au plus."))])

@@ -230,7 +230,7 @@ def _add_payments(summary, period, shop_ids, extra):
                .where(_payments(period, shop_ids, extra) & (Invoice.currency != FEC_CURRENCY)).tuples())
     for paid, currency, rate, debited in foreign:
         euros = to_euros(int(paid), currency, rate)
-        # fec.payment_entry(): 401 at the invoice's rate, 512 what the bank debited, 666 / 766 between.
+        # fec.payment_entry(): 401 at the invoice's rate, 512 what the bank debited, 656 / 756 between.
         debited = euros if debited is None else int(debited)
         entry_lines, entry_debit = _lines_and_debit(((euros, True), (debited, False), (debited - euros, True)))
         if entry_lines:

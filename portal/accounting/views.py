@@ -17,6 +17,7 @@ from portal.accounting.forms import AccountsForm, BookingForm, ClosingForm
 from portal.accounting.ledger import ClosingError, close_period, export_entries
 from portal.audit import record_action
 from portal.database import is_postgres
+from portal.texts import in_user_language
 from portal.formatting import date_filter as format_date
 from portal.web import htmx_redirect
 
@@ -185,8 +186,11 @@ def invoice_booking(invoice_id, access):
             save_booking(invoice, _user(), exchange_rate=form.rate, nature=form.nature.data,
                          reverse_charge=form.reverse_charge.data, line_rates=rates,
                          remote_addr=request.remote_addr or "")
-        except BookingError:
-            error = _("Choisissez un taux français de la liste pour chaque ligne.")
+        except BookingError as refused:
+            if refused.message is not None:
+                form.exchange_rate.errors = list(form.exchange_rate.errors) + [in_user_language(refused.message)]
+            else:
+                error = _("Choisissez un taux français de la liste pour chaque ligne.")
         else:
             if request.headers.get("HX-Request"):
                 return render_template("accounting/_invoice_vat.html", invoice=invoice, saved=True)

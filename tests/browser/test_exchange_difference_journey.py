@@ -1,6 +1,6 @@
 """Browser journey of the exchange differences (ACC-4, issue 12): a dollar invoice is paid with the
 euros the bank debited, a typing slip is refused under the panel, the amount of a second payment is
-entered later from the bank statement, and the FEC holds the 666 and 766 lines. Screenshots under
+entered later from the bank statement, and the FEC holds the 656 and 756 lines. Screenshots under
 test-output/ at 1280 px and 390 px."""
 import datetime
 
@@ -59,4 +59,4 @@ def test_ACC_4_dollar_invoice_paid_with_the_euros_debited(app, page, output_dir)
     today = datetime.date.today()
     fec = page.request.get(f"/comptabilite/fec?du={today.year - 1}-01-01&au={today.year}-12-31&encodage=utf-8")
     text = fec.text()
-    assert "\t666\t" in text and "\t766\t" in text and "\t4,00\t" in text and "\t6,00\t" in text
+    assert "\t656\t" in text and "\t756\t" in text and "\t4,00\t" in text and "\t6,00\t" in text

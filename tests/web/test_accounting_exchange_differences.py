@@ -1,6 +1,6 @@
 """Exchange differences on the payments of foreign-currency supplier invoices (ACC-4, issue 12): the
 payment form takes the euros the bank debited; the FEC settles the supplier at the invoice's rate, the
-bank at what it debited, and books the difference to 666 (loss) or 766 (gain). Without that amount, the
+bank at what it debited, and books the difference to 656 (loss) or 756 (gain). Without that amount, the
 payment is booked at the invoice's rate as before."""
 import datetime
 
@@ -58,11 +58,11 @@ def test_acc_4_exchange_loss_and_gain_on_foreign_supplier_payments(client, accou
     first = _by_account(_find(entries, "VIR-A", "BQ")[0])
     assert first[("401", "D")]["Debit"] == "368,00" and first[("401", "D")]["Montantdevise"] == "400,00"
     assert first[("512", "C")]["Credit"] == "372,00" and first[("512", "C")]["Idevise"] == "USD"
-    assert first[("666", "D")]["Debit"] == "4,00" and first[("666", "D")]["Idevise"] == ""
-    assert first[("666", "D")]["CompteLib"] == "Pertes de change financières"
+    assert first[("656", "D")]["Debit"] == "4,00" and first[("656", "D")]["Idevise"] == ""
+    assert first[("656", "D")]["CompteLib"] == "Pertes de change sur créances et dettes commerciales"
     second = _by_account(_find(entries, "VIR-B", "BQ")[0])
     assert second[("401", "D")]["Debit"] == "552,00" and second[("512", "C")]["Credit"] == "546,00"
-    assert second[("766", "C")]["Credit"] == "6,00" and len(second) == 3
+    assert second[("756", "C")]["Credit"] == "6,00" and len(second) == 3
     # The supplier is settled at the invoice's rate: 368 + 552 = 920 € letter the invoice's 401 line.
     supplier_lines = [line for lines in entries.values() for line in lines if line["CompteNum"] == "401"]
     assert len({line["EcritureLet"] for line in supplier_lines}) == 1 and supplier_lines[0]["EcritureLet"]
@@ -70,7 +70,7 @@ def test_acc_4_exchange_loss_and_gain_on_foreign_supplier_payments(client, accou
     assert summary.by_kind["PAYMENT"] == [2, 92000]
 
     csv_text = client.get("/comptabilite/ecritures.csv", query_string=Q1).get_data().decode("utf-8-sig")
-    assert ";666;" in csv_text and ";766;" in csv_text
+    assert ";656;" in csv_text and ";756;" in csv_text
 
 
 def test_acc_4_without_the_debited_euros_a_foreign_payment_books_at_the_invoice_rate(client, accountant, shop):
@@ -146,7 +146,7 @@ def test_acc_4_debited_euros_entered_later_from_the_bank_statement(client, accou
     audit = AuditRecord.get(AuditRecord.action == "invoice.payment_debited")
     assert '"debited_eur": null' in audit.before and '"debited_eur": 93150' in audit.after
     payment_entry = _by_account(_find(reread(_fec(client, **Q1).get_data()), "VIR-A", "BQ")[0])
-    assert payment_entry[("512", "C")]["Credit"] == "931,50" and payment_entry[("666", "D")]["Debit"] == "11,50"
+    assert payment_entry[("512", "C")]["Credit"] == "931,50" and payment_entry[("656", "D")]["Debit"] == "11,50"
     _summaries_agree(shop)
     cleared = _correct(client, payment, "")
     assert cleared.status_code == 200 and "Montant débité effacé" in _text(cleared)
@@ -190,6 +190,61 @@ def test_acc_4_debited_euros_of_a_closed_payment_are_corrected_in_the_next_open_
     validated, reversal, corrected = (_by_account(lines) for lines in _find(april, "VIR-A", "BQ"))
     assert set(validated) == {("401", "D"), ("512", "C")} and validated[("512", "C")]["Credit"] == "368,00"
     assert reversal[("512", "D")]["Debit"] == "368,00" and reversal[("512", "D")]["EcritureDate"] == "20250401"
-    assert corrected[("512", "C")]["Credit"] == "372,00" and corrected[("666", "D")]["Debit"] == "4,00"
-    assert corrected[("666", "D")]["EcritureDate"] == "20250401"
+    assert corrected[("512", "C")]["Credit"] == "372,00" and corrected[("656", "D")]["Debit"] == "4,00"
+    assert corrected[("656", "D")]["EcritureDate"] == "20250401"
     _summaries_agree(shop, DAY(2025, 4, 30))
+
+
+def test_acc_4_a_dollar_invoice_paid_in_three_parts_letters_only_when_its_euros_add_up(client, accountant, shop):
+    """1 000 $ at 0,9215 = 921,50 € on 401; paid 333,33 + 333,33 + 333,34 $, each converted on its own:
+    307,16 + 307,16 + 307,17 = 921,49 €. A letter must settle its lines: the invoice stays unlettered
+    (the accountant writes the cent off); paid in two halves (460,75 + 460,75) it is lettered."""
+    invoice = _dollar_invoice(client, shop, rate="0,9215")
+    for amount, day in (("333,33", 20), ("333,33", 21), ("333,34", 22)):
+        assert _pay(client, invoice, amount, "", DAY(2025, 3, day)).status_code == 200
+    entries = reread(_fec(client, **Q1).get_data())  # checks that every letter settles its lines
+    supplier_lines = [line for lines in entries.values() for line in lines if line["CompteNum"] == "401"]
+    assert len(supplier_lines) == 4 and not any(line["EcritureLet"] for line in supplier_lines)
+
+    halves = _invoice(shop, invoice.supplier, "US-8", DAY(2025, 3, 6), [("Moulin", 1000, 100000, 0, 0)],
+                      currency="USD")
+    assert _book_choices(client, halves, exchange_rate="0,9215", nature="", reverse_charge="").status_code == 200
+    for day in (23, 24):
+        assert _pay(client, halves, "500,00", "", DAY(2025, 3, day)).status_code == 200
+    entries = reread(_fec(client, **Q1).get_data())
+    lettered = {line["EcritureLet"] for lines in entries.values() for line in lines if line["CompteNum"] == "401"
+                and line["EcritureLet"]}
+    assert lettered == {f"F{halves.id}"}
+
+
+def test_acc_4_a_rate_entered_after_a_debited_amount_is_checked_against_it(client, accountant, shop):
+    """Paid before the accountant entered the rate: the euros debited (a slip, 36 800,00 €) cannot be
+    checked then; saving the rate checks them and names the payment, under the rate's field."""
+    acme = make_supplier("Acme Machines Inc", country="US", vat_number="", siren="")
+    invoice = _invoice(shop, acme, "US-7", DAY(2025, 3, 5), [("Moulin à café", 1000, 100000, 0, 0)], currency="USD")
+    assert _pay(client, invoice, "400,00", "36800").status_code == 200
+    refused = _book_choices(client, invoice, exchange_rate="0,92", nature="", reverse_charge="")
+    assert refused.status_code == 422
+    text = _text(refused)
+    assert "Paiement du 20/03/2025 : Le montant débité (36\u202f800,00\u00a0€) s'écarte de plus de 25 %" in text
+    assert "Corrigez ce cours, ou ce montant débité dans le panneau Règlements." in text
+    from models import InvoiceBooking
+    assert InvoiceBooking.get_or_none(InvoiceBooking.invoice == invoice.id) is None
+    assert _correct(client, SupplierPayment.get(), "368,00").status_code == 200
+    assert _book_choices(client, invoice, exchange_rate="0,92", nature="", reverse_charge="").status_code == 200
+
+
+def test_acc_2_exchange_accounts_are_656_756_by_default_and_666_766_accepted():
+    from portal.accounting.accounts import AccountError, AccountsConfig, check_account
+
+    config = AccountsConfig()
+    assert (config.exchange_loss, config.exchange_gain) == ("656", "756")
+    assert config.label_of("656") == "Pertes de change sur créances et dettes commerciales"
+    assert check_account("666", "exchange_loss") == "666" and check_account("7661", "exchange_gain") == "7661"
+    for number, role in (("601", "exchange_loss"), ("656", "exchange_gain"), ("512", "exchange_gain")):
+        try:
+            check_account(number, role)
+        except AccountError as error:
+            assert "change" in str(error)
+        else:
+            raise AssertionError(f"{number} accepted as {role}")

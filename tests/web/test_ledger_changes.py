@@ -11,7 +11,8 @@ import pytest
 from models import (DepositDeduction, Invoice, InvoiceBooking, InvoiceLine, InvoiceVat, LedgerChange, Operation,
                     PurchaseLine, Setting, Supplier, SupplierPayment, Transaction)
 from portal.accounting import ledger
-from portal.accounting.accounts import SUPPLIER_CODES_KEY, current_accounts, save_accounts, supplier_codes
+from portal.accounting.accounts import (SUPPLIER_CODES_KEY, AccountsConfig, current_accounts, save_accounts,
+                                        supplier_codes)
 from portal.accounting.fec import Period, summarise, summarise_by_entries, suppliers_in
 from tests.factories import make_order, make_shop, make_supplier, make_user
 
@@ -293,3 +294,17 @@ def test_acc_4_a_period_closed_while_an_export_downloads_changes_nothing_in_that
     monkeypatch.setattr(ledger, "_history_start", original)
     after = client.get(url).get_data()
     assert after != before and b"F-AVRIL" in after  # the next download has April validated
+
+
+def test_acc_4_settings_added_by_a_later_release_keep_the_basis_of_earlier_closings():
+    """A closing stored the hash of the settings it booked with; the exchange accounts, added since,
+    change it only once the accountant moves them off their default (review finding, low)."""
+    import hashlib
+
+    config = AccountsConfig()
+    before_the_release = {name: value for name, value in config.to_dict().items()
+                          if name not in ("exchange_loss", "exchange_gain")}
+    stored = hashlib.sha256(json.dumps([ledger.BOOKING_RULES, before_the_release], sort_keys=True,
+                                       default=str).encode()).hexdigest()
+    assert ledger.booking_basis(config) == stored
+    assert ledger.booking_basis(replace(config, exchange_loss="666")) != stored
