@@ -54,7 +54,7 @@ def deduction_form(invoice, balance, deposits, form=None):
     return form
 
 
-def invoice_panel(invoice, *, form=None, deduction=None, error=None, notice=None):
+def invoice_panel(invoice, *, form=None, deduction=None, error=None, notice=None, debited=None):
     """Everything the panel `payables/_invoice_payments.html` shows, computed afresh each time."""
     rights = rights_on(current_user, invoice.shop)
     balance = service.invoice_balance(invoice)
@@ -71,6 +71,8 @@ def invoice_panel(invoice, *, form=None, deduction=None, error=None, notice=None
         "form": payment_form(invoice, balance, form) if can_pay else None,
         "deduction_form": deduction_form(invoice, balance, deposits, deduction) if can_pay and deposits else None,
         "error": error, "notice": notice,
+        # (payment id, the amount typed, why it was refused) of a refused « montant débité »
+        "debited": debited,
     }
 
 

@@ -117,15 +117,19 @@ def debited(payment_id):
     invoice = _invoice(payment.invoice_id)
     require_right("pay_invoices", invoice.shop)
     form = DebitedForm()
+
+    def refused(status, reason):
+        message = _("Montant débité non enregistré : %(reason)s", reason=reason)
+        if invoice.currency == "EUR":  # no such field on the panel: said at its top
+            return _panel_response(invoice, status, error=message)
+        return _panel_response(invoice, status, debited=(payment.id, form.debited_eur.data or "", message))
+
     if not form.validate_on_submit():
-        errors = [error for errors in form.errors.values() for error in errors]
-        return _panel_response(invoice, 422, error=_("Montant débité non enregistré : %(reason)s",
-                                                     reason=" ".join(str(error) for error in errors)))
+        return refused(422, " ".join(str(error) for errors in form.errors.values() for error in errors))
     try:
         service.set_debited_euros(payment.id, form.debited_eur.minor, _user(), remote_addr=request.remote_addr)
-    except PaymentRefused as refused:
-        return _panel_response(invoice, 409, error=_("Montant débité non enregistré : %(reason)s",
-                                                     reason=in_user_language(refused)))
+    except PaymentRefused as refusal:
+        return refused(409, in_user_language(refusal))
     if form.debited_eur.minor is None:
         return _settled(invoice, _("Montant débité effacé : le paiement est comptabilisé au cours de la facture."))
     return _settled(invoice, _("Montant débité enregistré : %(amount)s.",

@@ -137,6 +137,9 @@ def test_acc_4_debited_euros_entered_later_from_the_bank_statement(client, accou
     assert f'action="/reglements/paiements/{payment.id}/debite"' in panel and ">Saisir<" in panel
     bad = _correct(client, payment, "9,99")
     assert bad.status_code == 409 and "s'écarte de plus de 25 %" in _text(bad)
+    # Told next to the field it concerns, which stays open with what was typed.
+    assert f'<details class="inline-edit has-error" open>' in _text(bad) and 'value="9,99"' in _text(bad)
+    assert f'id="debited-{payment.id}-error"' in _text(bad) and 'aria-invalid="true"' in _text(bad)
     unreadable = _correct(client, payment, "neuf cents")
     assert unreadable.status_code == 422 and "Montant débité non enregistré" in _text(unreadable)
     assert SupplierPayment.get().debited_eur is None
