@@ -17,7 +17,11 @@ Run it
     PORTAL_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/comptoir_bench_h5 \\
         .venv/bin/python scripts/bench_books.py
 
-The PostgreSQL database is dedicated to the benchmark: its tables are dropped and migrated again.
+    PORTAL_BENCH_DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/python scripts/bench_books.py --only page --reuse
+        # seeds that file once, then measures again on it (--profile page: the page's cProfile)
+
+The PostgreSQL database is dedicated to the benchmark: its tables are dropped and migrated again
+(unless --reuse finds the same year already seeded, nothing closed).
 Figures are printed and written to test-output/bench_books.json; they are read, never asserted."""
 import argparse
 import csv
@@ -338,7 +342,128 @@ def floors(shop_ids):
         ],
     }
     floor = _floor_functions(statements)
-    floor["summary"] = old_floors(shop_ids)["summary"]
+    floor["summary"] = summary_floor(shop_ids)
+    return floor
+
+
+def summary_floor(shop_ids):
+    """The raw SQL of the accounting page's summary (portal/accounting/summary.py, nothing closed):
+    what it genuinely needs from the database, by hand-written aggregate queries read through the
+    driver, nothing built or converted:
+    - the settings read (chart of accounts) and the last closed period (none here), the validated
+      entries of the period summed by kind and their lines summed (the closed part; none here);
+    - the invoices of the period in one pass, grouped by part (not booked yet, in another currency
+      without a rate, booked one by one — foreign supplier, VAT marked AE, domestic reverse charge
+      chosen, another currency — or the rest) and kind, with the sums the entries of the rest need
+      (TTC, count of the nonzero amounts of their four lines, sum of those amounts' absolute values,
+      the deposits' nonzero count and absolute TTC) and the ids of those booked one by one;
+    - those invoices read by their ids (with their supplier and booking choices), their lines (with
+      the order line's rate) and VAT breakdowns;
+    - the payments of the period in euros summed, those in another currency as rows (amount, currency,
+      rate);
+    - the card captures summed per local day (Europe/Paris), shop, currency and network over the days
+      whose remittance or bank credit (a day later) falls in the period, the refunds as rows (their
+      local day is worked out by the page), the unpaids summed per currency, day and amount, the card
+      operations and unpaids in a currency without a rate counted per currency.
+    The page's own work (the entries' figures of the invoices booked one by one, the card journal's,
+    the rights and shops queried by the view, the template) is what the ratio measures."""
+    import zoneinfo
+
+    from portal.accounting.card import utc_offsets
+
+    postgres = is_postgres()
+    ph = "%s" if postgres else "?"
+    shops = ", ".join(str(int(shop_id)) for shop_id in shop_ids)
+    booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
+    dates = (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    d = "CASE WHEN i.kind = 'INVOICE' THEN i.deducted_total ELSE 0 END"
+    part = (f"CASE WHEN i.status NOT IN {booked} THEN 'pending' "
+            f"WHEN i.currency <> 'EUR' AND i.id NOT IN (SELECT invoice_id FROM invoice_booking "
+            f"WHERE exchange_rate IS NOT NULL) THEN 'unrated' "
+            f"WHEN i.currency <> 'EUR' OR i.supplier_id IN (SELECT id FROM supplier "
+            f"WHERE UPPER(COALESCE(country, '')) NOT IN ('', 'FR', 'MC')) "
+            f"OR i.id IN (SELECT invoice_id FROM invoice_vat WHERE UPPER(category) = 'AE') "
+            f"OR i.id IN (SELECT invoice_id FROM invoice_booking WHERE reverse_charge = 'DOMESTIC') THEN 'apart' "
+            f"ELSE 'domestic' END")
+    ids = ("STRING_AGG(CAST(CASE WHEN part = 'apart' THEN id END AS TEXT), ',')" if postgres
+           else "GROUP_CONCAT(CASE WHEN part = 'apart' THEN id END)")
+    nonzero = " + ".join(f"CASE WHEN {value} <> 0 THEN 1 ELSE 0 END" for value in ("g - v", "v", "d", "g - d"))
+    invoices = (f"SELECT part, kind, COUNT(*), SUM(g), COUNT(CASE WHEN g <> 0 OR v <> 0 OR d <> 0 THEN 1 END), "
+                f"SUM({nonzero}), SUM(ABS(g - v) + ABS(v) + ABS(d) + ABS(g - d)), "
+                f"COUNT(CASE WHEN g <> 0 THEN 1 END), SUM(ABS(g)), {ids} "
+                f"FROM (SELECT {part} AS part, i.id, i.kind, i.total_gross AS g, i.total_vat AS v, {d} AS d "
+                f"FROM invoice i WHERE i.shop_id IN ({shops}) AND i.issue_date BETWEEN {ph} AND {ph}"
+                f"{' OFFSET 0' if postgres else ''}) parts GROUP BY part, kind")
+    among = "= ANY(%s)" if postgres else "IN (SELECT value FROM json_each(?))"
+    apart = [
+        (f"SELECT i.id, i.kind, i.number, i.issue_date, i.total_gross, i.total_net, i.total_vat, i.expense_account, "
+         f"i.currency, i.shop_id, i.deducted_total, s.name, s.country, s.vat_number, b.exchange_rate, b.nature, "
+         f"b.reverse_charge, b.line_rates FROM invoice i JOIN supplier s ON s.id = i.supplier_id "
+         f"LEFT JOIN invoice_booking b ON b.invoice_id = i.id WHERE i.id {among}"),
+        (f"SELECT l.invoice_id, l.net_amount, l.vat_rate, pl.vat_rate FROM invoice_line l "
+         f"LEFT JOIN purchase_line pl ON pl.id = l.order_line_id WHERE l.invoice_id {among}"),
+        f"SELECT v.invoice_id, v.base, v.rate, v.category FROM invoice_vat v WHERE v.invoice_id {among}",
+    ]
+    # The captures' local day: the UTC instant shifted by the offset of its span, as in floors().
+    zone = zoneinfo.ZoneInfo("Europe/Paris")
+    low = datetime.datetime.combine(dates[0] - datetime.timedelta(days=2), datetime.time())  # a day's delay
+    high = datetime.datetime.combine(dates[1] + datetime.timedelta(days=2), datetime.time())
+    spans = utc_offsets(low, high, zone)
+    if postgres:
+        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN INTERVAL '{seconds} seconds'" for until, seconds in spans[:-1])
+        day = f"CAST(o.sent_at + CASE {cases} ELSE INTERVAL '{spans[-1][1]} seconds' END AS DATE)"
+    else:
+        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN '{seconds:+d} seconds'" for until, seconds in spans[:-1])
+        day = f"date(o.sent_at, CASE {cases} ELSE '{spans[-1][1]:+d} seconds' END)"
+    local = (datetime.datetime(YEAR - 1, 12, 31, 23), datetime.datetime(YEAR, 12, 31, 23))  # the year's local days
+    statements = [
+        ("SELECT key, value FROM setting WHERE key IN ('accounts', 'company')", ()),
+        ('SELECT MAX("end") FROM closed_period', ()),
+        (f"SELECT kind, COUNT(*), SUM(amount), SUM(CASE WHEN reverse_charge_vat <> 0 THEN 1 ELSE 0 END), "
+         f"SUM(reverse_charge_vat) FROM ledger_entry WHERE date BETWEEN {ph} AND {ph} "
+         f"AND (shop_id IN ({shops}) OR shop_id IS NULL) GROUP BY kind", dates),
+        (f"SELECT COUNT(*), SUM(l.debit), SUM(l.credit) FROM ledger_line l JOIN ledger_entry e ON e.id = l.entry_id "
+         f"WHERE e.date BETWEEN {ph} AND {ph} AND (e.shop_id IN ({shops}) OR e.shop_id IS NULL)", dates),
+        None,  # the invoices, then those booked one by one
+        (f"SELECT SUM(CASE WHEN p.amount <> 0 THEN 1 ELSE 0 END), SUM(p.amount), SUM(ABS(p.amount)) "
+         f"FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id WHERE i.shop_id IN ({shops}) "
+         f"AND i.currency = 'EUR' AND p.paid_on BETWEEN {ph} AND {ph}", dates),
+        (f"SELECT p.amount, i.currency, b.exchange_rate FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+         f"JOIN invoice_booking b ON b.invoice_id = i.id WHERE i.shop_id IN ({shops}) AND i.currency <> 'EUR' "
+         f"AND b.exchange_rate IS NOT NULL AND p.paid_on BETWEEN {ph} AND {ph}", dates),
+        (f"SELECT {day}, t.shop_id, t.currency, t.network, SUM(o.amount) FROM card_operation o "
+         f"JOIN card_transaction t ON t.id = o.transaction_id WHERE o.kind = 'CAPTURE' AND o.succeeded "
+         f"AND o.sent_at BETWEEN {ph} AND {ph} AND t.shop_id IN ({shops}) AND t.currency = 'EUR' "
+         f"GROUP BY 1, 2, 3, 4", (low, high)),
+        (f"SELECT o.sent_at, o.amount, t.currency FROM card_operation o JOIN card_transaction t "
+         f"ON t.id = o.transaction_id WHERE o.kind = 'CREDIT' AND o.succeeded AND o.remittance_status = 'ACCEPTED' "
+         f"AND o.sent_at BETWEEN {ph} AND {ph} AND t.shop_id IN ({shops}) AND t.currency = 'EUR'",
+         (low + datetime.timedelta(days=1), high)),
+        (f"SELECT t.currency, u.unpaid_date, u.amount, COUNT(*) FROM card_unpaid u "
+         f"LEFT JOIN card_transaction t ON t.id = u.transaction_id WHERE u.unpaid_date BETWEEN {ph} AND {ph} "
+         f"AND u.amount <> 0 AND COALESCE(t.shop_id, 0) IN ({shops}) AND COALESCE(t.currency, '') = 'EUR' "
+         f"GROUP BY 1, 2, 3", dates),
+        (f"SELECT t.currency, COUNT(*), SUM(CASE WHEN o.kind = 'CAPTURE' THEN o.amount ELSE 0 END) "
+         f"FROM card_operation o JOIN card_transaction t ON t.id = o.transaction_id "
+         f"WHERE (o.kind = 'CAPTURE' AND o.succeeded OR o.kind = 'CREDIT' AND o.succeeded "
+         f"AND o.remittance_status = 'ACCEPTED') AND o.sent_at >= {ph} AND o.sent_at < {ph} "
+         f"AND t.shop_id IN ({shops}) AND t.currency <> 'EUR' GROUP BY t.currency "
+         f"UNION ALL SELECT t.currency, COUNT(*), 0 FROM card_unpaid u JOIN card_transaction t "
+         f"ON t.id = u.transaction_id WHERE u.unpaid_date BETWEEN {ph} AND {ph} AND t.shop_id IN ({shops}) "
+         f"AND t.currency <> 'EUR' GROUP BY t.currency", local + dates),
+    ]
+
+    def floor():
+        for statement in statements:
+            if statement is not None:
+                db.execute_sql(*statement).fetchall()
+                continue
+            ids = [int(value) for part, _, *_, found in db.execute_sql(invoices, dates).fetchall()
+                   if part == "apart" and found for value in found.split(",")]
+            if ids:
+                for sql in apart:
+                    db.execute_sql(sql, (ids if postgres else json.dumps(ids),)).fetchall()
+
     return floor
 
 
@@ -463,7 +588,7 @@ def measure(counter, name, run, floor, reps, old_floor=None):
           f"ratio {row['cpu_ratio']}; {row['queries']} queries, file {size / 1e6:.3f} MB, "
           f"peak memory {row['peak_mb']} MB", flush=True)
     if old_times:
-        print(f"    floor (rows as read, old) {row['old_floor_ms']} ms, ratio {row['old_ratio']}; CPU "
+        print(f"    old floor {row['old_floor_ms']} ms, ratio {row['old_ratio']}; CPU "
               f"{row['old_floor_cpu_ms']} ms, ratio {row['old_cpu_ratio']}", flush=True)
     return row
 
@@ -473,7 +598,7 @@ def p95(values):
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def page_rows(client, counter, period, info, floor, reps):
+def page_rows(client, counter, period, info, floor, reps, old_floor):
     """The accounting page (its summary from aggregate queries) and, for comparison, the summary built
     from every entry of the year (what the page did before), both next to the raw aggregate SQL."""
     from portal.accounting.accounts import current_accounts
@@ -489,9 +614,45 @@ def page_rows(client, counter, period, info, floor, reps):
     fast, slow = summarise(year, info["shops"], config), summarise_by_entries(year, info["shops"], config)
     assert vars(fast) == vars(slow), "the page's summary differs from the file's entries"
     print(f"  summary: {fast.entries} entries, {fast.lines} lines, equal to the file's", flush=True)
-    return [measure(counter, "accounting page", page, floor["summary"], reps),
+    return [measure(counter, "accounting page", page, floor["summary"], reps, old_floor["summary"]),
             measure(counter, "summary from every entry (the page before)",
                     lambda: summarise_by_entries(year, info["shops"], config) and 0, floor["summary"], 1)]
+
+
+def seeded_sqlite(url, args):
+    """Whether the SQLite file of `url` holds the year seed() writes with these sizes, nothing closed."""
+    import sqlite3
+
+    path = Path("/" + url[len("sqlite:///"):].lstrip("/"))
+    if not path.exists():
+        return False
+    connection = sqlite3.connect(path)
+    try:
+        counts = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                  for table in ("invoice", "card_transaction", "ledger_entry")]
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+    return counts == [args.invoices, args.cards, 0]
+
+
+def reused(args):
+    """The seed's info of a database already holding the year `seed()` writes with these sizes (no
+    closing), or None."""
+    from models import LedgerEntry, Invoice, Operation, Shop, Transaction
+
+    db.connect(reuse_if_open=True)
+    try:
+        if (Invoice.select().count() != args.invoices or Transaction.select().count() != args.cards
+                or LedgerEntry.select().exists()):
+            return None
+        shops = [shop.id for shop in Shop.select().order_by(Shop.id)]
+    except Exception:  # noqa: BLE001 — no schema yet
+        if is_postgres():
+            db.rollback()
+        return None
+    return {"shops": shops, "invoices": args.invoices, "card_captures": Operation.select().count(), "reused": True}
 
 
 def close_books(end, info):
@@ -531,23 +692,36 @@ def main():
     parser.add_argument("--closed", metavar="AAAA-MM-JJ", type=datetime.date.fromisoformat,
                         help="close the books up to that day of the year first (ledger.close_period): the page "
                              "then reads the closed part from the stored entries and corrects the closed history")
-    parser.add_argument("--profile", metavar="EXPORT", choices=["fec", "csv", "analytic"],
-                        help="print the cProfile of one download of that export instead of measuring")
+    parser.add_argument("--profile", metavar="EXPORT", choices=["fec", "csv", "analytic", "page"],
+                        help="print the cProfile of one download of that export (or of the page) instead of "
+                             "measuring")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database of PORTAL_BENCH_DATABASE_URL (a SQLite file too) when it already "
+                             "holds a year seeded with the same --invoices and --cards: no seeding (not with "
+                             "--closed)")
     args = parser.parse_args()
     url = os.environ.get("PORTAL_BENCH_DATABASE_URL")
     workdir = Path(tempfile.mkdtemp(prefix="bench-books-"))
     url = url or f"sqlite:///{workdir / 'bench.db'}"
+    if args.reuse and url.startswith("sqlite:///") and not seeded_sqlite(url, args):
+        for suffix in ("", "-wal", "-shm"):  # seeded again from an empty file
+            Path("/" + url[len("sqlite:///"):].lstrip("/") + suffix).unlink(missing_ok=True)
     app = create_app(TestConfig, DATABASE_URL=url, INSTANCE_DIR=workdir / "instance")
     app.test_client_class = PortalClient
     with app.app_context():
-        if url.startswith("postgres"):
-            reset_postgres()
-        db.connect(reuse_if_open=True)
-        apply_migrations()
-        print(f"bench_books: {safe_url(url)}, seeding {args.invoices} invoices and {args.cards} card captures…",
-              flush=True)
-        info = seed(args.invoices, args.cards, random.Random(12))
-        print(f"  seeded in {info['seconds']} s", flush=True)
+        info = reused(args) if args.reuse and not args.closed else None
+        if info is None:
+            if url.startswith("postgres"):
+                reset_postgres()
+            db.connect(reuse_if_open=True)
+            apply_migrations()
+            print(f"bench_books: {safe_url(url)}, seeding {args.invoices} invoices and {args.cards} card captures…",
+                  flush=True)
+            info = seed(args.invoices, args.cards, random.Random(12))
+            print(f"  seeded in {info['seconds']} s", flush=True)
+        else:
+            print(f"bench_books: {safe_url(url)}, reusing its {args.invoices} invoices and {args.cards} card "
+                  f"captures", flush=True)
         if args.closed:
             info["closed"] = close_books(args.closed, info)
         counter = Counter()
@@ -564,13 +738,16 @@ def main():
                 return drain(response)
             return run
 
+        if args.profile == "page":
+            profile(lambda: client.get(f"/comptabilite/?{period}").get_data())
+            return
         if args.profile:
             profile(download({"fec": "/comptabilite/fec", "csv": "/comptabilite/ecritures.csv",
                               "analytic": "/comptabilite/analytique.csv"}[args.profile]))
             return
         rows = []
         if args.only != "exports":
-            rows += page_rows(client, counter, period, info, floor, args.reps)
+            rows += page_rows(client, counter, period, info, floor, args.reps, old)
         if args.only != "page":
             rows += [measure(counter, "FEC (ISO 8859-15)", download("/comptabilite/fec"), floor["fec"], args.reps,
                              old["fec"]),
