@@ -23,7 +23,7 @@ No Flask here."""
 import datetime
 import json
 
-from peewee import JOIN, Case, Value, fn
+from peewee import JOIN, SQL, Case, Select, Value, fn
 
 from models import (Invoice, InvoiceBooking, InvoiceLine, InvoiceVat, LedgerEntry, LedgerLine, PurchaseLine, Supplier,
                     SupplierPayment, db)
@@ -119,70 +119,73 @@ def _booked_apart():
 DOMESTIC, PENDING, UNRATED, CLOSED, VALIDATED, APART = 0, -1, -2, -3, -4, -5
 
 
-def _positive(value):
-    return Case(None, [(value > 0, value)], 0)
-
-
-def _negative(value):
-    return Case(None, [(value < 0, 0 - value)], 0)
-
-
 class _Invoices:
-    """What _add_invoices() found besides the DOMESTIC totals: how many invoices to book one by one
-    and which (`apart`, a condition), whether some validated invoice now lies in the open part, how
-    many foreign-currency invoices lack their rate."""
+    """What _add_invoices() found besides the DOMESTIC totals: the ids of the invoices to book one by
+    one (`apart`), whether some validated invoice now lies in the open part, how many foreign-currency
+    invoices lack their rate."""
 
-    __slots__ = ("apart", "apart_scope", "validated", "unrated")
+    __slots__ = ("apart", "validated", "unrated")
 
-    def __init__(self, apart_scope):
-        self.apart, self.apart_scope, self.validated, self.unrated = 0, apart_scope, 0, 0
+    def __init__(self):
+        self.apart, self.validated, self.unrated = [], 0, 0
 
 
 def _add_invoices(summary, period, shop_ids, open_start, extra):
     """One pass over the invoices dated in `period`, grouped by the part each one is in: not booked
     yet (pending), in another currency without its rate (listed on the page), dated before
     `open_start` (the closed part, read from the stored entries), already validated (`extra` false),
-    booked one by one (_booked_apart(), read again by _add_apart() when there are some), and the rest:
-    DOMESTIC invoices in euros, whose entries are summed here.
+    booked one by one (_booked_apart(): their ids are gathered, for _add_apart() to read them by their
+    key), and the rest: DOMESTIC invoices in euros, whose entries are summed here.
 
     A DOMESTIC entry (fec.invoice_entry()) has four lines — 6xx (TTC − TVA) and 44566 (TVA) on the
     debit side, 4091 (deducted deposits) and 401 (TTC − deducted) on the credit side, the sides swapped
     for a credit note — each counted when not zero and on the other side when negative; a deposit
-    invoice: 4091 / 401 (TTC). Grouped by part and kind only: a few groups whatever the number of
-    invoices, which PostgreSQL sums in a hash table instead of sorting the period's invoices."""
-    gross, vat = Invoice.total_gross, Invoice.total_vat
-    # The deposits deducted from each invoice: their sum stored on it (migration 0017, kept by the
-    # database), equal to what fec.invoice_stream() sums from the deductions.
+    invoice: 4091 / 401 (TTC). As the two sides both add up to the TTC, an entry's debit is half the
+    sum of its four amounts' absolute values, whichever side each lands on; it has lines unless the
+    TTC, the VAT and the deducted deposits are all zero.
+
+    The part is worked out once per invoice in a subquery, then grouped with the kind: a few groups
+    whatever the number of invoices. On PostgreSQL the subquery is kept apart (OFFSET 0): its planner
+    then expects a few hundred groups and sums them in a hash table, where it would sort the period's
+    invoices for a CASE over the invoice's id (whose groups it expects as many as the invoices)."""
+    from portal.database import is_postgres
+
     deducted = Case(None, [(Invoice.kind == "INVOICE", Invoice.deducted_total)], 0)
     rated = InvoiceBooking.select(InvoiceBooking.invoice).where(InvoiceBooking.exchange_rate.is_null(False))
     scope = Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
-    pending = Invoice.status.not_in(list(BOOKED_STATUSES))
-    unrated = (Invoice.currency != FEC_CURRENCY) & Invoice.id.not_in(rated)
-    parts = [(pending, PENDING), (unrated, UNRATED)]
-    apart_scope = scope & Invoice.status.in_(list(BOOKED_STATUSES)) & ~unrated  # what the CASE leaves to APART
+    parts = [(Invoice.status.not_in(list(BOOKED_STATUSES)), PENDING),
+             ((Invoice.currency != FEC_CURRENCY) & Invoice.id.not_in(rated), UNRATED)]
     if open_start > period.start:
         parts.append((Invoice.issue_date < open_start, CLOSED))
-        apart_scope &= Invoice.issue_date >= open_start
     if extra is not None:
         parts.append((~extra, VALIDATED))
-        apart_scope &= extra
     parts.append((_booked_apart(), APART))
-    part = Case(None, parts, DOMESTIC)
-    debits, credits = (gross - vat, vat), (deducted, gross - deducted)
-    lines = sum((_nonzero(value) for value in (*debits, *credits)), start=0)
-    debit = sum((_positive(v) for v in debits), start=0) + sum((_negative(v) for v in credits), start=0)
-    swapped = sum((_positive(v) for v in credits), start=0) + sum((_negative(v) for v in debits), start=0)
-    rows = (Invoice.select(part, Invoice.kind, fn.COUNT(Invoice.id), fn.SUM(gross),
-                           fn.SUM(Case(None, [(lines > 0, 1)], 0)), fn.SUM(lines), fn.SUM(debit), fn.SUM(swapped),
-                           fn.SUM(_nonzero(gross)), fn.SUM(fn.ABS(gross)))
-            .where(scope).group_by(part, Invoice.kind))
-    found = _Invoices(apart_scope & _booked_apart())
-    for where, kind, *row in _rows(rows):
+    invoices = (Invoice.select(Case(None, parts, DOMESTIC).alias("part"), Invoice.id.alias("id"),
+                               Invoice.kind.alias("kind"), Invoice.total_gross.alias("gross"),
+                               Invoice.total_vat.alias("vat"), deducted.alias("deducted"))
+                .where(scope))
+    postgres = is_postgres()
+    if postgres:
+        invoices = invoices.offset(0)
+    invoices = invoices.alias("parts")
+    part, gross, vat, deducted = invoices.c.part, invoices.c.gross, invoices.c.vat, invoices.c.deducted
+    apart_id = Case(None, [(part == APART, invoices.c.id)])
+    apart_ids = fn.STRING_AGG(apart_id.cast("TEXT"), ",") if postgres else fn.GROUP_CONCAT(apart_id)
+    amounts = (gross - vat, vat, deducted, gross - deducted)
+    lines = sum((_nonzero(value) for value in amounts), start=0)
+    absolute = sum((fn.ABS(value) for value in amounts), start=0)
+    rows = (Select([invoices], [part, invoices.c.kind, fn.COUNT(SQL("*")), fn.SUM(gross),
+                                fn.COUNT(Case(None, [((gross != 0) | (vat != 0) | (deducted != 0), 1)])),
+                                fn.SUM(lines), fn.SUM(absolute), fn.COUNT(Case(None, [(gross != 0, 1)])),
+                                fn.SUM(fn.ABS(gross)), apart_ids])
+            .group_by(part, invoices.c.kind))
+    found = _Invoices()
+    for where, kind, *row, ids in db.execute(rows).fetchall():
         where, (count, *totals) = int(where), (int(value or 0) for value in row)
         if where == DOMESTIC:
             _add_domestic(summary, kind, *totals)
         elif where == APART:
-            found.apart += count
+            found.apart.extend(int(invoice_id) for invoice_id in ids.split(","))
         elif where == PENDING:
             summary.pending += count
         elif where == UNRATED:
@@ -192,12 +195,12 @@ def _add_invoices(summary, period, shop_ids, open_start, extra):
     return found
 
 
-def _add_domestic(summary, kind, amount, entries, lines, debit, swapped, deposits, deposit_debit):
+def _add_domestic(summary, kind, amount, entries, lines, absolute, deposits, deposit_debit):
     """The entries of the DOMESTIC invoices of one kind, from _add_invoices()' sums."""
     if kind == "DEPOSIT":
         entries, lines, debit = deposits, 2 * deposits, deposit_debit
-    elif kind == "CREDIT_NOTE":
-        debit = swapped
+    else:
+        debit = absolute // 2
     # Every entry is balanced (invoice_entry refuses otherwise): its credit is its debit.
     _add_totals(summary, entries, lines, debit, debit, True)
     _add_kind(summary, kind, entries, amount)
@@ -274,8 +277,9 @@ def _add_apart(summary, invoices, config):
     """The entries of the invoices booked one by one (_add_invoices(): in another currency or whose VAT
     may be self-assessed), each booked as the file books it — fec.treatment_of() (VAT rounded rate by
     rate, amounts converted at the invoice's rate) and the lines of fec.invoice_entry() — from three
-    queries: those invoices (the few columns these need, no correlated subquery), then their lines and
-    VAT breakdowns read by their keys (fec.invoice_stream() joins every invoice of the period to them).
+    queries reading by their keys: those invoices (the ids _add_invoices() gathered; the few columns
+    these need, no correlated subquery), then their lines and VAT breakdowns (fec.invoice_stream()
+    joins every invoice of the period to them).
     The lines and breakdown are given only to the invoices fec.invoice_stream() gives them to
     (fec._self_assessable())."""
     if not invoices.apart:
@@ -288,10 +292,8 @@ def _add_apart(summary, invoices, config):
                                 InvoiceBooking.reverse_charge, InvoiceBooking.line_rates)
                  .join(Supplier).switch(Invoice)
                  .join(InvoiceBooking, JOIN.LEFT_OUTER, on=(InvoiceBooking.invoice == Invoice.id))
-                 .where(invoices.apart_scope))
+                 .where(among(Invoice.id, invoices.apart)))
     ids = [values[0] for values in rows]
-    if not ids:
-        return
     invoice_lines = _by_invoice(InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.id, InvoiceLine.net_amount,
                                                    InvoiceLine.vat_rate, PurchaseLine.vat_rate)
                                 .join(PurchaseLine, JOIN.LEFT_OUTER, on=(InvoiceLine.order_line == PurchaseLine.id))
