@@ -428,9 +428,9 @@ def summary_floor(shop_ids):
         (f"SELECT SUM(CASE WHEN p.amount <> 0 THEN 1 ELSE 0 END), SUM(p.amount), SUM(ABS(p.amount)) "
          f"FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id WHERE i.shop_id IN ({shops}) "
          f"AND i.currency = 'EUR' AND p.paid_on BETWEEN {ph} AND {ph}", dates),
-        (f"SELECT p.amount, i.currency, b.exchange_rate FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
-         f"JOIN invoice_booking b ON b.invoice_id = i.id WHERE i.shop_id IN ({shops}) AND i.currency <> 'EUR' "
-         f"AND b.exchange_rate IS NOT NULL AND p.paid_on BETWEEN {ph} AND {ph}", dates),
+        (f"SELECT p.amount, i.currency, b.exchange_rate FROM invoice_booking b CROSS JOIN invoice i "
+         f"CROSS JOIN supplier_payment p WHERE i.id = b.invoice_id AND p.invoice_id = i.id AND i.shop_id IN ({shops}) "
+         f"AND i.currency <> 'EUR' AND b.exchange_rate IS NOT NULL AND p.paid_on BETWEEN {ph} AND {ph}", dates),
         (f"SELECT {day}, t.shop_id, t.currency, t.network, SUM(o.amount) FROM card_operation o "
          f"JOIN card_transaction t ON t.id = o.transaction_id WHERE o.kind = 'CAPTURE' AND o.succeeded "
          f"AND o.sent_at BETWEEN {ph} AND {ph} AND t.shop_id IN ({shops}) AND t.currency = 'EUR' "
