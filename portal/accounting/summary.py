@@ -150,6 +150,8 @@ def _add_invoices(summary, period, shop_ids, open_start, extra):
     invoices for a CASE over the invoice's id (whose groups it expects as many as the invoices)."""
     from portal.database import is_postgres
 
+    # The deposits deducted from each invoice: their sum stored on it (migration 0017, kept by the
+    # database), equal to what fec.invoice_stream() sums from the deductions.
     deducted = Case(None, [(Invoice.kind == "INVOICE", Invoice.deducted_total)], 0)
     rated = InvoiceBooking.select(InvoiceBooking.invoice).where(InvoiceBooking.exchange_rate.is_null(False))
     scope = Invoice.shop.in_(list(shop_ids)) & Invoice.issue_date.between(period.start, period.end)
