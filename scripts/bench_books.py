@@ -308,7 +308,8 @@ def floors(shop_ids):
              f"LEFT JOIN invoice_booking b ON b.invoice_id = i.id "
              f"WHERE {scope} AND {assessable} ORDER BY i.issue_date, i.id, v.id", dates),
             (f"SELECT p.id, p.paid_on, p.amount, p.reference, p.created_at, i.id, i.number, i.supplier_id, i.currency, "
-             f"i.shop_id, s.name, b.exchange_rate FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+             f"i.shop_id, s.name, b.exchange_rate, p.debited_eur FROM supplier_payment p "
+             f"JOIN invoice i ON i.id = p.invoice_id "
              f"JOIN supplier s ON s.id = i.supplier_id LEFT JOIN invoice_booking b ON b.invoice_id = i.id "
              f"WHERE i.shop_id IN ({shops}) AND {rated} AND p.paid_on BETWEEN {ph} AND {ph} "
              f"ORDER BY p.paid_on, p.id", dates),
@@ -316,6 +317,10 @@ def floors(shop_ids):
              f"FROM supplier_payment WHERE paid_on <= {ph} GROUP BY invoice_id) paid ON paid.invoice_id = i.id "
              f"WHERE i.shop_id IN ({shops}) AND i.kind <> 'CREDIT_NOTE' AND i.total_gross > 0 "
              f"AND paid.paid + i.deducted_total >= i.total_gross", dates[1:]),
+            (f"SELECT i.id, i.total_gross, i.deducted_total, i.currency, b.exchange_rate, p.amount "
+             f"FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id "
+             f"LEFT JOIN invoice_booking b ON b.invoice_id = i.id WHERE i.shop_id IN ({shops}) "
+             f"AND i.currency <> 'EUR' AND i.kind <> 'CREDIT_NOTE' AND p.paid_on <= {ph}", dates[1:]),
             (f"SELECT id, name FROM shop WHERE id IN ({shops})", ()),
             (f"SELECT {day}, t.shop_id, t.network, SUM(o.amount) FROM card_operation o "
              f"JOIN card_transaction t ON t.id = o.transaction_id WHERE o.kind = 'CAPTURE' AND o.succeeded "
@@ -428,7 +433,7 @@ def summary_floor(shop_ids):
         (f"SELECT SUM(CASE WHEN p.amount <> 0 THEN 1 ELSE 0 END), SUM(p.amount), SUM(ABS(p.amount)) "
          f"FROM supplier_payment p JOIN invoice i ON i.id = p.invoice_id WHERE i.shop_id IN ({shops}) "
          f"AND i.currency = 'EUR' AND p.paid_on BETWEEN {ph} AND {ph}", dates),
-        (f"SELECT p.amount, i.currency, b.exchange_rate FROM invoice_booking b CROSS JOIN invoice i "
+        (f"SELECT p.amount, i.currency, b.exchange_rate, p.debited_eur FROM invoice_booking b CROSS JOIN invoice i "
          f"CROSS JOIN supplier_payment p WHERE i.id = b.invoice_id AND p.invoice_id = i.id AND i.shop_id IN ({shops}) "
          f"AND i.currency <> 'EUR' AND b.exchange_rate IS NOT NULL AND p.paid_on BETWEEN {ph} AND {ph}", dates),
         (f"SELECT {day}, t.shop_id, t.currency, t.network, SUM(o.amount) FROM card_operation o "
