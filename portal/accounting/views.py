@@ -67,9 +67,7 @@ def _download(build_chunks, filename, content_type):
 def _one_snapshot(build_chunks):
     # PostgreSQL: a repeatable-read transaction, read only. SQLite: a read transaction, whose first
     # read fixes what it sees (WAL mode); the portal's writers go on meanwhile in both.
-    with db.atomic(isolation_level="REPEATABLE READ") if is_postgres() else db.atomic():
-        if is_postgres():
-            db.execute_sql("SET TRANSACTION READ ONLY")
+    with db.atomic(isolation_level="REPEATABLE READ READ ONLY") if is_postgres() else db.atomic():
         yield from build_chunks()
 
 
