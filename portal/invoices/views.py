@@ -287,7 +287,8 @@ def invoice_status_filter(value):
 def action_label_filter(name):
     if name in ACTIONS:
         return _(ACTIONS[name].label)
-    return {"receive": _("Réception"), "pay_partially": _("Paiement partiel")}.get(name, _("Autre action"))
+    return {"receive": _("Réception"), "pay_partially": _("Paiement partiel"),
+            "payment_debited": _("Montant débité en euros")}.get(name, _("Autre action"))
 
 
 @bp.app_template_filter("discrepancy_state")

@@ -247,6 +247,12 @@ def set_debited_euros(payment_id, debited_eur, user, remote_addr=""):
         record_action("invoice.payment_debited", "invoice", invoice.id, user=user, remote_addr=remote_addr,
                       before={"payment_id": payment.id, "debited_eur": before},
                       after={"payment_id": payment.id, "debited_eur": debited_eur})
+        paid_on = payment.paid_on.strftime("%d/%m/%Y")
+        InvoiceEvent.create(invoice=invoice, user=user, action="payment_debited", from_status=invoice.status,
+                            to_status=invoice.status,
+                            reason=(f"Paiement du {paid_on} de {_fmt(payment.amount, invoice.currency)} : débité "
+                                    f"{_fmt(debited_eur, 'EUR')}." if debited_eur is not None else
+                                    f"Paiement du {paid_on} : montant débité effacé."))
         return payment
 
 

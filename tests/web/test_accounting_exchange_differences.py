@@ -146,6 +146,8 @@ def test_acc_4_debited_euros_entered_later_from_the_bank_statement(client, accou
     saved = _correct(client, payment, "931,50")
     assert saved.status_code == 200 and "Montant débité enregistré : 931,50\u00a0€." in _text(saved)
     assert SupplierPayment.get().debited_eur == 93150 and ">Corriger<" in _text(saved)
+    history = _text(client.get(f"/factures/{invoice.id}"))
+    assert "Montant débité en euros" in history and "Paiement du 20/03/2025 de 1 000,00 $US : débité 931,50 €." in history
     audit = AuditRecord.get(AuditRecord.action == "invoice.payment_debited")
     assert '"debited_eur": null' in audit.before and '"debited_eur": 93150' in audit.after
     payment_entry = _by_account(_find(reread(_fec(client, **Q1).get_data()), "VIR-A", "BQ")[0])
