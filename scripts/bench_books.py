@@ -238,6 +238,15 @@ def drain(response):
     return size
 
 
+def _sql_scope(shop_ids):
+    """What every floor's SQL is written with: (PostgreSQL?, the placeholder, the shops as an SQL list,
+    the booked statuses as an SQL list, the year's first and last days)."""
+    postgres = is_postgres()
+    return (postgres, "%s" if postgres else "?", ", ".join(str(int(shop_id)) for shop_id in shop_ids),
+            "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')",
+            (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31)))
+
+
 def floors(shop_ids):
     """The raw query + write of each export: the rows it reads from the database, by hand-written SQL
     through the driver, written as they come by csv.writer into a discarding sink. Same rows and same
@@ -265,11 +274,7 @@ def floors(shop_ids):
 
     from portal.accounting.card import _utc_bounds, utc_offsets
 
-    postgres = is_postgres()
-    ph = "%s" if postgres else "?"
-    shops = ", ".join(str(int(shop_id)) for shop_id in shop_ids)
-    booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
-    dates = (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    postgres, ph, shops, booked, dates = _sql_scope(shop_ids)
     rated = "(i.currency = 'EUR' OR b.exchange_rate IS NOT NULL)"
     scope = (f"i.shop_id IN ({shops}) AND i.issue_date BETWEEN {ph} AND {ph} AND i.status IN {booked} "
              f"AND {rated}")
@@ -376,11 +381,7 @@ def summary_floor(shop_ids):
 
     from portal.accounting.card import utc_offsets
 
-    postgres = is_postgres()
-    ph = "%s" if postgres else "?"
-    shops = ", ".join(str(int(shop_id)) for shop_id in shop_ids)
-    booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
-    dates = (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    postgres, ph, shops, booked, dates = _sql_scope(shop_ids)
     d = "CASE WHEN i.kind = 'INVOICE' THEN i.deducted_total ELSE 0 END"
     part = (f"CASE WHEN i.status NOT IN {booked} THEN 'pending' "
             f"WHEN i.currency <> 'EUR' AND i.id NOT IN (SELECT invoice_id FROM invoice_booking "
@@ -495,10 +496,7 @@ def old_floors(shop_ids):
     """The first definition of the floors (kept for comparison): the invoices with their supplier, the
     payments and every card operation, read by hand-written SQL and written as CSV; it left out the
     VAT breakdown, the lines, the approval dates, the lettering and the card aggregation."""
-    ph = "%s" if is_postgres() else "?"
-    shops = ", ".join(str(int(shop_id)) for shop_id in shop_ids)
-    booked = "('APPROVED', 'PARTIALLY_APPROVED', 'PARTIALLY_PAID', 'PAID')"
-    dates = (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    _, ph, shops, booked, dates = _sql_scope(shop_ids)
     utc = (datetime.datetime(YEAR - 1, 12, 31), datetime.datetime(YEAR + 1, 1, 2))
     statements = {
         "entries": [
