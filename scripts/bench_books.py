@@ -247,6 +247,18 @@ def _sql_scope(shop_ids):
             (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31)))
 
 
+def _local_day_sql(low, high, zone, postgres):
+    """SQL of a capture's local day: o.sent_at (UTC) shifted by the offset of its span between low and high."""
+    from portal.accounting.card import utc_offsets
+
+    spans = utc_offsets(low, high, zone)
+    if postgres:
+        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN INTERVAL '{seconds} seconds'" for until, seconds in spans[:-1])
+        return f"CAST(o.sent_at + CASE {cases} ELSE INTERVAL '{spans[-1][1]} seconds' END AS DATE)"
+    cases = " ".join(f"WHEN o.sent_at < '{until}' THEN '{seconds:+d} seconds'" for until, seconds in spans[:-1])
+    return f"date(o.sent_at, CASE {cases} ELSE '{spans[-1][1]:+d} seconds' END)"
+
+
 def floors(shop_ids):
     """The raw query + write of each export: the rows it reads from the database, by hand-written SQL
     through the driver, written as they come by csv.writer into a discarding sink. Same rows and same
@@ -272,7 +284,7 @@ def floors(shop_ids):
     printed next to it for comparison."""
     import zoneinfo
 
-    from portal.accounting.card import _utc_bounds, utc_offsets
+    from portal.accounting.card import _utc_bounds
 
     postgres, ph, shops, booked, dates = _sql_scope(shop_ids)
     rated = "(i.currency = 'EUR' OR b.exchange_rate IS NOT NULL)"
@@ -284,13 +296,7 @@ def floors(shop_ids):
     # The card captures' local day (Europe/Paris): the UTC instant shifted by the offset of its span.
     zone = zoneinfo.ZoneInfo("Europe/Paris")
     low, high = _utc_bounds(dates[0] - datetime.timedelta(days=1), dates[1], zone)
-    spans = utc_offsets(low, high, zone)
-    if postgres:
-        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN INTERVAL '{seconds} seconds'" for until, seconds in spans[:-1])
-        day = f"CAST(o.sent_at + CASE {cases} ELSE INTERVAL '{spans[-1][1]} seconds' END AS DATE)"
-    else:
-        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN '{seconds:+d} seconds'" for until, seconds in spans[:-1])
-        day = f"date(o.sent_at, CASE {cases} ELSE '{spans[-1][1]:+d} seconds' END)"
+    day = _local_day_sql(low, high, zone, postgres)
     utc = (low, high)
     statements = {
         "entries": [
@@ -379,8 +385,6 @@ def summary_floor(shop_ids):
     the rights and shops queried by the view, the template) is what the ratio measures."""
     import zoneinfo
 
-    from portal.accounting.card import utc_offsets
-
     postgres, ph, shops, booked, dates = _sql_scope(shop_ids)
     d = "CASE WHEN i.kind = 'INVOICE' THEN i.deducted_total ELSE 0 END"
     part = (f"CASE WHEN i.status NOT IN {booked} THEN 'pending' "
@@ -414,13 +418,7 @@ def summary_floor(shop_ids):
     zone = zoneinfo.ZoneInfo("Europe/Paris")
     low = datetime.datetime.combine(dates[0] - datetime.timedelta(days=2), datetime.time())  # a day's delay
     high = datetime.datetime.combine(dates[1] + datetime.timedelta(days=2), datetime.time())
-    spans = utc_offsets(low, high, zone)
-    if postgres:
-        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN INTERVAL '{seconds} seconds'" for until, seconds in spans[:-1])
-        day = f"CAST(o.sent_at + CASE {cases} ELSE INTERVAL '{spans[-1][1]} seconds' END AS DATE)"
-    else:
-        cases = " ".join(f"WHEN o.sent_at < '{until}' THEN '{seconds:+d} seconds'" for until, seconds in spans[:-1])
-        day = f"date(o.sent_at, CASE {cases} ELSE '{spans[-1][1]:+d} seconds' END)"
+    day = _local_day_sql(low, high, zone, postgres)
     local = (datetime.datetime(YEAR - 1, 12, 31, 23), datetime.datetime(YEAR, 12, 31, 23))  # the year's local days
     statements = [
         ("SELECT key, value FROM setting WHERE key IN ('accounts', 'company')", ()),
