@@ -21,29 +21,28 @@ def _strip(value):
 
 
 class AmountField(StringField):
-    """An amount typed in French or dot form in the form's currency; `.minor` holds minor units (MONEY-2)."""
+    """An amount typed in French or dot form in the form's currency (or `currency`); `.minor` holds minor
+    units (MONEY-2). `optional`: an empty field gives None."""
 
     minor = None
 
-    def pre_validate(self, form):
-        self.minor = None
-        try:
-            self.minor = parse_amount(self.data, form.currency)
-        except MoneyError as error:
-            raise ValidationError(in_user_language(error))
-
-
-class DebitedEurosField(AmountField):
-    """Euros the bank debited for a payment in another currency: optional; parse_amount refuses zero."""
+    def __init__(self, *args, currency=None, optional=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency, self.optional = currency, optional
 
     def pre_validate(self, form):
         self.minor = None
-        if not (self.data or "").strip():
+        if self.optional and not (self.data or "").strip():
             return
         try:
-            self.minor = parse_amount(self.data, "EUR")
+            self.minor = parse_amount(self.data, self.currency or form.currency)
         except MoneyError as error:
             raise ValidationError(in_user_language(error))
+
+
+def _debited_euros(label, **kwargs):
+    """Euros the bank debited for a payment in another currency: optional; parse_amount refuses zero."""
+    return AmountField(label, currency="EUR", optional=True, filters=[_strip], **kwargs)
 
 
 class _InvoiceAmountForm(FlaskForm):
@@ -69,9 +68,9 @@ class PaymentForm(_InvoiceAmountForm):
                             validators=[Optional(), Length(max=140, message=_l("140 caractères au plus."))],
                             description=_l("N° de chèque, référence du virement…"))
     # Shown for an invoice in another currency only (the view ignores it otherwise).
-    debited_eur = DebitedEurosField(_l("Montant débité en euros (facultatif)"), filters=[_strip],
-                                    description=_l("Ce que la banque a débité : l'écart avec le cours de la "
-                                                   "facture est comptabilisé en perte ou gain de change."))
+    debited_eur = _debited_euros(_l("Montant débité en euros (facultatif)"),
+                                 description=_l("Ce que la banque a débité : l'écart avec le cours de la "
+                                                "facture est comptabilisé en perte ou gain de change."))
     idempotency_key = HiddenField()
 
     def validate_method(self, field):
@@ -89,7 +88,7 @@ class PaymentForm(_InvoiceAmountForm):
 class DebitedForm(FlaskForm):
     """The euros a bank debited, entered or corrected on a payment already recorded."""
 
-    debited_eur = DebitedEurosField(_l("Montant débité en euros"), filters=[_strip])
+    debited_eur = _debited_euros(_l("Montant débité en euros"))
 
 
 class DeductionForm(_InvoiceAmountForm):

@@ -209,8 +209,7 @@ def record_payment(invoice, amount, paid_on, method, user, idempotency_key, refe
             if invoice.currency == "EUR":
                 debited_eur = None
             else:
-                booking = InvoiceBooking.get_or_none(InvoiceBooking.invoice == invoice.id)
-                check_debited_euros(amount, invoice.currency, debited_eur, booking.exchange_rate if booking else None)
+                _check_debited(invoice, amount, debited_eur)
             iban, bic = approved_bank_details(invoice.supplier_id) if method == TRANSFER else ("", "")
             note = f"Paiement de {_fmt(amount, invoice.currency)} ({METHODS[method].lower()})"
             payment, balance = _write_payment(invoice, facts.balance, user, note, remote_addr, amount=amount,
@@ -226,6 +225,12 @@ def record_payment(invoice, amount, paid_on, method, user, idempotency_key, refe
         raise
 
 
+def _check_debited(invoice, amount, debited_eur):
+    """check_debited_euros() against the rate the accountant entered, if any."""
+    booking = InvoiceBooking.get_or_none(InvoiceBooking.invoice == invoice.id)
+    check_debited_euros(amount, invoice.currency, debited_eur, booking.exchange_rate if booking else None)
+
+
 def set_debited_euros(payment_id, debited_eur, user, remote_addr=""):
     """Enter or correct the euro cents the bank debited for a payment of a foreign-currency invoice,
     known from the bank statement after the payment was recorded (None clears it). A payment already
@@ -237,8 +242,7 @@ def set_debited_euros(payment_id, debited_eur, user, remote_addr=""):
             raise PaymentRefused(N_("Le montant débité ne se saisit que pour une facture dans une autre devise."),
                                  "debited_eur")
         payment = SupplierPayment.get_by_id(payment_id)  # read again under the invoice's lock
-        booking = InvoiceBooking.get_or_none(InvoiceBooking.invoice == invoice.id)
-        check_debited_euros(payment.amount, invoice.currency, debited_eur, booking.exchange_rate if booking else None)
+        _check_debited(invoice, payment.amount, debited_eur)
         if payment.debited_eur == debited_eur:
             return payment
         before = payment.debited_eur
