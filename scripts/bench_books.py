@@ -8,6 +8,10 @@ target is a ratio of at most 2 and a number of SQL statements that does not grow
 (at most 20). Statements are counted at the driver (execute_sql) plus each server-side cursor opened
 on PostgreSQL (one statement read a few thousand rows per round trip).
 
+The accounting page is measured as it opens (its figures left to a second request, next to its own
+statements replayed), then that second request (the figures fragment, next to the raw aggregate SQL),
+then with its figures inline as a page without JavaScript gets it (totaux=1).
+
 Run it
 ------
     .venv/bin/python scripts/bench_books.py                      # SQLite, 100,000 invoices
@@ -216,10 +220,14 @@ class Counter:
         import portal.accounting.streaming as streaming
 
         self.count = 0
+        self.recorded = None  # a list while record() runs: the statements, to replay them as a floor
         original_sql, original_cursor = db.obj.execute_sql, streaming._open_server_cursor
+        self.execute_raw = original_sql
 
         def counting_sql(sql, params=None):
             self.count += 1
+            if self.recorded is not None:
+                self.recorded.append((sql, params))
             return original_sql(sql, params)
 
         def counting_cursor(sql, params):
@@ -228,6 +236,21 @@ class Counter:
 
         db.obj.execute_sql = counting_sql
         streaming._open_server_cursor = counting_cursor
+
+    def replay_of(self, run):
+        """A floor made of the statements `run` executes, replayed raw through the driver (rows fetched)."""
+        self.recorded = []
+        try:
+            run()
+        finally:
+            statements, self.recorded = self.recorded, None
+
+        def replay():
+            for sql, params in statements:
+                cursor = self.execute_raw(sql, params)
+                if cursor.description:
+                    cursor.fetchall()
+        return replay
 
 
 def drain(response):
@@ -600,22 +623,32 @@ def p95(values):
 
 
 def page_rows(client, counter, period, info, floor, reps, old_floor):
-    """The accounting page (its summary from aggregate queries) and, for comparison, the summary built
-    from every entry of the year (what the page did before), both next to the raw aggregate SQL."""
+    """The accounting page as it opens (its figures left to a second request) next to its own SQL
+    replayed; that second request, the figures fragment, next to the raw aggregate SQL; the page with its
+    figures inline (no JavaScript, totaux=1); and, for comparison, the summary built from every entry of
+    the year (what the page did before)."""
     from portal.accounting.accounts import current_accounts
     from portal.accounting.fec import Period, summarise, summarise_by_entries
 
-    def page():
-        response = client.get(f"/comptabilite/?{period}")
-        assert response.status_code == 200, response.status_code
-        return len(response.get_data())
+    def get(query, headers=None):
+        def run():
+            response = client.get(f"/comptabilite/?{query}", headers=headers)
+            assert response.status_code == 200, response.status_code
+            return len(response.get_data())
+        return run
 
     year = Period(datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
     config = current_accounts()
     fast, slow = summarise(year, info["shops"], config), summarise_by_entries(year, info["shops"], config)
     assert vars(fast) == vars(slow), "the page's summary differs from the file's entries"
     print(f"  summary: {fast.entries} entries, {fast.lines} lines, equal to the file's", flush=True)
-    return [measure(counter, "accounting page", page, floor["summary"], reps, old_floor["summary"]),
+    page = get(period)
+    figures = get(period, {"HX-Request": "true", "HX-Target": "accounting-figures"})
+    return [measure(counter, "accounting page (figures deferred)", page, counter.replay_of(page), reps),
+            measure(counter, "accounting figures (htmx fragment)", figures, floor["summary"], reps,
+                    old_floor["summary"]),
+            measure(counter, "accounting page with figures (totaux=1)", get(period + "&totaux=1"), floor["summary"],
+                    reps, old_floor["summary"]),
             measure(counter, "summary from every entry (the page before)",
                     lambda: summarise_by_entries(year, info["shops"], config) and 0, floor["summary"], 1)]
 
@@ -740,7 +773,7 @@ def main():
             return run
 
         if args.profile == "page":
-            profile(lambda: client.get(f"/comptabilite/?{period}").get_data())
+            profile(lambda: client.get(f"/comptabilite/?{period}&totaux=1").get_data())
             return
         if args.profile:
             profile(download({"fec": "/comptabilite/fec", "csv": "/comptabilite/ecritures.csv",

@@ -30,15 +30,22 @@ def _timezone():
     return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
 
 
+SUMMARY_TARGET, FIGURES_TARGET = "accounting-summary", "accounting-figures"  # the two swapped parts of the page
+
+
 @bp.route("/")
 @access_required("can_open")
 def index(access):
-    context = pages.export_page(pages.period_form(access), access)
-    template = ("accounting/_summary.html" if request.headers.get("HX-Target") == "accounting-summary"
-                else "accounting/index.html")
+    """The export page. Opened in full, its figures come by a second request (FIGURES_TARGET) so that the
+    period, the download links and the closings show at once; `totaux=1` puts them in the page (no JavaScript)."""
+    target = request.headers.get("HX-Target")
+    with_summary = target in (SUMMARY_TARGET, FIGURES_TARGET) or request.args.get("totaux") == "1"
+    context = pages.export_page(pages.period_form(access), access, with_summary=with_summary)
+    template = {SUMMARY_TARGET: "accounting/_summary.html", FIGURES_TARGET: "accounting/_figures.html"}.get(
+        target, "accounting/index.html")
     response = current_app.make_response((render_template(template, **context),
                                           422 if context["form"].errors else 200))
-    response.vary.add("HX-Request")
+    response.vary.update(("HX-Request", "HX-Target"))
     return response
 
 

@@ -70,7 +70,15 @@ def test_accountant_allocates_pays_and_exports(app, page, output_dir):
 
     page.goto("/comptabilite/")
     expect(page.get_by_role("link", name="Télécharger le FEC")).to_be_visible()
+    # The figures come by a second request once the page shows (htmx, hx-trigger="load").
+    figures = page.locator("#accounting-figures")
+    expect(figures).to_contain_text("Équilibré")
+    expect(figures).not_to_have_attribute("aria-busy", "true")
+    expect(figures.locator("table.accounting-kinds")).to_contain_text("Règlements fournisseurs")
     page.screenshot(path=output_dir / "72-accountant-exports.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=output_dir / "72-accountant-exports-390.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     with page.expect_download() as fec_download:
         page.get_by_role("link", name="Télécharger le FEC").click()
     download = fec_download.value

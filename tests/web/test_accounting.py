@@ -243,7 +243,7 @@ def test_acc_2_export_page_links_to_the_company_page_and_shows_counts(client, ac
     assert refused.status_code == 303 and refused.headers["Location"].startswith("/comptabilite/?")
     assert client.post("/comptabilite/entreprise", data={"name": "X", "siren": SIREN}).status_code in (404, 405)
     _company(client)
-    page = _text(client.get("/comptabilite/", query_string=YEAR_2025))
+    page = _text(client.get("/comptabilite/", query_string={**YEAR_2025, "totaux": "1"}))
     assert "SIREN de votre entreprise manque" not in page
     assert f"{SIREN}FEC20251231.txt" in page
     assert "Équilibré" in page and "8</strong> (" in page
@@ -255,6 +255,33 @@ def test_acc_2_export_page_links_to_the_company_page_and_shows_counts(client, ac
     fragment = _text(client.get("/comptabilite/", query_string={"du": "2025-12-31", "au": "2025-01-01"},
                                 headers={"HX-Request": "true", "HX-Target": "accounting-summary"}))
     assert "La date de fin doit suivre la date de début" in fragment and "<html" not in fragment
+
+
+def test_acc_2_export_page_shows_at_once_and_its_figures_come_by_a_second_request(client, accountant, books):
+    """The figures read the whole period (up to a second at 100,000 invoices): the page leaves them to
+    htmx, its download links work at once; a page without JavaScript gets them with « Afficher les totaux »."""
+    _company(client)
+    response = client.get("/comptabilite/", query_string=YEAR_2025)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Target" in response.headers["Vary"]
+    placeholder = html[html.index('<div id="accounting-figures"'):]
+    placeholder = placeholder[:placeholder.index("</div>")]
+    assert 'hx-trigger="load"' in placeholder and 'hx-swap="outerHTML"' in placeholder
+    assert 'hx-get="/comptabilite/?' in placeholder and "du=2025-01-01" in placeholder and "au=2025-12-31" in placeholder
+    assert "totaux=1" in placeholder and "Afficher les totaux" in placeholder
+    assert "Total débit" not in html and f"{SIREN}FEC20251231.txt" in html  # the links without the figures
+    fragment = client.get("/comptabilite/", query_string=YEAR_2025,
+                          headers={"HX-Request": "true", "HX-Target": "accounting-figures"})
+    text = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in text and text.count('id="accounting-figures"') == 1
+    assert "Équilibré" in text and "8</strong> (" in text and "hx-trigger" not in text
+    assert "Télécharger le FEC" not in text  # the figures only: the links stay where they are
+    changed = client.get("/comptabilite/", query_string=YEAR_2025,
+                         headers={"HX-Request": "true", "HX-Target": "accounting-summary"})
+    assert "8</strong> (" in changed.get_data(as_text=True)  # a new period: figures and links in one swap
+    wrong = client.get("/comptabilite/", query_string={"du": "2025-12-31", "au": "2025-01-01"},
+                       headers={"HX-Request": "true", "HX-Target": "accounting-figures"})
+    assert wrong.status_code == 422 and "Choisissez une période valide" in wrong.get_data(as_text=True)
 
 
 def test_auth_2_accounting_needs_export_and_payables_rights(client, login_as, shop, books):

@@ -235,7 +235,7 @@ def test_acc_5_domestic_reverse_charge_from_category_ae_or_the_accountants_choic
 
 def test_acc_4_usd_invoice_enters_the_fec_at_its_rate_with_montantdevise(client, accountant, quarter):
     dollars = quarter["dollars"]
-    page = _text(client.get("/comptabilite/", query_string=Q1))
+    page = _text(client.get("/comptabilite/", query_string={**Q1, "totaux": "1"}))
     assert "US-7" in page and "sans cours" in page
     refused = _book_choices(client, dollars, exchange_rate="0,92 €", nature="", reverse_charge="")
     assert refused.status_code == 422 and "par exemple 0,9215" in _text(refused)
@@ -252,7 +252,7 @@ def test_acc_4_usd_invoice_enters_the_fec_at_its_rate_with_montantdevise(client,
     assert machine[("445202", "C")]["Credit"] == machine[("445664", "D")]["Debit"] == "184,00"
     assert machine[("445202", "C")]["Montantdevise"] == ""
     assert "USD 1 = 0,9200 EUR" in supplier["EcritureLib"]
-    assert "sans cours" not in _text(client.get("/comptabilite/", query_string=Q1))
+    assert "sans cours" not in _text(client.get("/comptabilite/", query_string={**Q1, "totaux": "1"}))
 
 
 # --- ACC-3: the card sales journal -------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def test_acc_3_card_journal_remittance_commission_refund_and_unpaid(client, acco
     assert unpaid[("416", "D")]["Debit"] == unpaid[("512", "C")]["Credit"] == "50,00"
     journals = [lines[0]["JournalCode"] for _, lines in sorted(entries.items())]
     assert journals == sorted(journals, key=["AC", "BQ", "CB"].index)
-    page = _text(client.get("/comptabilite/", query_string=Q1))
+    page = _text(client.get("/comptabilite/", query_string={**Q1, "totaux": "1"}))
     assert "Remises cartes" in page and "Impayés cartes" in page
 
 
@@ -370,7 +370,7 @@ def test_acc_4_closed_entries_keep_their_number_and_content_and_late_changes_go_
         client, accountant, quarter, shop):
     User.update(is_admin=True).where(User.id == accountant.id).execute()
     before = reread(_fec(client, **Q1).get_data())
-    page = _text(client.get("/comptabilite/", query_string=Q1))
+    page = _text(client.get("/comptabilite/", query_string={**Q1, "totaux": "1"}))
     assert "Période ouverte à partir du 01/01/2025" in page and "Clôturer la période" in page
     response = _close(client, "2025-03-31")
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/comptabilite/"
@@ -393,7 +393,7 @@ def test_acc_4_closed_entries_keep_their_number_and_content_and_late_changes_go_
     assert _without_valid_date(after) == _without_valid_date(before)
     assert {line["ValidDate"] for lines in after.values() for line in lines} == {datetime.date.today().strftime("%Y%m%d")}
     assert "F-LATE" not in closed_file.decode("iso-8859-15")
-    assert "Période clôturée" in _text(client.get("/comptabilite/", query_string=Q1))
+    assert "Période clôturée" in _text(client.get("/comptabilite/", query_string={**Q1, "totaux": "1"}))
 
     april = reread(_fec(client, **JAN_APR).get_data())
     assert {n: lines for n, lines in april.items() if n <= len(before)} == after  # the closed part, unchanged
@@ -463,7 +463,7 @@ def test_acc_4_a_later_period_naming_other_suppliers_corrects_nothing_of_the_clo
 
 def test_loc_3_accounting_pages_and_analytic_header_in_english(client, login_as, shop, quarter):
     login_as("accountant", rights=RIGHTS, shop=shop, language="en")
-    page = _text(client.get("/comptabilite/", query_string=Q1))
+    page = _text(client.get("/comptabilite/", query_string={**Q1, "totaux": "1"}))
     assert "Accounting exports" in page and "Card remittances" in page and "Close the period" in page
     assert "Exports comptables" not in page and "Clôturer la période" not in page
     assert "Chart of accounts" in _text(client.get("/comptabilite/comptes"))

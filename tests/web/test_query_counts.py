@@ -78,7 +78,8 @@ def _get(client, url):
 PAGES = [
     "/factures/", "/factures/?tri=montant&ordre=desc", "/factures/?page=3", "/reglements/",
     "/reglements/?tri=reste&ordre=desc", "/reglements/?page=3", "/fournisseurs/", "/achats/",
-    "/achats/?tri_bc=fournisseur&page_da=2", "/messages/file", f"/comptabilite/?{YEAR}", "/rapports/depenses",
+    "/achats/?tri_bc=fournisseur&page_da=2", "/messages/file", f"/comptabilite/?{YEAR}",
+    f"/comptabilite/?{YEAR}&totaux=1", "/rapports/depenses",
     "/fournisseurs/?tri=ville&ordre=desc", "/messages/file?page_envoyes=2",
 ]
 EXPORTS = [
