@@ -49,10 +49,12 @@ def _register_input_hardening(app):
 
 
 def _register_nul_free_requests(app):
-    """After htmx-flask set its request class: NUL characters never reach a form (SEC-2)."""
-    from portal.web import drop_nul_characters
+    """After htmx-flask set its request class: NUL characters never reach a form (SEC-2); lists keep
+    their query arguments with url_with, whatever names the browser sent."""
+    from portal.web import drop_nul_characters, register_url_with
 
     drop_nul_characters(app)
+    register_url_with(app)
 
 
 def _register_shared_secrets(app):

@@ -1,5 +1,9 @@
 """Small Flask-side helpers shared by the blueprints."""
+import datetime
+from urllib.parse import urlencode
+
 from flask import redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
@@ -78,3 +82,34 @@ class IdLinks:
         if self.parts is None:
             return url_for(self.endpoint, **{self.id_name: object_id}, **self.values)
         return f"{self.parts[0]}{int(object_id)}{self.parts[1]}"
+
+
+def filter_days(args, errors, start="du", end="au"):
+    """The days of a list's « from … to » filter: (start, end), each None when empty. An unreadable day
+    or an end before the start is left out and its message put in `errors` under the field's name,
+    so the page says why the filter did not apply instead of ignoring it."""
+    days = []
+    for name in (start, end):
+        text = (args.get(name) or "").strip()
+        day = None
+        if text:
+            try:
+                day = datetime.date.fromisoformat(text)
+            except ValueError:
+                errors[name] = _("Date illisible : choisissez-la dans le calendrier ou écrivez jj/mm/aaaa.")
+        days.append(day)
+    if days[0] and days[1] and days[1] < days[0]:
+        errors[end] = _("La date de fin précède la date de début.")
+        days[1] = None
+    return tuple(days)
+
+
+def url_with(endpoint, args=None, **more):
+    """url_for(endpoint) with `args` and `more` as its query string, whatever their names: url_for takes
+    some (endpoint, _anchor, _method …) as its own, and a list's arguments come from the browser."""
+    query = [(name, value) for name, value in {**(args or {}), **more}.items() if value is not None]
+    return url_for(endpoint) + ("?" + urlencode(query, doseq=True) if query else "")
+
+
+def register_url_with(app):
+    app.add_template_global(url_with)

@@ -31,7 +31,22 @@ class PeriodForm(FlaskForm):
     boutique = SelectField(_l("Boutique"), coerce=str, default="", validate_choice=True)
     encodage = SelectField(_l("Encodage du FEC"), choices=list(ENCODINGS.items()), default="iso-8859-15")
 
+    FIRST_DAY = datetime.date(1990, 1, 1)
+
+    def _within_books(self, field):
+        """Books from 1990 up to two years ahead: a day such as 9999-12-31 is a typing slip (and beyond
+        what the date arithmetic of the entries can hold)."""
+        last = datetime.date.today().replace(month=12, day=31)
+        last = last.replace(year=last.year + 2)
+        if field.data and not self.FIRST_DAY <= field.data <= last:
+            raise ValidationError(_l("Choisissez une date du %(first)s au %(last)s.",
+                                     first=self.FIRST_DAY.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y")))
+
+    def validate_du(self, field):
+        self._within_books(field)
+
     def validate_au(self, field):
+        self._within_books(field)
         if field.data and self.du.data and field.data < self.du.data:
             raise ValidationError(_l("La date de fin doit suivre la date de début."))
         if field.data and self.du.data and (field.data - self.du.data).days > 731:

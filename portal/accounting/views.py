@@ -19,7 +19,7 @@ from portal.audit import record_action
 from portal.database import is_postgres
 from portal.texts import in_user_language
 from portal.formatting import date_filter as format_date
-from portal.web import htmx_redirect
+from portal.web import htmx_redirect, url_with
 
 
 def _user():
@@ -90,7 +90,7 @@ def fec(access):
     siren = pages.current_company().get("siren")
     if not siren:
         flash(_("Indiquez d'abord le SIREN de votre entreprise : le nom du FEC commence par lui."), "error")
-        return redirect(url_for("accounting.index", **request.args), 303)
+        return redirect(url_with("accounting.index", request.args.to_dict(flat=False)), 303)
     scope, refused = _export_scope(access, "fec")
     if refused:
         return refused

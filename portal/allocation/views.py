@@ -1,7 +1,6 @@
 """Allocation pages (ALLOC-1..3): thin views over service.py (writes and rules), editor.py (the
 invoice editor's rows) and pages.py (what each page or htmx fragment shows)."""
 import csv
-import datetime
 import io
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
@@ -18,8 +17,9 @@ from portal.allocation.visibility import visible_axes, visible_value_ids
 from portal.exports import spreadsheet_safe
 from portal.accounting.fec import fec_amount as amount_text
 from portal.money import format_amount_input
-from portal.numbers import is_ascii_digits
+from portal.numbers import is_ascii_digits, parse_id
 from portal.texts import in_user_language
+from portal.web import filter_days, url_with
 
 RECALCULATE = "alloc-recalc"  # the event after which the editor's summary recomputes itself
 
@@ -242,33 +242,32 @@ def revoke(grant_id, access):
 # --- Reports and export (visible values only) ----------------------------------------------------
 
 
-def _report_filters():
-    filters = {}
-    for name in ("du", "au"):
-        try:
-            filters[name] = datetime.date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            pass
-    if request.args.get("axe", type=int):
-        filters["axe"] = request.args.get("axe", type=int)
-    return filters
+def _report_filters(errors):
+    """The report's filters; an unreadable day or an inverted range is left out and said in `errors`."""
+    start, end = filter_days(request.args, errors)
+    filters = {"du": start, "au": end, "axe": parse_id(request.args.get("axe"))}
+    return {name: value for name, value in filters.items() if value}
 
 
 @bp.route("/rapport")
 @axes_access_required("can_export")
 def report(access):
-    filters = _report_filters()
+    errors = {}
+    filters = _report_filters(errors)
     shop_ids = [shop.id for shop in export_shops(_user())]
     rows = service.spend_by_value(_user(), {**filters, "shop_ids": shop_ids})
-    return render_template("allocation/report.html", rows=rows, filters=filters, access=access,
+    return render_template("allocation/report.html", rows=rows, filters=filters, errors=errors, access=access,
                            axes=visible_axes(_user(), include_archived=True))
 
 
 @bp.route("/export.csv")
 @axes_access_required("can_export")
 def export(access):
-    chunks = service.allocation_export_chunks(_user(), [shop.id for shop in export_shops(_user())],
-                                              _report_filters())
+    errors = {}
+    filters = _report_filters(errors)
+    if errors:  # the report says what is wrong with the dates, rather than a file of another period
+        return redirect(url_with("allocation.report", request.args.to_dict(flat=False)), 303)
+    chunks = service.allocation_export_chunks(_user(), [shop.id for shop in export_shops(_user())], filters)
     header = [_("Date de facture"), _("Fournisseur"), _("N° de facture"), _("Axe"), _("Valeur"),
               _("Montant HT ventilé"), _("Devise")]
     return Response(stream_with_context(_export_lines(chunks, header)), mimetype="text/csv; charset=utf-8",

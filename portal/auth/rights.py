@@ -1,5 +1,6 @@
 """Per-user, per-shop rights (AUTH-2) and the questions every blueprint asks about them."""
 from models import Shop, ShopRight
+from portal.texts import N_
 
 # Rights held on a shop. Administering users is global: User.is_admin.
 SHOP_RIGHTS = {
@@ -25,7 +26,7 @@ ROLE_PRESETS = {
     "read_only": ("Lecture seule", ("view",)),
 }
 ADMIN_RIGHT = "admin_users"
-ADMIN_RIGHT_LABEL = "Administrer les utilisateurs"
+ADMIN_RIGHT_LABEL = N_("Administrer les utilisateurs")
 
 
 def rights_on(user, shop):

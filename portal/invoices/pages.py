@@ -19,7 +19,9 @@ from portal.invoices.service import (current_tolerances, discrepancies, schema_i
 from portal.invoices.paging import Order, page_of, requested_page, sort_choice
 from portal.money import MoneyError, parse_amount
 from portal.purchasing.service import received_by_line
-from portal.texts import N_
+from portal.numbers import parse_id
+from portal.texts import N_, in_user_language
+from portal.web import filter_days
 
 PAGE_SIZE = 50
 SORTS = {
@@ -32,13 +34,6 @@ def visible_shops():
     return payables_access().shops_with_any(PAYABLES_RIGHTS)
 
 
-def _date(name):
-    try:
-        return datetime.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _amount(name, errors):
     raw = request.args.get(name, "").strip()
     if not raw:
@@ -46,7 +41,7 @@ def _amount(name, errors):
     try:
         return parse_amount(raw, "EUR", allow_zero=True)
     except MoneyError as error:
-        errors[name] = str(error)
+        errors[name] = in_user_language(error)
         return None
 
 
@@ -134,17 +129,21 @@ def invoice_listing(shops):
     """Filters: supplier, status, due date range, PO, amount range, with discrepancies; any column sorts."""
     args, errors = request.args, {}
     where = Invoice.shop.in_([shop.id for shop in shops])
-    if args.get("fournisseur", type=int):
-        where &= Invoice.supplier == args.get("fournisseur", type=int)
+    supplier_id = parse_id(args.get("fournisseur"))
+    if supplier_id:
+        where &= Invoice.supplier == supplier_id
     if args.get("statut") in InvoiceStatus.__members__:
         where &= Invoice.status == args["statut"]
-    if _date("du"):
-        where &= Invoice.due_date >= _date("du")
-    if _date("au"):
-        where &= Invoice.due_date <= _date("au")
+    due_from, due_to = filter_days(args, errors)
+    if due_from:
+        where &= Invoice.due_date >= due_from
+    if due_to:
+        where &= Invoice.due_date <= due_to
     if args.get("commande", "").strip():
         where &= fn.UPPER(Invoice.po_reference).contains(args["commande"].strip().upper())
     minimum, maximum = _amount("min", errors), _amount("max", errors)
+    if minimum is not None or maximum is not None:
+        where &= Invoice.currency == "EUR"  # the bounds are euros: a ¥5 000 invoice is not « 40 to 60 »
     if minimum is not None:
         where &= Invoice.total_gross >= minimum
     if maximum is not None:
@@ -174,7 +173,7 @@ def invoice_listing(shops):
             # suppliers in this filter, and two plain columns need no conversion per row.
             "suppliers": db.execute(Supplier.select(Supplier.id, Supplier.name)
                                     .order_by(Supplier.name, Supplier.id)).fetchall(),
-            "chosen_supplier": args.get("fournisseur", type=int), "statuses": list(InvoiceStatus),
+            "chosen_supplier": supplier_id, "statuses": list(InvoiceStatus),
             "status_badges": row_of.badges, "today": today}
 
 

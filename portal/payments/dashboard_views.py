@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth.decorators import right_required
+from portal.money import MoneyError, exponent
+from portal.numbers import parse_id
 from portal.auth.rights import shops_with_right
 from portal.payments import bp, dashboard
 from portal.payments.cards import NETWORK_LABELS
@@ -67,18 +69,27 @@ def _chosen(shops, args, errors):
     shop = None
     wanted = (args.get("boutique") or "").strip()
     if wanted:
-        if not wanted.isdigit():
+        if parse_id(wanted) is None:
             errors["boutique"] = _("Boutique inconnue : choisissez dans la liste.")
         else:
-            shop = next((s for s in shops if s.id == int(wanted)), None)
+            shop = next((s for s in shops if s.id == parse_id(wanted)), None)
             if shop is None:
                 abort(403)  # an id of a shop the user may not view (SEC-1)
     currency = (args.get("devise") or "").strip().upper() or (shop or shops[0]).currency
-    if not _CURRENCY.match(currency):
+    if not _CURRENCY.match(currency) or not _known(currency):
         errors["devise"] = _("Devise inconnue : choisissez dans la liste.")
         currency = (shop or shops[0]).currency
     measure = MEASURES.get(args.get("echelle"), "amount")
     return day, currency, shop, measure, today
+
+
+def _known(currency):
+    """Whether the portal knows the currency's decimals (an unknown code would fail the amounts)."""
+    try:
+        exponent(currency)
+    except MoneyError:
+        return False
+    return True
 
 
 def _list_url(figure, day, currency, shop):

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from models import Transaction
 from portal.exports import spreadsheet_safe
 from portal.money import exponent
+from portal.numbers import parse_id
 from portal.payments import search
 from portal.payments.cards import NETWORK_LABELS
 
@@ -54,8 +55,8 @@ def chosen_ids(values):
     search's own shop condition still applies to them."""
     ids = set()
     for value in values[:MAX_CHOSEN]:
-        if value.isdigit() and len(value) < 19:
-            ids.add(int(value))
+        if (row_id := parse_id(value)) is not None:
+            ids.add(row_id)
     return sorted(ids)
 
 

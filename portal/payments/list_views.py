@@ -1,5 +1,6 @@
 """The transaction list (PAY-SRCH-1..3, PAY-EXP-1): the page a merchant opens every morning, its
 search, totals, saved views and exports. The rules live in payments/search.py and export.py."""
+import dataclasses
 from urllib.parse import urlencode
 
 from flask import abort, redirect, render_template, request, url_for
@@ -12,6 +13,8 @@ from models import SavedView, db
 from portal.auth.decorators import MissingRight
 from portal.auth.rights import ShopRights
 from portal.navigation import remember_rights_held
+from portal.numbers import parse_id
+from portal.web import url_with
 from portal.payments import bp, export, search
 from portal.payments.context import payment_context
 from portal.payments.pages import RowFormatting, transaction_view
@@ -63,7 +66,9 @@ def _context(access, found, with_totals=False):
         "shops": viewable, "several_shops": len(viewable) > 1, "today": ctx.today(),
         "totals": search.totals(found.criteria, ctx.timezone) if with_totals and found.criteria else None,
         "can_create": bool(access.shops_with("create_payment")), "can_export": bool(access.shops_with("export")),
-        "currencies": search.CURRENCIES, "query_string": urlencode(found.filter_args, doseq=True),
+        "currencies": search.CURRENCIES,
+        # What « Enregistrer la vue » keeps: the filters and the sort (never a page cursor).
+        "query_string": urlencode(found.sort_args, doseq=True),
     }
 
 
@@ -92,7 +97,7 @@ def totals():
     access = Access(current_user)
     shops = access.require("view")
     if request.headers.get("HX-Request") != "true":
-        return redirect(url_for("payments.index", **request.args.to_dict(flat=False), totaux="1"))
+        return redirect(url_with("payments.index", request.args.to_dict(flat=False), totaux="1"))
     found = search.parse_search(request.args, shops, payment_context().today())
     if found.errors:
         return render_template("payments/_totals.html", totals=None, found=found), 422
@@ -105,16 +110,22 @@ def totals():
 def export_result(fmt):
     """The current result (or the rows ticked in it) as .xlsx or CSV, streamed (PAY-EXP-1)."""
     access = Access(current_user)
-    access.require("view")
+    viewable = access.require("view")
     shops = [shop for shop in access.require("export") if "view" in access.rights[shop.id]]
     if not shops:
         abort(403, description=MissingRight("export"))
-    found = search.parse_search(request.args, shops, payment_context().today())
+    # Read as the list reads it (amounts in the same currency), then kept to the shops it may export.
+    found = search.parse_search(request.args, viewable, payment_context().today())
     if found.errors:  # the list says what is wrong, under each field
-        return redirect(url_for("payments.index", **request.args.to_dict(flat=False)))
+        return redirect(url_with("payments.index", request.args.to_dict(flat=False)))
+    exportable = {shop.id for shop in shops}
+    criteria = dataclasses.replace(found.criteria,
+                                   shop_ids=[i for i in found.criteria.shop_ids if i in exportable])
+    if not criteria.shop_ids:  # only shops it may not export were chosen
+        abort(403, description=MissingRight("export"))
     chosen = export.chosen_ids(request.args.getlist("choix")) if request.args.getlist("choix") else None
     ctx = payment_context()
-    return export.response(fmt, found.criteria, ctx.timezone, {shop.id: shop for shop in shops}, chosen,
+    return export.response(fmt, criteria, ctx.timezone, {shop.id: shop for shop in shops}, chosen,
                            found.sort, found.descending)
 
 
@@ -157,10 +168,7 @@ def save_view():
 def delete_view():
     access = Access(current_user)
     access.require("view")
-    try:
-        view_id = int(request.form.get("vue", ""))
-    except ValueError:
-        view_id = 0
+    view_id = parse_id(request.form.get("vue")) or 0
     # Only the user's own views: another user's id deletes nothing.
     SavedView.delete().where((SavedView.id == view_id) & (SavedView.user == current_user)).execute()
     return _saved_views_response(None, "")

@@ -173,7 +173,7 @@ def parse_search(args, shops, today):
     reference = _text(args, "ref", values, errors)
     customer = _text(args, "client", values, errors)
 
-    states = [s for s in args.getlist("etat") if s]
+    states = list(dict.fromkeys(s for s in args.getlist("etat") if s))  # a state twice would list its rows twice
     values["etat"] = states
     if any(s not in State.__members__ for s in states) or len(states) > len(State):
         errors["etat"] = (N_("État inconnu : choisissez dans la liste."), {})
@@ -366,6 +366,8 @@ def decode_cursor(token, sort):
         return None
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        if "\x00" in raw:  # PostgreSQL refuses a NUL in a text parameter
+            return None
         text, row_id = raw.rsplit("\x1f", 1)
         kind = SORTS[sort].kind
         value = (datetime.datetime.fromisoformat(text) if kind == "datetime"
@@ -486,14 +488,16 @@ def sort_value(txn, sort, shop_ranks):
 
 def ordered_rows(criteria, timezone, columns, sort="date", descending=False, chunk=2000, where=None):
     """Every row of a result as tuples of `columns` (plus the sort key last), by chunks read after
-    the last key (exports: flat memory, no OFFSET). `where` narrows the result (ticked rows)."""
+    the last key (exports: flat memory, no OFFSET). `where` narrows the result (ticked rows). Sorted
+    by shop, the shops come in the order of criteria.shop_ids, the list's (by name)."""
     if where is not None:
         criteria = dataclasses.replace(criteria, extra=where)
     search = Search(criteria, {}, {}, sort, descending)
     names = [column.column_name for column in columns]
     id_index = names.index("id")
+    shop_ranks = {shop_id: rank for rank, shop_id in enumerate(criteria.shop_ids)}
     while True:
-        (sql, params), _ = page_sql(search, timezone, {}, chunk, columns)
+        (sql, params), _ = page_sql(search, timezone, shop_ranks, chunk, columns)
         rows = db.execute_sql(sql, params).fetchall()
         yield from rows[:chunk]
         if len(rows) <= chunk:

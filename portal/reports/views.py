@@ -1,9 +1,7 @@
 """Report pages: cash-flow timeline from the bank accounts' opening balances, the bank accounts
 themselves, and the spend dashboard with its CSV export."""
-import datetime
-
 from babel.numbers import format_compact_currency
-from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,7 +15,8 @@ from portal.reports import accounts, bp, data
 from portal.reports.export import spend_csv
 from portal.reports.forms import BankAccountForm
 from portal.reports.pages import OVERDUE_SHOWN, PERIODS, cashflow_facts
-from portal.web import htmx_redirect
+from portal.numbers import parse_id
+from portal.web import filter_days, htmx_redirect, url_with
 
 # Who may enter or change a bank account's opening balance: the right that pays from it.
 ACCOUNTS_RIGHT = "pay_invoices"
@@ -34,13 +33,6 @@ def _today():
     """The merchant's day, from the app's clock (tests move it)."""
     clock = current_app.config.get("CLOCK") or utcnow
     return local_date(clock(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def _day(name):
-    try:
-        return datetime.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.app_template_filter("money_short")
@@ -135,9 +127,12 @@ def bank_account(bank_account_id):
 # --- Spend dashboard (AP-REP-1) -------------------------------------------------------------------
 
 
-def _filters():
-    args = {"du": _day("du"), "au": _day("au"), "boutique": request.args.get("boutique", type=int),
-            "fournisseur": request.args.get("fournisseur", type=int)}
+def _filters(errors):
+    """The spend filters of the query string; an unreadable day or an inverted range is left out and
+    said in `errors`."""
+    start, end = filter_days(request.args, errors)
+    args = {"du": start, "au": end, "boutique": parse_id(request.args.get("boutique")),
+            "fournisseur": parse_id(request.args.get("fournisseur"))}
     return {key: value for key, value in args.items() if value}
 
 
@@ -146,7 +141,8 @@ def _filters():
 def dashboard():
     shops = _shops()
     shop_ids = [s.id for s in shops]
-    args = _filters()
+    errors = {}
+    args = _filters(errors)
     if args.get("boutique") not in (None, *shop_ids):
         abort(403)
     currency = "EUR"
@@ -155,6 +151,7 @@ def dashboard():
     by_month = data.spend_by_month(shop_ids, currency, args)
     return render_template(
         "reports/dashboard.html", shops=shops, suppliers=Supplier.select().order_by(Supplier.name), args=args,
+        errors=errors,
         currency=currency, by_supplier=by_supplier, by_month=by_month,
         by_value=[(row.axis.name, row.path, row.amount)
                   for row in spend_by_value(current_user, {**args, "shop_ids": shop_ids}) if row.currency == currency],
@@ -169,10 +166,13 @@ def dashboard():
 @login_required
 def dashboard_export():
     shops = _shops()
-    args = _filters()
+    errors = {}
+    args = _filters(errors)
     shop_ids = [s.id for s in shops]
     if args.get("boutique") not in (None, *shop_ids):
         abort(403)
+    if errors:  # the page says what is wrong with the dates, rather than a file of another period
+        return redirect(url_with("reports.dashboard", request.args.to_dict(flat=False)), 303)
     chunks = spend_csv(shop_ids, args, str(get_locale() or "fr"))
     filename = _("depenses.csv")
     return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
