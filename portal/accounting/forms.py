@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.accounting.accounts import build_config
 from portal.accounting.fec import ENCODINGS, RATE_SCALE
+from portal.accounting.ledger import EARLIEST
 from portal.texts import in_user_language
 
 
@@ -31,11 +32,11 @@ class PeriodForm(FlaskForm):
     boutique = SelectField(_l("Boutique"), coerce=str, default="", validate_choice=True)
     encodage = SelectField(_l("Encodage du FEC"), choices=list(ENCODINGS.items()), default="iso-8859-15")
 
-    FIRST_DAY = datetime.date(1990, 1, 1)
+    FIRST_DAY = EARLIEST
 
     def _within_books(self, field):
-        """Books from 1990 up to two years ahead: a day such as 9999-12-31 is a typing slip (and beyond
-        what the date arithmetic of the entries can hold)."""
+        """Books from 2000 (as closings) up to two years ahead: a day such as 9999-12-31 is a typing slip
+        (and beyond what the date arithmetic of the entries can hold)."""
         last = datetime.date.today().replace(month=12, day=31)
         last = last.replace(year=last.year + 2)
         if field.data and not self.FIRST_DAY <= field.data <= last:

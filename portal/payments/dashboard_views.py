@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth.decorators import right_required
+from portal.auth.rights import shops_with_right
 from portal.money import MoneyError, exponent
 from portal.numbers import parse_id
-from portal.auth.rights import shops_with_right
 from portal.payments import bp, dashboard
 from portal.payments.cards import NETWORK_LABELS
 from portal.payments.context import payment_context

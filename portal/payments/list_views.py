@@ -14,10 +14,10 @@ from portal.auth.decorators import MissingRight
 from portal.auth.rights import ShopRights
 from portal.navigation import remember_rights_held
 from portal.numbers import parse_id
-from portal.web import url_with
 from portal.payments import bp, export, search
 from portal.payments.context import payment_context
 from portal.payments.pages import RowFormatting, transaction_view
+from portal.web import url_with
 
 SAVED_VIEWS_MAX = 50
 RESULTS = "#payment-search"
