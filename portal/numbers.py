@@ -19,3 +19,15 @@ def parse_id(text):
         return None
     value = int(text)
     return value if value <= MAX_ID else None
+
+
+def coerce_id(value):
+    """coerce= of a select of ids: int(), refusing what no row can hold (SQLite overflows beyond 64 bits)
+    and digits int() would take but a browser never sends ("²" fails, " 12" is stripped first)."""
+    text = str(value).strip()
+    if not is_ascii_digits(text.removeprefix("-"), 19):
+        raise ValueError(f"not an id: {text[:20]!r}")
+    number = int(text)
+    if abs(number) > MAX_ID:
+        raise ValueError("beyond any id")
+    return number

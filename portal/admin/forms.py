@@ -5,6 +5,7 @@ from wtforms import BooleanField, IntegerField, PasswordField, SelectField, Stri
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.money import MoneyError, exponent, parse_amount
+from portal.numbers import coerce_id
 from portal.texts import in_user_language
 
 
@@ -13,8 +14,8 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Nom affiché"), validators=[Length(max=120)])
     email = StringField(_l("Adresse e-mail"), validators=[Optional(), Email(_l("Adresse e-mail invalide.")), Length(max=254)])
     language = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")])
-    department = SelectField(_l("Service"), coerce=int)
-    establishment = SelectField(_l("Établissement"), coerce=int)
+    department = SelectField(_l("Service"), coerce=coerce_id)
+    establishment = SelectField(_l("Établissement"), coerce=coerce_id)
     is_admin = BooleanField(_l("Administrateur (gère les utilisateurs et les droits)"))
     active = BooleanField(_l("Compte actif"), default=True)
     password = PasswordField(
@@ -36,7 +37,7 @@ class ShopForm(FlaskForm):
                     Regexp(r"^\d{15}$", message=_l("L'identifiant commerçant compte exactement 15 chiffres."))],
         description=_l("15 chiffres, fournis par la banque."),
     )
-    establishment = SelectField(_l("Établissement"), coerce=int)
+    establishment = SelectField(_l("Établissement"), coerce=coerce_id)
     # DOC-2: printed on the shop's receipts; where its purchase orders are delivered.
     address = TextAreaField(_l("Adresse de la boutique"), default="", filters=[_stripped],
                             validators=[Length(max=500, message=_l("%(max)s caractères au plus.", max=500))],

@@ -16,6 +16,7 @@ from portal.auth.passwords import PasswordRejected
 from portal.auth.sessions import keep_current_session
 from portal.auth.views import password_error, sso_enabled
 from portal.auth.rights import ROLE_PRESETS, SHOP_RIGHTS, rights_grid
+from portal.invoices.paging import requested_page
 from portal.payments.gateways import save_gateway_settings
 from portal.web import audit
 
@@ -201,7 +202,7 @@ def organisation():
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page(request.args)
     action = request.args.get("action", "").strip()
     actor = request.args.get("actor", "").strip()
     query = AuditRecord.select().order_by(AuditRecord.at.desc(), AuditRecord.id.desc())

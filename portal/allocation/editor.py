@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from portal.allocation import rules
 from portal.allocation.service import AllocationInput
 from portal.money import MoneyError, format_amount_input, parse_amount
-from portal.numbers import is_ascii_digits
+from portal.numbers import is_ascii_digits, parse_id
 from portal.texts import N_, Text, in_user_language
 
 AMOUNT, PERCENT = "amount", "percent"
@@ -63,13 +63,6 @@ class Editor:
         return [AllocationInput(row.value_id, row.amount, row.percent) for row in kept], kept
 
 
-def _int(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
-
-
 def row_indexes(form):
     """The indexes of the rows present in a submitted form, in order (removed rows leave gaps)."""
     indexes = set()
@@ -81,7 +74,7 @@ def row_indexes(form):
 
 
 def row_from_form(form, index, currency):
-    row = EditorRow(index, _int(form.get(f"{PREFIX}-{index}-axis")), _int(form.get(f"{PREFIX}-{index}-value")),
+    row = EditorRow(index, parse_id(form.get(f"{PREFIX}-{index}-axis")), parse_id(form.get(f"{PREFIX}-{index}-value")),
                     PERCENT if form.get(f"{PREFIX}-{index}-mode") == PERCENT else AMOUNT,
                     (form.get(f"{PREFIX}-{index}-entry") or "").strip())
     if row.entry:

@@ -6,6 +6,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from models import Department, Establishment, User
+from portal.numbers import coerce_id
 
 
 def _strip(value):
@@ -24,7 +25,7 @@ class ValueForm(FlaskForm):
                                    Length(max=120, message=_l("%(max)s caractères au plus.", max=120))])
     code = StringField(_l("Code analytique (facultatif)"), filters=[_strip],
                        validators=[Length(max=32, message=_l("%(max)s caractères au plus.", max=32))])
-    parent = SelectField(_l("Sous-valeur de"), coerce=int, default=0, validate_choice=False)
+    parent = SelectField(_l("Sous-valeur de"), coerce=coerce_id, default=0, validate_choice=False)
 
     def set_parents(self, nodes, exclude=None):
         """Choices for the parent: the top of the axis, or any value shown but `exclude` and its sub-values."""
@@ -45,9 +46,9 @@ class ValueForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    user = SelectField(_l("Utilisateur"), coerce=int, default=0)
-    department = SelectField(_l("Service"), coerce=int, default=0)
-    establishment = SelectField(_l("Établissement"), coerce=int, default=0)
+    user = SelectField(_l("Utilisateur"), coerce=coerce_id, default=0)
+    department = SelectField(_l("Service"), coerce=coerce_id, default=0)
+    establishment = SelectField(_l("Établissement"), coerce=coerce_id, default=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

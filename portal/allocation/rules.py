@@ -127,12 +127,12 @@ def parse_percent(text):
     value = plain_decimal(raw)
     if value is None:
         raise PercentError(N_("Pourcentage illisible : écrivez par exemple 33,33."))
+    if value > 100:  # before quantize(), which fails on a number of more than 25 digits
+        raise PercentError(N_("100 % au plus."))
     if value != value.quantize(Decimal("0.01")):
         raise PercentError(N_("Deux décimales au plus pour un pourcentage."))
     if value <= 0:
         raise PercentError(N_("Le pourcentage doit être supérieur à zéro."))
-    if value > 100:
-        raise PercentError(N_("100 % au plus."))
     return int(value * 100)
 
 

@@ -387,9 +387,9 @@ def value_select(invoice_id):
     it is one of that axis (the same axis chosen again), never otherwise."""
     invoice = _invoice(invoice_id, edit=True)
     index = request.args.get("index", 0, type=int)
-    row = editing.EditorRow(index, request.args.get(f"{editing.PREFIX}-{index}-axis", type=int))
+    row = editing.EditorRow(index, parse_id(request.args.get(f"{editing.PREFIX}-{index}-axis")))
     context = pages.row_context(invoice, row)
-    value_id = request.args.get(f"{editing.PREFIX}-{index}-value", type=int)
+    value_id = parse_id(request.args.get(f"{editing.PREFIX}-{index}-value"))
     if value_id in {choice_id for choice_id, _ in context["values"]}:
         row.value_id = value_id
     return render_template("allocation/_value_select.html", **context)

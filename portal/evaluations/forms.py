@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, FieldList, Form, FormField, Integer
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.evaluations.scoring import MAX_SCORE, MAX_WEIGHT, MIN_SCORE, ScoringError, parse_threshold
+from portal.numbers import coerce_id
 
 EXTRA_CRITERION_ROWS = 3
 EXTRA_ACTION_ROWS = 3
@@ -64,7 +65,7 @@ class ActionRow(Form):
 
     description = StringField(_l("Action"), filters=[_strip],
                               validators=[Length(max=300, message=_l("300 caractères au plus."))])
-    owner = SelectField(_l("Responsable"), coerce=int, default=NO_OWNER, validate_choice=False)
+    owner = SelectField(_l("Responsable"), coerce=coerce_id, default=NO_OWNER, validate_choice=False)
     due_date = DateField(_l("Échéance"), validators=[Optional()])
 
     def validate_description(self, field):
@@ -78,7 +79,7 @@ class ActionForm(FlaskForm):
     description = StringField(_l("Action"), filters=[_strip],
                               validators=[InputRequired(_l("Décrivez l'action à mener.")),
                                           Length(max=300, message=_l("300 caractères au plus."))])
-    owner = SelectField(_l("Responsable"), coerce=int, default=NO_OWNER, validate_choice=False)
+    owner = SelectField(_l("Responsable"), coerce=coerce_id, default=NO_OWNER, validate_choice=False)
     due_date = DateField(_l("Échéance"), validators=[Optional()])
 
 

@@ -8,6 +8,7 @@ from models import EvaluationAction, Supplier, SupplierEvaluation, User
 from portal.evaluations import bp, pages, service
 from portal.evaluations.forms import GridForm, ThresholdForm
 from portal.evaluations.service import ActionInput, EvaluationError
+from portal.numbers import parse_id
 from portal.suppliers.access import access_required
 from portal.web import htmx_redirect
 
@@ -108,7 +109,7 @@ def grid_archive(grid_id, access):
 @access_required("can_view")
 def pick_supplier(access):
     """The "Évaluer" form of the overview, without JavaScript: a supplier chosen in a list."""
-    supplier = _supplier(request.args.get("fournisseur", type=int))
+    supplier = _supplier(parse_id(request.args.get("fournisseur")))
     return redirect(_supplier_url(supplier, "#new-evaluation"), 303)
 
 
@@ -116,7 +117,7 @@ def pick_supplier(access):
 @access_required("can_view")
 def supplier(supplier_id, access):
     supplier = _supplier(supplier_id)
-    grid = pages.chosen_grid(request.args.get("grille", type=int))
+    grid = pages.chosen_grid(parse_id(request.args.get("grille")))
     if request.method == "GET":
         return pages.render_supplier(supplier, access, grid)
     if not access.can_manage:

@@ -8,6 +8,7 @@ from wtforms import DateField, FieldList, FormField, HiddenField, SelectField, S
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import MoneyError, parse_amount
+from portal.numbers import coerce_id
 from portal.purchasing.forms import CURRENCIES, LineForm, LinesMixin
 from portal.texts import in_user_language
 
@@ -22,8 +23,8 @@ class UploadForm(FlaskForm):
 
 
 class InvoiceForm(LinesMixin, FlaskForm):
-    shop = SelectField(_l("Boutique"), coerce=int)
-    supplier = SelectField(_l("Fournisseur"), coerce=int)
+    shop = SelectField(_l("Boutique"), coerce=coerce_id)
+    supplier = SelectField(_l("Fournisseur"), coerce=coerce_id)
     number = StringField(_l("Numéro de facture"), validators=[InputRequired(_l("Saisissez le numéro de la facture.")),
                                                           Length(max=64)])
     kind = SelectField(_l("Type"), choices=KINDS, default="INVOICE")
@@ -50,8 +51,8 @@ class InvoiceForm(LinesMixin, FlaskForm):
 
 
 class EInvoiceReviewForm(FlaskForm):
-    shop = SelectField(_l("Boutique"), coerce=int)
-    supplier = SelectField(_l("Fournisseur"), coerce=int, description=_l("Trouvé par son n° de TVA ou son SIRET."))
+    shop = SelectField(_l("Boutique"), coerce=coerce_id)
+    supplier = SelectField(_l("Fournisseur"), coerce=coerce_id, description=_l("Trouvé par son n° de TVA ou son SIRET."))
     po_reference = StringField(_l("N° de bon de commande cité (BT-13)"), validators=[Optional(), Length(max=64)])
 
 

@@ -44,3 +44,24 @@ def data_from_einvoice(einvoice, shop, supplier, po_reference, document):
         source=einvoice.syntax, einvoice_profile=einvoice.profile[:20], document=document,
         schema_issues=json.dumps(list(einvoice.schema_issues), ensure_ascii=False) if einvoice.schema_issues else "",
     )
+
+
+def save_einvoice(upload, einvoice, shop, supplier_id, po_reference, user):
+    """The invoice of an uploaded e-invoice, as reviewed. `supplier_id` -1 creates its supplier unless one
+    is found by the invoice's VAT number or SIRET by then. Saves of one upload run one at a time (a double
+    click): the second finds the supplier the first created, then DuplicateInvoice, never a second copy."""
+    from models import Supplier, Upload
+    from portal.database import is_postgres
+    from portal.invoices.service import create_invoice, create_supplier_from_einvoice, find_supplier
+    from portal.payments.service import money_transaction
+
+    with money_transaction():
+        if is_postgres():  # SQLite's BEGIN IMMEDIATE already lets one writer in
+            Upload.select(Upload.id).where(Upload.id == upload.id).for_update().execute()
+        if supplier_id == -1:
+            supplier = find_supplier(einvoice.seller_vat_number, einvoice.seller_siret_or_siren) \
+                or create_supplier_from_einvoice(einvoice.seller_name, einvoice.seller_vat_number,
+                                                 einvoice.seller_siret_or_siren, einvoice.seller_country, user)
+        else:
+            supplier = Supplier.get_by_id(supplier_id)
+        return create_invoice(data_from_einvoice(einvoice, shop, supplier, po_reference, upload.document), user)

@@ -60,6 +60,7 @@ class Action:
     needs_reason: bool = False
     confirm: str = ""
     keeps_status: bool = False  # a decision recorded in the history without moving the invoice
+    by_payments: bool = False  # reached when the recorded payments cover the invoice, never by hand
 
 
 ACTIONS = {
@@ -77,7 +78,7 @@ ACTIONS = {
         Action("refuse", N_("Refuser"), S.REFUSED, OPEN + (S.DISPUTED, S.SUSPENDED), "approve_invoices",
                needs_reason=True, confirm=N_("Refuser cette facture ? Le fournisseur devra en émettre une nouvelle.")),
         Action("pay", N_("Marquer payée"), S.PAID, (S.APPROVED, S.PARTIALLY_APPROVED, S.PARTIALLY_PAID),
-               "pay_invoices", confirm=N_("Le paiement de cette facture a-t-il bien été transmis ?")),
+               "pay_invoices", by_payments=True),
     )
 }
 APPROVALS = ("approve", "approve_partially")
@@ -95,7 +96,8 @@ def available_actions(status, rights, schema_pending=False):
     """Actions open from `status` to a user holding `rights` (the list and the detail page ask this);
     `schema_pending`: a non-conforming e-invoice not yet accepted, which cannot be approved before."""
     status = InvoiceStatus(status)
-    found = [action for action in ACTIONS.values() if status in action.sources and action.right in rights]
+    found = [action for action in ACTIONS.values()
+             if status in action.sources and action.right in rights and not action.by_payments]
     if schema_pending:
         return [action for action in found if action.name not in APPROVALS]
     return [action for action in found if action.name != "accept_schema"]
@@ -110,6 +112,9 @@ def check_transition(action_name, status, rights, reason, discrepancies, overrid
     status = InvoiceStatus(status)
     if action.right not in rights:
         raise TransitionRefused(N_("Vous n'avez pas le droit de faire cette action sur les factures de cette boutique."))
+    if action.by_payments:  # a status without the money would let a deposit be deducted that nobody paid
+        raise TransitionRefused(N_("Une facture devient « Payée » quand les paiements enregistrés la couvrent : "
+                                   "enregistrez le paiement dans le panneau Règlements."))
     if status not in action.sources:
         raise TransitionRefused(N_("Impossible de « %(action)s » une facture « %(status)s »."),
                                 action=Text(action.label), status=Text(status.label))

@@ -2,6 +2,7 @@
 (AP-MATCH-1), request shares, and status changes with their history (AP-FLOW-1). No Flask here."""
 import datetime
 import json
+import unicodedata
 from dataclasses import dataclass, field
 
 from peewee import IntegrityError, fn
@@ -76,8 +77,15 @@ class DuplicateInvoice(Exception):
         self.existing = existing
 
 
+def invoice_number(text):
+    """The number as kept and compared: NFKC (full-width letters, a PDF's non-breaking spaces) and single
+    spaces, so that « FA\u00a0100 », « FA  100 » and « ＦＡ 100 » are the invoice « FA 100 » already saved."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
 def duplicate_of(supplier, number):
-    return Invoice.get_or_none((Invoice.supplier == supplier) & (fn.LOWER(Invoice.number) == number.strip().lower()))
+    return Invoice.get_or_none((Invoice.supplier == supplier)
+                               & (fn.LOWER(Invoice.number) == invoice_number(number).lower()))
 
 
 def find_order(supplier, po_reference):
@@ -107,7 +115,7 @@ def create_invoice(data: InvoiceData, user):
     try:
         with db.atomic():
             invoice = Invoice.create(
-                shop=data.shop, supplier=data.supplier, number=data.number.strip(), kind=data.kind,
+                shop=data.shop, supplier=data.supplier, number=invoice_number(data.number), kind=data.kind,
                 issue_date=data.issue_date, due_date=due_date, currency=data.currency, total_net=data.total_net,
                 total_vat=data.total_vat, total_gross=data.total_gross, po_reference=data.po_reference.strip(),
                 order=find_order(data.supplier, data.po_reference), status=InvoiceStatus.RECEIVED,

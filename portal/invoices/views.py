@@ -12,12 +12,12 @@ from portal.invoices.einvoice import EInvoiceError, NoEInvoiceInPdf, read_einvoi
 from portal.invoices.forms import ActionForm, EInvoiceReviewForm, InvoiceForm, TolerancesForm, UploadForm
 from portal.invoices.reading import dump_reading, load_reading
 from portal.invoices.listing import payables_access
-from portal.invoices.intake import data_from_einvoice, data_from_form, media_type_of
+from portal.invoices.intake import data_from_form, media_type_of, save_einvoice
 from portal.invoices.lifecycle import ACTIONS, InvoiceStatus, TransitionRefused
 from portal.invoices.matching import Tolerances
 from portal.invoices.texts import Text, translated
 from portal.invoices.service import (DuplicateInvoice, ShareRefused, apply_action, create_invoice,
-                                     create_supplier_from_einvoice, current_tolerances, duplicate_of, find_order,
+                                     current_tolerances, duplicate_of, find_order,
                                      find_supplier, order_from_lines, save_tolerances, set_request_shares,
                                      store_upload)
 from portal.money import MoneyError, format_amount_input, parse_amount
@@ -155,7 +155,7 @@ def review(upload_id):
         from_lines = order_from_lines(supplier, einvoice) if supplier and not einvoice.po_reference else None
         form.po_reference.data = einvoice.po_reference or (from_lines.number if from_lines else "")
     if form.validate_on_submit():
-        return _save_einvoice(form, einvoice, document)
+        return _save_einvoice(form, einvoice, upload)
     chosen = Supplier.get_or_none(Supplier.id == form.supplier.data) if form.supplier.data else supplier
     return render_template("invoices/review.html", form=form, einvoice=einvoice, document=document,
                            supplier=supplier, order=find_order(chosen, form.po_reference.data) if chosen else None,
@@ -163,18 +163,12 @@ def review(upload_id):
         422 if form.errors else 200
 
 
-def _save_einvoice(form, einvoice, document):
+def _save_einvoice(form, einvoice, upload):
     shop = Shop.get_by_id(form.shop.data)
     require_right("manage_suppliers", shop)
     user = current_user._get_current_object()
-    if form.supplier.data == -1:
-        supplier = create_supplier_from_einvoice(einvoice.seller_name, einvoice.seller_vat_number,
-                                                 einvoice.seller_siret_or_siren, einvoice.seller_country, user)
-    else:
-        supplier = Supplier.get_by_id(form.supplier.data)
     try:
-        invoice = create_invoice(data_from_einvoice(einvoice, shop, supplier, form.po_reference.data or "", document),
-                                 user)
+        invoice = save_einvoice(upload, einvoice, shop, form.supplier.data, form.po_reference.data or "", user)
     except DuplicateInvoice as duplicate:
         flash(_duplicate_message(duplicate.existing), "error")
         return redirect(url_for("invoices.detail", invoice_id=duplicate.existing.id), 303)

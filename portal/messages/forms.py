@@ -5,6 +5,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.messages.thread import ALL_CONTACTS, MAX_BODY_LENGTH
+from portal.numbers import coerce_id
 
 
 def _strip(value):
@@ -15,7 +16,7 @@ class MessageForm(FlaskForm):
     kind = RadioField(_l("Type de message"), default="OUT",
                       choices=[("OUT", _l("Envoyer au fournisseur (par courriel)")),
                                ("NOTE", _l("Note interne (le fournisseur ne la voit pas)"))])
-    recipient = SelectField(_l("Destinataire"), coerce=int, default=ALL_CONTACTS, validate_choice=False)
+    recipient = SelectField(_l("Destinataire"), coerce=coerce_id, default=ALL_CONTACTS, validate_choice=False)
     body = TextAreaField(_l("Message"), filters=[_strip],
                          validators=[DataRequired(_l("Écrivez le message avant de l'envoyer.")),
                                      Length(max=MAX_BODY_LENGTH,
@@ -35,7 +36,7 @@ class MessageForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    contact = SelectField(_l("Reçue de"), coerce=int, validate_choice=False)
+    contact = SelectField(_l("Reçue de"), coerce=coerce_id, validate_choice=False)
     body = TextAreaField(_l("Réponse du fournisseur"), filters=[_strip],
                          description=_l("Recopiez ou résumez la réponse reçue par courriel ou au téléphone."),
                          validators=[DataRequired(_l("Recopiez ou résumez la réponse du fournisseur.")),

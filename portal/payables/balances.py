@@ -146,7 +146,7 @@ def deposit_refusal(invoice: InvoiceFacts, deposit: InvoiceFacts):
     if deposit.currency != invoice.currency:
         return Text(N_("La facture d'acompte est en %(deposit_currency)s, la facture de solde en %(currency)s."),
                     deposit_currency=deposit.currency, currency=invoice.currency)
-    if InvoiceStatus(deposit.status) != S.PAID:
+    if InvoiceStatus(deposit.status) != S.PAID or deposit.balance.paid < deposit.balance.due:
         return Text(N_("La facture d'acompte doit d'abord être entièrement payée."))
     if deposit_available(deposit) <= 0:
         return Text(N_("Cette facture d'acompte a déjà été entièrement déduite."))

@@ -8,8 +8,9 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import MoneyError, parse_amount
-from portal.texts import in_user_language
+from portal.numbers import coerce_id
 from portal.payables.balances import METHODS
+from portal.texts import in_user_language
 
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -93,7 +94,7 @@ class DebitedForm(FlaskForm):
 
 class DeductionForm(_InvoiceAmountForm):
     form_prefix = "deduction"
-    deposit = SelectField(_l("Facture d'acompte payée"), coerce=int, validate_choice=False)
+    deposit = SelectField(_l("Facture d'acompte payée"), coerce=coerce_id, validate_choice=False)
     amount = AmountField(_l("Montant à déduire"), validators=[InputRequired(_l("Saisissez le montant à déduire."))],
                          description=_l("Au plus ce qui reste de l'acompte et ce qui reste à payer sur cette facture."))
 

@@ -1,5 +1,6 @@
 """Payables pages: thin views over service.py (payments, deposit deductions, SEPA batches) and
 balances.py. Viewing needs one of the payables rights on the shop; paying needs pay_invoices (AUTH-2)."""
+import re
 from urllib.parse import urlparse
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -38,10 +39,14 @@ def _require_view(shop):
         abort(403)
 
 
+_KEY_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,48}$")  # as issued; a batch stores it suffixed « :<invoice> »
+
+
 def _idempotency_key(posted):
-    """The form's key if it looks like one we issued (it is stored, suffixed, in a 64-character column)."""
+    """The form's key if it looks like one we issued (it is stored, suffixed, in a 64-character column):
+    a « : » would let a payment's key collide with a batch's."""
     posted = (posted or "").strip()
-    return posted if 16 <= len(posted) <= 48 else service.new_idempotency_key()
+    return posted if _KEY_SHAPE.match(posted) else service.new_idempotency_key()
 
 
 def _invoice(invoice_id):

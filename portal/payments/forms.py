@@ -11,6 +11,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Inte
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.money import MoneyError, parse_amount
+from portal.numbers import coerce_id
 from portal.payments.cards import CardError, check_cvv, check_number, clean_number, detect_networks, parse_expiry
 from portal.payments.instalments import (BASE_REFERENCE_MAX, EVERY_N_DAYS, MAX_INSTALMENTS, MAX_PERIOD_DAYS,
                                          MIN_INSTALMENTS, MONTHLY, check_schedule)
@@ -88,7 +89,7 @@ class CardFields:
 
 
 class NewPaymentForm(CardFields, FlaskForm):
-    shop = SelectField(_l("Boutique"), coerce=int)
+    shop = SelectField(_l("Boutique"), coerce=coerce_id)
     card_number = StringField(_l("Numéro de carte"), validators=[InputRequired(_l("Saisissez le numéro de la carte."))],
                               description=_l("Les numéros de test sont sur la page « Cartes de test »."))
     network = RadioField(_l("Réseau"), choices=[], validate_choice=False)
@@ -153,7 +154,7 @@ def _parse_day(text):
 class InstalmentForm(CardFields, FlaskForm):
     """A payment in instalments (PAY-INST-2): the figures that pre-fill the schedule, then the schedule."""
 
-    shop = SelectField(_l("Boutique"), coerce=int)
+    shop = SelectField(_l("Boutique"), coerce=coerce_id)
     card_number = NewPaymentForm.card_number
     network = RadioField(_l("Réseau"), choices=[], validate_choice=False)
     expiry = NewPaymentForm.expiry

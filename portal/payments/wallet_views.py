@@ -14,8 +14,15 @@ from portal.payments.context import payment_context
 from portal.payments.forms import DeleteMeanForm, WalletPaymentForm
 from portal.payments.service import (DuplicateReference, IdempotencyMismatch, NewPayment, create_payment,
                                      generate_reference, new_idempotency_key, usable_idempotency_key)
-from portal.payments.wallets import (WalletError, card_payment_facts, check_wallet_id, delete_mean, find_wallet,
-                                     wallet_card)
+from portal.payments.wallets import (MEAN_ID_SHAPE, WALLET_ID_SHAPE, WalletError, card_payment_facts,
+                                     check_wallet_id, delete_mean, find_wallet, wallet_card)
+
+
+def _path_ids(wallet_id, mean_id):
+    """404 unless the path's wallet and mean ids have a shape the gateway gives (a NUL or a space never
+    reaches a query: PostgreSQL refuses a NUL in a text parameter)."""
+    if not (WALLET_ID_SHAPE.match(wallet_id) and MEAN_ID_SHAPE.match(mean_id)):
+        abort(404)
 
 
 def _shop(shop_id, right="manage_wallets"):
@@ -69,6 +76,7 @@ def wallets():
 @login_required
 def wallet_delete(shop_id, wallet_id, mean_id):
     """GET: the confirmation page (without JavaScript). POST: delete, audited; htmx replaces the row."""
+    _path_ids(wallet_id, mean_id)
     shop = _shop(shop_id)
     ctx = payment_context()
     entry = _entry(ctx, shop, wallet_id, mean_id)
@@ -97,6 +105,7 @@ def wallet_delete(shop_id, wallet_id, mean_id):
 @login_required
 def wallet_pay(shop_id, wallet_id, mean_id):
     """A new payment on a stored card: every field may change except the card (PAY-DUP-1)."""
+    _path_ids(wallet_id, mean_id)
     shop = _shop(shop_id, "create_payment")
     ctx = payment_context()
     card = wallet_card(shop, wallet_id, mean_id)

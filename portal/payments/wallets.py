@@ -13,6 +13,7 @@ from portal.payments.cards import NETWORK_LABELS, Expiry
 from portal.payments.lifecycle import N_
 
 WALLET_ID_SHAPE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MEAN_ID_SHAPE = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")  # a payment mean's id at the gateway
 LABEL_MAX = 50
 
 

@@ -63,10 +63,11 @@ def parse_quantity(text) -> int:
         raise QuantityError(N_("Quantité illisible : écrivez par exemple 10 ou 2,5."))
     if value <= 0:
         raise QuantityError(N_("La quantité doit être supérieure à zéro."))
-    if value != value.quantize(Decimal("0.001")):
-        raise QuantityError(N_("Trois décimales au plus pour une quantité."))
+    # Checked before the decimals: quantize() fails on a number of more than 25 digits.
     if value * 1000 > MAX_QUANTITY_MILLI:
         raise QuantityError(N_("Quantité trop grande : un milliard au plus."))
+    if value != value.quantize(Decimal("0.001")):
+        raise QuantityError(N_("Trois décimales au plus pour une quantité."))
     return int(value * 1000)
 
 

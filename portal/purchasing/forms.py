@@ -7,6 +7,7 @@ from wtforms import DateField, FieldList, Form, FormField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import MAX_MINOR_UNITS, MoneyError, parse_amount
+from portal.numbers import coerce_id
 from portal.purchasing.amounts import VAT_RATES, QuantityError, format_rate, line_net, parse_quantity
 from portal.texts import in_user_language
 
@@ -59,10 +60,10 @@ class LinesMixin:
 
 
 class PurchaseRequestForm(LinesMixin, FlaskForm):
-    shop = SelectField(_l("Boutique"), coerce=int)
+    shop = SelectField(_l("Boutique"), coerce=coerce_id)
     title = StringField(_l("Objet de la demande"), validators=[InputRequired(_l("Donnez un objet à la demande.")),
                                                            Length(max=200)])
-    supplier = SelectField(_l("Fournisseur pressenti (facultatif)"), coerce=int)
+    supplier = SelectField(_l("Fournisseur pressenti (facultatif)"), coerce=coerce_id)
     currency = SelectField(_l("Devise"), choices=CURRENCIES, default="EUR")
     lines = FieldList(FormField(LineForm), min_entries=1)
 
@@ -72,8 +73,8 @@ class PurchaseRequestForm(LinesMixin, FlaskForm):
 
 
 class PurchaseOrderForm(LinesMixin, FlaskForm):
-    shop = SelectField(_l("Boutique"), coerce=int)
-    supplier = SelectField(_l("Fournisseur"), coerce=int)
+    shop = SelectField(_l("Boutique"), coerce=coerce_id)
+    supplier = SelectField(_l("Fournisseur"), coerce=coerce_id)
     currency = SelectField(_l("Devise"), choices=CURRENCIES, default="EUR")
     notes = TextAreaField(_l("Conditions, adresse de livraison (facultatif)"), validators=[Optional(), Length(max=2000)])
     lines = FieldList(FormField(LineForm), min_entries=1)
@@ -88,7 +89,7 @@ class PurchaseOrderForm(LinesMixin, FlaskForm):
 
 
 class OrderFromRequestForm(FlaskForm):
-    supplier = SelectField(_l("Fournisseur"), coerce=int)
+    supplier = SelectField(_l("Fournisseur"), coerce=coerce_id)
 
     def validate_supplier(self, field):
         if not field.data:

@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 from models import Invoice
 from portal.invoices.matching import Tolerances
 from portal.invoices.service import InvoiceData, LineData, apply_action, create_invoice, save_tolerances
+from portal.payables.service import record_payment
+from portal.payments.service import new_idempotency_key
 from portal.purchasing.service import record_delivery
 from tests import einvoice_samples as samples
 from tests.browser.steps import log_in
@@ -70,7 +72,8 @@ def test_non_conforming_einvoice_accepted_and_resolved_discrepancy(app, page, ou
     _shots(page, output_dir, "h4-02-invoice-price-flagged")
 
     apply_action(coffee.id, "approve", marc, set(BUYER), override_reason="Hausse du cours du café annoncée le 2 novembre")
-    apply_action(coffee.id, "pay", marc, set(BUYER))
+    record_payment(Invoice.get_by_id(coffee.id), coffee.total_gross, datetime.date(2026, 11, 25), "CHEQUE", marc,
+                   new_idempotency_key())
     page.goto(f"/factures/{coffee.id}")
     expect(page.locator(".discrepancies-resolved")).to_contain_text("résolus")
     expect(page.get_by_text("Attention :")).to_have_count(0)

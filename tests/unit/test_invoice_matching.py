@@ -61,7 +61,8 @@ def test_ap_flow_1_actions_depend_on_status_and_rights():
     assert [a.name for a in available_actions(S.RECEIVED, approver)] == [
         "take", "approve", "approve_partially", "dispute", "suspend", "refuse"]
     assert available_actions(S.RECEIVED, {"manage_suppliers"}) == []
-    assert [a.name for a in available_actions(S.APPROVED, {"pay_invoices"})] == ["pay"]
+    # « Payée » follows the recorded payments: never offered by hand.
+    assert available_actions(S.APPROVED, {"pay_invoices"}) == []
     assert available_actions(S.PAID, approver | {"pay_invoices"}) == []
     assert available_actions(S.REFUSED, approver) == []
 
@@ -77,7 +78,10 @@ def test_ap_flow_1_reasons_and_overrides():
     with pytest.raises(TransitionRefused, match="pas le droit"):
         check_transition("approve", S.IN_HAND, {"pay_invoices"}, "", 0)
     with pytest.raises(TransitionRefused, match="Impossible"):
-        check_transition("pay", S.IN_HAND, {"pay_invoices"}, "", 0)
+        check_transition("take", S.PAID, approver, "", 0)
+    for status in (S.IN_HAND, S.APPROVED, S.PARTIALLY_PAID):
+        with pytest.raises(TransitionRefused, match="paiements enregistrés"):
+            check_transition("pay", status, {"pay_invoices"}, "", 0)
 
 
 def test_ap_flow_1_statuses_carry_the_reform_codes():

@@ -6,6 +6,8 @@ import io
 
 from models import AuditRecord, Invoice, InvoiceEvent, InvoiceRequestShare, StoredDocument, Upload
 from portal.invoices.service import InvoiceData, LineData, create_invoice, spend_by_request
+from portal.payables.service import record_payment
+from portal.payments.service import new_idempotency_key
 from portal.purchasing.service import LineInput, create_request, record_delivery
 from tests.einvoice_samples import facturx_pdf, paper_invoice_data, plain_pdf, ubl_xml
 from tests.factories import make_order, make_supplier
@@ -190,7 +192,7 @@ def test_ap_match_1_tolerances_set_by_the_merchant(client, login_as, shop):
 
 
 def test_ap_flow_1_inline_actions_from_the_list_with_reasons(client, login_as, shop):
-    login_as("compta", rights=ALL, shop=shop)
+    user = login_as("compta", rights=ALL, shop=shop)
     supplier = make_supplier()
     invoice = _invoice_for(shop, supplier)
     listing = _text(client.get("/factures/"))
@@ -203,7 +205,13 @@ def test_ap_flow_1_inline_actions_from_the_list_with_reasons(client, login_as, s
     assert f'<tr id="inv-row-{invoice.id}" hx-swap-oob="true">' in html and "<template>" in html and "En litige" in html
     client.post(f"/factures/{invoice.id}/action/resume", headers=HX, data={"context": "liste"})
     client.post(f"/factures/{invoice.id}/action/approve", headers=HX, data={"context": "liste"})
-    client.post(f"/factures/{invoice.id}/action/pay", headers=HX, data={"context": "liste"})
+    # « Payée » follows the payments recorded: never set by hand (a deposit so marked would be deducted unpaid).
+    assert "Marquer payée" not in _text(client.get(f"/factures/{invoice.id}"))
+    refused = client.post(f"/factures/{invoice.id}/action/pay", headers=HX, data={"context": "liste"})
+    assert refused.status_code == 409 and "panneau Règlements" in _text(refused)
+    assert Invoice.get_by_id(invoice.id).status == "APPROVED"
+    record_payment(Invoice.get_by_id(invoice.id), invoice.total_gross, datetime.date(2026, 11, 25), "CHEQUE", user,
+                   new_idempotency_key())
     assert Invoice.get_by_id(invoice.id).status == "PAID"
     history = [(e.action, e.to_status) for e in InvoiceEvent.select().order_by(InvoiceEvent.id)]
     assert history == [("receive", "RECEIVED"), ("dispute", "DISPUTED"), ("resume", "IN_HAND"),

@@ -11,6 +11,8 @@ import facturx
 
 from models import AuditRecord, DeliveryNote, Invoice, InvoiceEvent, StoredDocument
 from portal.invoices.service import InvoiceData, LineData, apply_action, create_invoice
+from portal.payables.service import record_payment
+from portal.payments.service import new_idempotency_key
 from portal.purchasing.service import record_delivery
 from tests import einvoice_samples as samples
 from tests.factories import make_order, make_supplier
@@ -234,7 +236,8 @@ def test_ap_match_1_resolved_discrepancy_shows_as_resolved_not_as_an_alert(clien
     assert "Attention : 1 écart avec le bon de commande" in page and "badge-danger" in _text(client.get("/factures/"))
 
     apply_action(invoice.id, "approve", user, {"approve_invoices"}, override_reason="Reliquat livré lundi")
-    apply_action(invoice.id, "pay", user, {"pay_invoices"})
+    record_payment(Invoice.get_by_id(invoice.id), invoice.total_gross, datetime.date(2026, 11, 25), "CHEQUE", user,
+                   new_idempotency_key())
     page = _text(client.get(f"/factures/{invoice.id}"))
     assert "Attention :" not in page and "1 écart avec le bon de commande" in page and ": résolu." in page
     assert "Reliquat livré lundi" in page

@@ -6,7 +6,6 @@ import datetime
 from peewee import fn
 
 from models import DepositDeduction, Invoice, SupplierPayment, db
-from portal.invoices.service import apply_action
 from portal.payables.service import (deduct_deposit, invoice_balance, invoices_to_pay_page, new_idempotency_key,
                                      record_payment)
 from tests.concurrency import run_at_once
@@ -96,9 +95,9 @@ def test_issue_14_a_stale_copy_saved_later_keeps_the_stored_sums(app, shop):
     stale.save()
     assert Invoice.get_by_id(invoice.id).po_reference == "BC-42"
     assert _assert_exact()[invoice.id] == (4000, 0)
-    # A lifecycle action writes the invoice too.
-    apply_action(invoice.id, "pay", None, {"approve_invoices", "pay_invoices"})
-    assert _assert_exact()[invoice.id] == (4000, 0)
+    # The move to PAID writes the invoice too.
+    record_payment(stale, 6000, TODAY, "CHEQUE", user, new_idempotency_key())
+    assert Invoice.get_by_id(invoice.id).status == "PAID" and _assert_exact()[invoice.id] == (10000, 0)
 
 
 def test_issue_14_concurrent_writers_all_count(app, shop):
