@@ -342,13 +342,34 @@ def _not_sent_message(message, t=french):
 # --- Creating a payment (PAY-NEW-1) ---------------------------------------------------------
 
 
+def _replayed_payment(key, payment):
+    """The transaction a key already created for this same payment; IdempotencyMismatch when the form
+    sent again with its key asks something else (another amount, shop, reference or schedule)."""
+    replay = _replay_of(key, Kind.AUTHOR)
+    if replay is None:
+        return None
+    txn = replay.transaction
+    same = (txn.shop_id, txn.reference, txn.amount, txn.currency) == (
+        payment.shop.id, payment.reference, payment.amount, payment.currency)
+    if same and payment.instalments:
+        stored = list(Transaction.select(Transaction.instalment_rank, Transaction.amount, Transaction.due_date)
+                      .where((Transaction.shop == txn.shop_id)
+                             & (Transaction.instalment_group == txn.instalment_group))
+                      .order_by(Transaction.instalment_rank).tuples())
+        same = stored == [(rank, instalment.amount, instalment.due_date)
+                          for rank, instalment in enumerate(payment.instalments, start=1)]
+    if not same:
+        raise IdempotencyMismatch()
+    return txn
+
+
 def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=""):
     """Create and authorise a transaction; a second call with the same key returns the first one.
     Raises DuplicateReference, IdempotencyMismatch for a key spent on another operation, or
     GatewayUnavailable when the shop's gateway cannot be used at all (nothing is recorded then)."""
-    replay = _replay_of(idempotency_key, Kind.AUTHOR)
-    if replay is not None:
-        return replay.transaction
+    replayed = _replayed_payment(idempotency_key, payment)
+    if replayed is not None:
+        return replayed
     gateway = ctx.gateway_for(payment.shop)
     gateway.prepare_card(payment.card_number, payment.card_token)  # network lookups before any lock (PAY-GW-3)
     now = ctx.now()
@@ -356,14 +377,14 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
     simulator = gateway is ctx.acquirer
     try:
         with money_transaction():
-            replay = _replay_of(idempotency_key, Kind.AUTHOR)  # again, now that writes are serialised
-            if replay is not None:
-                return replay.transaction
+            replayed = _replayed_payment(idempotency_key, payment)  # again, now that writes are serialised
+            if replayed is not None:
+                return replayed
             if reference_taken(payment.shop, payment.reference):
                 # On PostgreSQL the same form may have been committed since the first look.
-                replay = _replay_of(idempotency_key, Kind.AUTHOR)
-                if replay is not None:
-                    return replay.transaction
+                replayed = _replayed_payment(idempotency_key, payment)
+                if replayed is not None:
+                    return replayed
                 raise DuplicateReference(payment.reference)
             if payment.card_token is None:
                 payment.card_token = gateway.store_card(payment.card_number, payment.expiry)

@@ -91,6 +91,12 @@ def test_pay_inst_2_review_then_create_once(client, merchant, clock):
     assert created.status_code == 303
     again = client.post("/transactions/echelonne/creer", data=posted)  # double submission
     assert again.status_code == 303 and again.headers["Location"] == created.headers["Location"]
+    # The same key with another schedule (the lines edited, then sent again) is no replay: it is refused.
+    edited = {**posted, **{name: value for name, value in posted.items() if name.endswith("-amount")}}
+    amounts = sorted(name for name in posted if name.endswith("-amount"))
+    edited[amounts[1]], edited[amounts[2]] = "35,00", "15,00"
+    refused = client.post("/transactions/echelonne/creer", data=edited)
+    assert refused.status_code == 409 and "déjà servi" in refused.get_data(as_text=True)
     rows = list(Transaction.select().order_by(Transaction.instalment_rank))
     assert [t.amount for t in rows] == [5000, 3000, 2000]
     assert [t.state for t in rows] == ["TO_CAPTURE", "TO_AUTHORIZE", "TO_AUTHORIZE"]
