@@ -3,6 +3,7 @@ from flask import g
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations
 
 from portal.fastmoney import money_formatter
+from portal.texts import in_user_language
 
 DATE_PATTERN = "dd/MM/yyyy"
 TIME_PATTERN = "HH:mm:ss"
@@ -71,3 +72,4 @@ def register(app):
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(time_filter, "time")
     app.add_template_filter(datetime_filter, "datetime")
+    app.add_template_filter(in_user_language, "in_user_language")  # a Text kept by a rule module (LOC-3)

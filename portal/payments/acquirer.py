@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from stdnum import luhn
 
 from portal.payments.cards import SIMULATOR_BINS, Expiry, detect_networks
+from portal.texts import N_
 
 
 def N_(text):
@@ -422,7 +423,7 @@ class SimulatorGateway(Gateway):
                     file_number=f"D{_digits(item.reference, 9)}",
                     amount=item.amount,
                     unpaid_code="4837",
-                    reason="Transaction contestée par le porteur : non autorisée",
+                    reason=N_("Transaction contestée par le porteur : non autorisée"),
                 ))
         return found
 

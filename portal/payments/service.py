@@ -217,7 +217,7 @@ def _run_fraud_check(ctx, gateway, txn, amount):
     uses_today = max(0, _card_uses_today(ctx, fingerprint, ctx.today()) - 1)
     country = gateway.card_country(txn.card_token)
     result = fraud.evaluate(profile, amount=amount, currency=txn.currency, card_country=country,
-                            uses_today=uses_today, format_amount=ctx.fmt(txn.currency))
+                            uses_today=uses_today)
     txn.fraud_result = json.dumps(result.to_dict(), ensure_ascii=False)
     txn.fraud_profile_version = profile.version
     txn.card_country = country
@@ -271,7 +271,7 @@ def _defer_authorisation(ctx, gateway, txn, user, key):
     result = _run_fraud_check(ctx, gateway, txn, txn.amount)
     Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=0, succeeded=result.passed,
                      response_code="" if result.passed else "34",
-                     reason="Autorisation demandée le jour de l'envoi en banque" if result.passed
+                     reason=N_("Autorisation demandée le jour de l'envoi en banque") if result.passed
                      else _fraud_refusal(result),
                      at=ctx.now(), user=user, idempotency_key=key)
 
@@ -413,7 +413,7 @@ def create_payment(ctx, payment: NewPayment, user, idempotency_key, remote_addr=
                     reserved = Operation.create(transaction=txn, kind=Kind.AUTHOR, amount=txn.amount,
                                                 succeeded=False, gateway_status=PENDING, at=now, user=user,
                                                 idempotency_key=idempotency_key,
-                                                reason="Demande d'autorisation envoyée à la passerelle")
+                                                reason=N_("Demande d'autorisation envoyée à la passerelle"))
             txn.save()
             record_action("payment.create", "transaction", txn.id, user=user, remote_addr=remote_addr,
                           after={"reference": txn.reference, "amount": txn.amount, "currency": txn.currency,
@@ -707,7 +707,7 @@ def _reserve_duplicate(ctx, gateway, txn, facts, amount, user, key, fields):
     if reference_taken(txn.shop, fields.reference):
         raise OperationRefused("invalid_reference", ctx.t(N_("La référence « %(reference)s » existe déjà dans cette "
                                                              "boutique."), reference=fields.reference))
-    return _reserve(ctx, txn, Kind.DUPLICATE, amount, user, key, reason="Duplication demandée à la passerelle")
+    return _reserve(ctx, txn, Kind.DUPLICATE, amount, user, key, reason=N_("Duplication demandée à la passerelle"))
 
 
 def _ask_cash(method):
@@ -811,7 +811,7 @@ def _apply_validate(ctx, gateway, txn, facts, operation):
     rest = facts.remaining - amount
     if rest > 0:
         Operation.create(transaction=txn, kind=Kind.CANCEL, amount=rest, user=operation.user, at=ctx.now(),
-                         reason="Solde annulé automatiquement par la validation partielle")
+                         reason=N_("Solde annulé automatiquement par la validation partielle"))
     txn.state = State.TO_CAPTURE
     txn.capture_date = ctx.today()  # the validated amount leaves the day of validation
     message = ctx.t(N_("Transaction validée : elle part en banque %(when)s."),
