@@ -1,6 +1,5 @@
 """Payables pages: thin views over service.py (payments, deposit deductions, SEPA batches) and
 balances.py. Viewing needs one of the payables rights on the shop; paying needs pay_invoices (AUTH-2)."""
-import re
 from urllib.parse import urlparse
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,6 +13,7 @@ from portal.documents import document_store
 from portal.money import MoneyError, format_money, parse_amount
 from portal.payables import bp, pages, service
 from portal.payables.balances import PaymentRefused
+from portal.payments.service import usable_idempotency_key
 from portal.texts import N_, in_user_language
 from portal.numbers import parse_id
 from portal.payables.forms import BatchForm, DebitedForm, DeductionForm, PaymentForm
@@ -39,14 +39,11 @@ def _require_view(shop):
         abort(403)
 
 
-_KEY_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,48}$")  # as issued; a batch stores it suffixed « :<invoice> »
-
-
 def _idempotency_key(posted):
-    """The form's key if it looks like one we issued (it is stored, suffixed, in a 64-character column):
-    a « : » would let a payment's key collide with a batch's."""
-    posted = (posted or "").strip()
-    return posted if _KEY_SHAPE.match(posted) else service.new_idempotency_key()
+    """The form's key if it looks like one we issued: no « : », which would let a payment's key collide with a
+    batch's « key:<invoice> », and 48 characters at most (stored suffixed in a 64-character column)."""
+    key = usable_idempotency_key(posted)
+    return key if len(key) <= 48 else service.new_idempotency_key()
 
 
 def _invoice(invoice_id):

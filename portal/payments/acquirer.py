@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from stdnum import luhn
 
 from portal.payments.cards import SIMULATOR_BINS, Expiry, detect_networks
-from portal.texts import N_
 
 
 def N_(text):
